@@ -1,0 +1,268 @@
+"""A strict structural WARC verifier: what `warcio check` does not look at (checklist A1-A11, B2).
+
+`warcio check` only compares digests and accepts a file cut mid-record; this walks the gzip members one by
+one, so a torn member, trailing garbage or two records in one member is an error.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.warc import FILENAME_RE, OPEN_SUFFIX, dechunk, sha1_digest
+
+CHUNK = 1 << 20
+DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
+DIGEST_RE = re.compile(r"^(sha1:[A-Z2-7]{32}|sha256:[0-9a-f]{64})$")
+RECORD_ID_RE = re.compile(r"^<urn:uuid:[0-9a-f-]{36}>$")
+NEEDS_TARGET = {"response", "request", "resource", "revisit", "conversion", "continuation"}
+WARCINFO_KEYS = ("software", "format", "robots", "http-header-user-agent", "operator", "hostname")
+REPEATABLE = {"WARC-Concurrent-To"}
+
+
+@dataclass
+class RecordInfo:
+    """What the verifier learnt about one record."""
+
+    offset: int
+    length: int
+    fields: dict[str, str]
+    block: bytes
+
+    @property
+    def type(self) -> str:
+        return self.fields.get("WARC-Type", "")
+
+
+@dataclass
+class FileReport:
+    """The records of one file and every problem found, each prefixed with its checklist id."""
+
+    path: Path
+    records: list[RecordInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, check: str, offset: int | None, message: str) -> None:
+        where = f"@{offset}" if offset is not None else ""
+        self.problems.append(f"{check} {self.path.name}{where}: {message}")
+
+
+class TornMemberError(ValueError):
+    """The file ends inside a gzip member."""
+
+
+def iter_members(f: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """Yield (offset, length, decompressed bytes) for each gzip member of a stream."""
+    offset, pending = 0, b""
+    while True:
+        if not pending:
+            pending = f.read(CHUNK)
+            if not pending:
+                return
+        member = zlib.decompressobj(wbits=31)
+        out, fed = [], 0
+        data = pending
+        while True:
+            out.append(member.decompress(data))
+            fed += len(data)
+            if member.eof:
+                break
+            data = f.read(CHUNK)
+            if not data:
+                raise TornMemberError(f"file ends inside the gzip member at offset {offset}")
+        pending = member.unused_data
+        length = fed - len(pending)
+        yield offset, length, b"".join(out)
+        offset += length
+
+
+def _parse_record(report: FileReport, offset: int, length: int, data: bytes) -> RecordInfo | None:
+    if not data.startswith(b"WARC/1.1\r\n"):
+        report.problem("A1", offset, "member does not start with a WARC/1.1 header")
+        return None
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        report.problem("A1", offset, "record header has no end")
+        return None
+    fields: dict[str, str] = {}
+    names: Counter[str] = Counter()
+    for line in data[10:end].decode("utf-8", "replace").split("\r\n"):
+        if line[:1] in (" ", "\t"):
+            report.problem("A11", offset, f"folded header line {line!r}")
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            report.problem("A11", offset, f"header line without a colon {line!r}")
+            continue
+        if "\x00" in value or "\n" in value or "\r" in value:
+            report.problem("A11", offset, f"control character in {name}")
+        names[name] += 1
+        fields.setdefault(name, value.strip())
+    for name, count in names.items():
+        if count > 1 and name not in REPEATABLE:
+            report.problem("A3", offset, f"{name} repeated")
+    try:
+        size = int(fields["Content-Length"])
+    except (KeyError, ValueError):
+        report.problem("A3", offset, "missing or bad Content-Length")
+        return None
+    block = data[end + 4 : end + 4 + size]
+    if len(block) != size or data[end + 4 + size :] != b"\r\n\r\n":
+        report.problem("A1", offset, "block length or record end wrong (one record per gzip member)")
+    return RecordInfo(offset, length, fields, block)
+
+
+def _check_digests(report: FileReport, rec: RecordInfo) -> None:
+    block_digest = rec.fields.get("WARC-Block-Digest")
+    if block_digest is None:
+        report.problem("A8", rec.offset, "no WARC-Block-Digest")
+    elif not DIGEST_RE.match(block_digest):
+        report.problem("A8", rec.offset, f"badly encoded block digest {block_digest}")
+    elif block_digest.startswith("sha1:") and block_digest != sha1_digest(rec.block):
+        report.problem("A8", rec.offset, "block digest does not match")
+    payload_digest = rec.fields.get("WARC-Payload-Digest")
+    if rec.type in ("response", "request", "revisit") and payload_digest is None:
+        report.problem("A8", rec.offset, "no WARC-Payload-Digest")
+    if payload_digest and not DIGEST_RE.match(payload_digest):
+        report.problem("A8", rec.offset, f"badly encoded payload digest {payload_digest}")
+    if rec.type not in ("response", "request") or not payload_digest:
+        return
+    head_end = rec.block.find(b"\r\n\r\n")
+    if head_end < 0:
+        report.problem("B4", rec.offset, "HTTP block has no header end")
+        return
+    head, body = rec.block[:head_end].lower(), rec.block[head_end + 4 :]
+    if re.search(rb"\r\ntransfer-encoding:[^\r]*chunked", head):
+        try:
+            body = dechunk(body)
+        except (ValueError, IndexError):
+            report.problem("B2", rec.offset, "Transfer-Encoding: chunked over a body that is not chunked")
+            return
+    if payload_digest.startswith("sha1:") and payload_digest != sha1_digest(body):
+        report.problem("B2", rec.offset, "payload digest is not over the de-chunked entity body")
+
+
+def _check_record(report: FileReport, rec: RecordInfo, index: int, window: tuple[datetime, datetime] | None) -> None:
+    f = rec.fields
+    for name in ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type"):
+        if name not in f:
+            report.problem("A3", rec.offset, f"missing {name}")
+    if not RECORD_ID_RE.match(f.get("WARC-Record-ID", "")):
+        report.problem("A5", rec.offset, f"record id not a <urn:uuid:…>: {f.get('WARC-Record-ID')}")
+    date = f.get("WARC-Date", "")
+    if not DATE_RE.match(date):
+        report.problem("A7", rec.offset, f"bad WARC-Date {date!r}")
+    elif window:
+        moment = datetime.fromisoformat(date.replace("Z", "+00:00"))
+        if not window[0] <= moment <= window[1]:
+            report.problem("A7", rec.offset, f"WARC-Date {date} outside the crawl")
+    target = f.get("WARC-Target-URI")
+    if rec.type in NEEDS_TARGET:
+        if not target:
+            report.problem("A3", rec.offset, f"{rec.type} without WARC-Target-URI")
+        elif (not re.match(r"^[a-z][a-z0-9+.-]*://[^/\s]+", target) or re.search(r"[\s<>#]", target)
+              or not target.isascii()):
+            report.problem("A6", rec.offset, f"Target-URI not an absolute RFC 3986 URI: {target!r}")
+    if rec.type == "warcinfo":
+        if target:
+            report.problem("A3", rec.offset, "warcinfo with WARC-Target-URI")
+        keys = {line.split(":", 1)[0] for line in rec.block.decode("utf-8", "replace").splitlines()}
+        for key in WARCINFO_KEYS:
+            if key not in keys:
+                report.problem("A2", rec.offset, f"warcinfo lacks {key}")
+    if index == 0:
+        if rec.type != "warcinfo":
+            report.problem("A2", rec.offset, "first record is not warcinfo")
+        elif f.get("WARC-Filename") != report.path.name.removesuffix(OPEN_SUFFIX):
+            report.problem("A2", rec.offset, f"WARC-Filename {f.get('WARC-Filename')} is not the file's name")
+    if rec.type == "revisit":
+        if "WARC-Profile" not in f:
+            report.problem("A3", rec.offset, "revisit without WARC-Profile")
+        if "WARC-Refers-To" not in f:
+            report.problem("A3", rec.offset, "revisit without WARC-Refers-To")
+    if rec.type in ("response", "revisit", "request") and rec.block and not rec.block.startswith(
+            (b"HTTP/1.1 ", b"HTTP/1.0 ", b"GET ", b"POST ", b"HEAD ")):
+        report.problem("B4", rec.offset, "HTTP block does not start with an HTTP/1.x line")
+    _check_digests(report, rec)
+
+
+def _check_pairing(report: FileReport) -> None:
+    requests: dict[str, list[RecordInfo]] = {}
+    for rec in report.records:
+        if rec.type == "request":
+            requests.setdefault(rec.fields.get("WARC-Concurrent-To", ""), []).append(rec)
+    for rec in report.records:
+        if rec.type not in ("response", "revisit"):
+            continue
+        paired = requests.get(rec.fields["WARC-Record-ID"], [])
+        if len(paired) != 1:
+            report.problem("A4", rec.offset, f"{len(paired)} request records point at this {rec.type}")
+            continue
+        req = paired[0]
+        for name in ("WARC-Date", "WARC-Target-URI"):
+            if req.fields.get(name) != rec.fields.get(name):
+                report.problem("A4", rec.offset, f"request and {rec.type} differ in {name}")
+
+
+def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] | None = None,
+                window: tuple[datetime, datetime] | None = None) -> FileReport:
+    """Check one WARC file; ``seen_ids`` carries record ids across files for the uniqueness check."""
+    report = FileReport(path)
+    if not FILENAME_RE.match(path.name):
+        report.problem("A9", None, "name does not follow PREFIX-YYYYMMDDhhmmss-SERIAL-HOST(-TOKEN).warc.gz")
+    size = path.stat().st_size
+    if size == 0:
+        report.problem("A1", None, "empty file")
+        return report
+    end = 0
+    try:
+        with path.open("rb") as f:
+            for index, (offset, length, data) in enumerate(iter_members(f)):
+                end = offset + length
+                rec = _parse_record(report, offset, length, data)
+                if rec is None:
+                    continue
+                report.records.append(rec)
+                _check_record(report, rec, index, window)
+                rid = rec.fields.get("WARC-Record-ID", "")
+                if seen_ids is not None:
+                    if rid in seen_ids:
+                        report.problem("A5", offset, f"duplicate record id {rid}")
+                    seen_ids.add(rid)
+    except (TornMemberError, zlib.error) as exc:
+        report.problem("A1", end, f"not a clean series of gzip members: {exc}")
+    if end != size and not report.problems:
+        report.problem("A1", end, f"gzip members do not tile the file ({end} of {size} bytes)")
+    if max_bytes is not None and report.records and size > max_bytes + report.records[-1].length:
+        report.problem("A10", None, f"file of {size} bytes exceeds the {max_bytes} limit by more than a record")
+    _check_pairing(report)
+    return report
+
+
+def verify_directory(directory: Path, *, max_bytes: int | None = None,
+                     window: tuple[datetime, datetime] | None = None) -> list[FileReport]:
+    """Check every closed WARC file of a directory; an ``.open`` file left behind is itself a problem."""
+    seen: set[str] = set()
+    reports = []
+    for path in sorted(directory.iterdir()):
+        if path.name.endswith(".warc.gz"):
+            reports.append(verify_file(path, max_bytes=max_bytes, seen_ids=seen, window=window))
+        elif path.name.endswith(OPEN_SUFFIX):
+            stray = FileReport(path)
+            stray.problem("C6", None, "file was never closed")
+            reports.append(stray)
+    serials: dict[tuple[str, str], list[int]] = {}
+    for rep in reports:
+        m = FILENAME_RE.match(rep.path.name)
+        if m:
+            serials.setdefault((m["host"], m["token"] or ""), []).append(int(m["serial"]))
+    for (host, token), values in serials.items():
+        if len(values) != len(set(values)):
+            reports[0].problem("A9", None, f"serial numbers repeat for writer {host}-{token}")
+    return reports

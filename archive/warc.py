@@ -1,0 +1,326 @@
+"""WARC/1.1 writing (one gzip member per record, .open then rename, rotation) and reading by pointer.
+
+Records are serialised here rather than through warcio's writer so that the block bytes, the digests
+(payload = de-chunked, still content-coded entity body) and the header hygiene are exactly ours; warcio
+is used to read them back, which keeps every write checked by an independent implementation.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import logging
+import os
+import re
+import secrets
+import socket
+import uuid
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+DEFAULT_MAX_BYTES = 1_000_000_000  # WARC 1.1 Annex C recommends about 1 GB per file
+OPEN_SUFFIX = ".open"
+REVISIT_PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+HTTP_RESPONSE_TYPE = "application/http; msgtype=response"
+HTTP_REQUEST_TYPE = "application/http; msgtype=request"
+FILENAME_RE = re.compile(r"^(?P<prefix>[A-Za-z0-9_.]+)-(?P<ts>\d{14})-(?P<serial>\d{5})-(?P<host>[A-Za-z0-9_.]+)"
+                         r"(?:-(?P<token>[a-z0-9]+))?\.warc\.gz$")
+_UNSAFE_VALUE = re.compile(r"[\r\n\x00]+")
+
+Header = tuple[bytes, bytes]
+
+
+class WarcWriteError(RuntimeError):
+    """Writing a record failed; the file was cut back to its last complete record."""
+
+
+def sha1_digest(data: bytes) -> str:
+    """A WARC digest label: ``sha1:`` and 32 uppercase base32 characters."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+def warc_date(moment: datetime) -> str:
+    """W3C-ISO8601 in UTC with microseconds, as WARC 1.1 allows."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def _clean_value(value: str) -> str:
+    """No CR, LF or NUL may reach a header line (checklist A11)."""
+    return _UNSAFE_VALUE.sub(" ", value).strip()
+
+
+def _clean_header_bytes(value: bytes) -> bytes:
+    return re.sub(rb"[\r\n\x00]+", b" ", value).strip()
+
+
+def http_head(first_line: bytes, headers: Iterable[Header]) -> bytes:
+    """The header block of an HTTP/1.1 message: start line, header lines, empty line."""
+    lines = [first_line]
+    lines += [_clean_header_bytes(name) + b": " + _clean_header_bytes(value) for name, value in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def dechunk(body: bytes) -> bytes:
+    """Remove HTTP/1.1 chunked framing; raises ValueError when the framing is broken."""
+    out, pos = bytearray(), 0
+    while True:
+        end = body.index(b"\r\n", pos)
+        size = int(body[pos:end].split(b";")[0].strip(), 16)
+        pos = end + 2
+        if size == 0:
+            return bytes(out)
+        out += body[pos : pos + size]
+        if body[pos + size : pos + size + 2] != b"\r\n":
+            raise ValueError("chunk not followed by CRLF")
+        pos += size + 2
+
+
+@dataclass(frozen=True)
+class RecordPointer:
+    """Where a record lives: file name (relative to the WARC directory), offset and length of its gzip member."""
+
+    file: str
+    offset: int
+    length: int
+    record_id: str
+
+
+@dataclass
+class WarcRecordSpec:
+    """A record to write: its WARC header fields (without the four the writer adds) and its block."""
+
+    record_type: str
+    fields: list[tuple[str, str]]
+    block: bytes
+    content_type: str | None = None
+    record_id: str = field(default_factory=new_record_id)
+
+    def serialise(self, date: str) -> bytes:
+        head = [("WARC-Type", self.record_type), ("WARC-Record-ID", self.record_id), ("WARC-Date", date)]
+        head += self.fields
+        if self.content_type and self.block:
+            head.append(("Content-Type", self.content_type))
+        head.append(("WARC-Block-Digest", sha1_digest(self.block)))
+        head.append(("Content-Length", str(len(self.block))))
+        text = WARC_VERSION + "\r\n" + "".join(f"{n}: {_clean_value(v)}\r\n" for n, v in head) + "\r\n"
+        return text.encode("utf-8") + self.block + b"\r\n\r\n"
+
+
+@dataclass
+class HttpExchange:
+    """One HTTP request/response as the client saw it, ready to be archived."""
+
+    url: str
+    method: bytes
+    request_target: bytes
+    request_headers: list[Header]
+    request_body: bytes
+    status: int
+    reason: bytes
+    response_headers: list[Header]
+    payload: bytes  # entity body: transfer coding removed, content coding kept
+    date: datetime
+    ip_address: str | None = None
+    protocol: bytes = b"HTTP/1.1"
+
+    @property
+    def payload_digest(self) -> str:
+        return sha1_digest(self.payload)
+
+    def request_block(self) -> bytes:
+        line = self.method + b" " + self.request_target + b" " + self.protocol
+        return http_head(line, self.request_headers) + self.request_body
+
+    def response_head(self) -> bytes:
+        line = self.protocol + b" " + str(self.status).encode() + b" " + self.reason
+        return http_head(line, self.response_headers)
+
+
+@dataclass(frozen=True)
+class CaptureRef:
+    """An earlier capture of a payload, the target of a revisit record."""
+
+    record_id: str
+    target_uri: str
+    date: str
+
+
+def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = None) -> list[WarcRecordSpec]:
+    """The response (or revisit) record followed by its request record, linked by WARC-Concurrent-To."""
+    common = [("WARC-Target-URI", exchange.url)]
+    if exchange.ip_address:
+        common.append(("WARC-IP-Address", exchange.ip_address))
+    if revisit_of is None:
+        first = WarcRecordSpec("response", [*common, ("WARC-Payload-Digest", exchange.payload_digest)],
+                               exchange.response_head() + exchange.payload, HTTP_RESPONSE_TYPE)
+    else:
+        first = WarcRecordSpec("revisit", [
+            *common,
+            ("WARC-Profile", REVISIT_PROFILE_IDENTICAL),
+            ("WARC-Refers-To", revisit_of.record_id),
+            ("WARC-Refers-To-Target-URI", revisit_of.target_uri),
+            ("WARC-Refers-To-Date", revisit_of.date),
+            ("WARC-Payload-Digest", exchange.payload_digest),
+            ("WARC-Truncated", "length"),
+        ], exchange.response_head(), HTTP_RESPONSE_TYPE)
+    request_body = exchange.request_body
+    request = WarcRecordSpec("request", [*common, ("WARC-Concurrent-To", first.record_id),
+                                         ("WARC-Payload-Digest", sha1_digest(request_body))],
+                             exchange.request_block(), HTTP_REQUEST_TYPE)
+    return [first, request]
+
+
+def _safe_name_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.]", "_", text) or "host"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WarcFileWriter:
+    """Writes records into rotating ``PREFIX-TIMESTAMP-SERIAL-HOST-TOKEN.warc.gz`` files.
+
+    A file is written as ``NAME.open`` and renamed when closed (flush, fsync, rename, fsync of the
+    directory), like Heritrix and warcprox, so a reader never sees a half-written file under a final name.
+    """
+
+    def __init__(self, directory: Path, prefix: str, info: dict[str, str], *,
+                 max_bytes: int = DEFAULT_MAX_BYTES, hostname: str | None = None, fsync: bool = True) -> None:
+        self.directory = directory
+        self.prefix = _safe_name_part(prefix)
+        self.info = info
+        self.max_bytes = max_bytes
+        self.hostname = _safe_name_part(hostname or socket.gethostname())
+        self.token = secrets.token_hex(3)  # two writers on one host never collide (checklist A9)
+        self.fsync = fsync
+        self.serial = 0
+        self.files_closed: list[str] = []
+        self.bytes_written = 0
+        self._file: io.BufferedWriter | None = None
+        self._name = ""
+        self._records_in_file = 0
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def current_name(self) -> str | None:
+        return self._name if self._file else None
+
+    def _open(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self._name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.token}.warc.gz"
+        self.serial += 1
+        self._file = (self.directory / (self._name + OPEN_SUFFIX)).open("xb")
+        self._records_in_file = 0
+        fields = "".join(f"{k}: {_clean_value(v)}\r\n" for k, v in self.info.items())
+        warcinfo = WarcRecordSpec("warcinfo", [("WARC-Filename", self._name)], fields.encode("utf-8"),
+                                  "application/warc-fields")
+        self._append([warcinfo], datetime.now(UTC))
+
+    def close(self) -> None:
+        """Close and publish the current file; safe to call twice."""
+        if self._file is None:
+            return
+        f, self._file = self._file, None
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        final = self.directory / self._name
+        (self.directory / (self._name + OPEN_SUFFIX)).rename(final)
+        _fsync_dir(self.directory)
+        self.files_closed.append(self._name)
+        logger.info("closed WARC file %s", final)
+
+    def _append(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
+        assert self._file is not None
+        date = warc_date(when)
+        members = [gzip.compress(r.serialise(date), compresslevel=6, mtime=0) for r in records]
+        start = self._file.tell()
+        pointers, offset = [], start
+        try:
+            for record, member in zip(records, members, strict=True):
+                self._file.write(member)
+                pointers.append(RecordPointer(self._name, offset, len(member), record.record_id))
+                offset += len(member)
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
+        except OSError as exc:
+            self._file.seek(start)
+            self._file.truncate(start)  # never leave a torn record behind (checklist C4)
+            raise WarcWriteError(f"writing to {self._name} failed: {exc}") from exc
+        self._records_in_file += len(records)
+        self.bytes_written += offset - start
+        return pointers
+
+    def write(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
+        """Write records that belong together (a response and its request) into one file."""
+        size = sum(len(r.block) for r in records)
+        if self._file is not None and self._records_in_file > 1 and self._file.tell() + size > self.max_bytes:
+            self.close()  # a group that would overflow starts a fresh file (checklist A10)
+        if self._file is None:
+            self._open()
+        pointers = self._append(records, when)
+        assert self._file is not None
+        if self._file.tell() >= self.max_bytes:
+            self.close()
+        return pointers
+
+    def __enter__(self) -> WarcFileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class ArchivedResponse:
+    """A response or revisit record read back: its WARC fields, HTTP status and headers, and bodies."""
+
+    warc_headers: dict[str, str]
+    status: int
+    http_headers: list[tuple[str, str]]
+    payload: bytes  # as stored (content-coded)
+    body: bytes  # content coding removed, what a parser needs
+
+
+def read_response(path: Path, offset: int) -> ArchivedResponse:
+    """Read the response record whose gzip member starts at ``offset`` of ``path``."""
+    with path.open("rb") as f:
+        f.seek(offset)
+        member = zlib.decompressobj(wbits=31)
+        raw = member.decompress(f.read(1 << 16))
+        while not member.eof:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                raise ValueError(f"{path.name}@{offset}: truncated record")
+            raw += member.decompress(chunk)
+    record = next(iter(ArchiveIterator(io.BytesIO(raw))))
+    if record.rec_type not in ("response", "revisit"):
+        raise ValueError(f"{path.name}@{offset} is a {record.rec_type} record, not a response")
+    headers = dict(record.rec_headers.headers)
+    http = record.http_headers
+    body = record.content_stream().read()
+    stored = raw[raw.index(b"\r\n\r\n") + 4 :]  # WARC header end
+    stored = stored[: int(headers["Content-Length"])]
+    payload = stored[stored.index(b"\r\n\r\n") + 4 :] if b"\r\n\r\n" in stored else b""
+    return ArchivedResponse(headers, int(http.get_statuscode()), list(http.headers), payload, body)

@@ -1,0 +1,26 @@
+"""The result of cleaning one page: the article's fields, before provenance is attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.cleaning.text import join_paragraphs
+
+
+@dataclass
+class Article:
+    """What a cleaner extracts from an article page; ``None`` instead of an Article means "not an article"."""
+
+    title: str
+    canonical_url: str
+    paragraphs: list[str]
+    published: str | None = None
+    modified: str | None = None
+    document_date: str | None = None
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    language: str | None = None
+
+    @property
+    def text(self) -> str:
+        return join_paragraphs(self.paragraphs)

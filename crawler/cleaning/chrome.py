@@ -1,0 +1,77 @@
+"""Page chrome: elements and lines that are never article text (menus, shares, ads, related, forms ...).
+
+The class/id vocabulary follows the families trafilatura's OVERALL_DISCARD_XPATH names (reimplemented,
+not copied): share/social, related, newsletter, cookie/consent, comments, sidebar/widget, breadcrumb,
+menu/nav, tags, ads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bs4 import Tag
+
+# elements that never hold article text, whatever the site
+ALWAYS_DROP = ("script", "style", "noscript", "template", "iframe", "form", "button", "input", "select",
+               "textarea", "svg", "nav", "aside", "ins", "object", "embed")
+
+# class or id tokens of chrome containers (matched per hyphen/underscore-separated token run)
+CHROME_TOKEN_RE = re.compile(
+    r"(?:^|[-_ ])(share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|cookie|consent|"
+    r"comments?|respond|sidebar|widget|breadcrumbs?|crumb|menu|navigation|tags|advert|advertisement|ads|"
+    r"adspot|rec|sponsored|promo|popup|modal|author-box|next-prev|share-title|jp)(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+# whole paragraphs that are chrome wherever they stand
+CHROME_LINE_RES = [re.compile(p, re.IGNORECASE) for p in (
+    r"^published on\b",
+    r"^document date\s*:",
+    r"^categor(y|ies)\s*:",
+    r"^show on website\b",
+    r"^click here\b",
+    r"^also read\s*:",
+    r"^read also\s*:",
+    r"^read more\s*:",
+    r"^related( articles| posts| stories)?\s*:?$",
+    r"^-?\s*advertisement\s*-?$",
+    r"^share (this|on)\b",
+    r"^(tweet|share) on (facebook|twitter|whatsapp)$",
+    r"^leave a reply\b",
+    r"^subscribe to our newsletter\b",
+    r"^we use cookies\b",
+    r"^original article source\s*:",
+    r"^this article was originally published\b",
+    r"^read full article at\b",
+)]
+
+
+def is_chrome_line(text: str, source_names: Iterable[str] = ()) -> bool:
+    """True for a paragraph that is a known chrome phrase or just the site's own name (a source line)."""
+    if any(rx.search(text) for rx in CHROME_LINE_RES):
+        return True
+    lowered = text.strip().lower()
+    return any(lowered == name.lower() for name in source_names)
+
+
+def _is_chrome_container(tag: Tag) -> bool:
+    names = " ".join([*tag.get_attribute_list("class"), tag.get("id") or ""])  # type: ignore[list-item]
+    if names.strip() and CHROME_TOKEN_RE.search(names):
+        return True
+    style = str(tag.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+
+
+def drop_elements(root: Tag, selectors: Iterable[str] = ()) -> None:
+    """Remove the given CSS selectors, the always-chrome tags and containers whose class/id says chrome."""
+    for selector in selectors:
+        for tag in root.select(selector):
+            tag.decompose()
+    for tag in root.find_all(ALWAYS_DROP):
+        tag.decompose()
+    for tag in list(root.find_all(True)):
+        if tag.decomposed:
+            continue
+        if tag.name not in ("html", "body") and _is_chrome_container(tag):
+            tag.decompose()

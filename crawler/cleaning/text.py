@@ -1,0 +1,48 @@
+"""Text normalisation of extracted paragraphs: NFC, collapsed whitespace, no control characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from bs4 import NavigableString, Tag
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+_SPACE = re.compile(r"\s+")
+BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
+
+
+def normalize_paragraph(text: str) -> str:
+    """One paragraph in canonical form: NFC, whitespace runs (incl. NBSP) as one space, stripped."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def join_paragraphs(paragraphs: Iterable[str]) -> str:
+    """Paragraphs separated by exactly one blank line."""
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def element_text(element: Tag) -> str:
+    """The visible text of an element with <br> read as a space, normalised."""
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString:  # skips comments, CDATA, doctype
+                parts.append(str(node))
+        elif node.name == "br":
+            parts.append(" ")
+    return normalize_paragraph("".join(parts))
+
+
+def block_paragraphs(container: Tag) -> list[str]:
+    """Text of every innermost block element in document order; loose text becomes its own paragraph."""
+    out: list[str] = []
+    for element in container.find_all(BLOCK_TAGS):
+        if element.find(BLOCK_TAGS):
+            continue  # the inner blocks are read on their own
+        text = element_text(element)
+        if text:
+            out.append(text)
+    return out

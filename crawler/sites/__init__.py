@@ -1,0 +1,39 @@
+"""The explicit registry of site profiles: a site is crawlable by name once it is listed here."""
+
+from __future__ import annotations
+
+from crawler.sites.base import SiteProfile
+from crawler.sites.generic import GenericProfile
+from crawler.sites.rki_news import RkiNewsProfile
+
+PROFILES: dict[str, type[SiteProfile]] = {p.id: p for p in (RkiNewsProfile,)}
+
+
+class UnknownSiteError(KeyError):
+    """No profile answers to that name."""
+
+    def __str__(self) -> str:
+        return f"unknown site {self.args[0]!r} (known: {', '.join(sorted(p.name for p in PROFILES.values()))})"
+
+
+def profile_class(name: str) -> type[SiteProfile]:
+    """Look a profile up by its id ("rki_news") or its name ("rki.news")."""
+    for cls in PROFILES.values():
+        if name in (cls.id, cls.name):
+            return cls
+    raise UnknownSiteError(name)
+
+
+def profile_for_url(url: str) -> SiteProfile:
+    """The profile whose real origin serves ``url``, else the generic profile bound to its origin."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc.lower()
+    for cls in PROFILES.values():
+        if urlsplit(cls.home).netloc.lower() == host:
+            return cls()
+    parts = urlsplit(url)
+    return GenericProfile(f"{parts.scheme}://{parts.netloc}")
+
+
+__all__ = ["PROFILES", "GenericProfile", "SiteProfile", "UnknownSiteError", "profile_class", "profile_for_url"]

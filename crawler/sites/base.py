@@ -1,0 +1,65 @@
+"""SiteProfile: what the spider and the cleaner need to know about one site."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone, tzinfo
+from typing import ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+
+from crawler.cleaning import Article
+from crawler.urls import canonicalize
+
+
+class SiteProfile:
+    """Discovery sources, article URL rule and cleaning rules of a site; subclasses set the class attributes.
+
+    An instance is bound to an origin: the real site's by default, or another one (the local replica)
+    given as ``base_url``; paths in the class attributes are resolved against it.
+    """
+
+    id: ClassVar[str]  # registry key and file name, e.g. "rki_news"
+    name: ClassVar[str]  # what users type: "rki.news"
+    home: ClassVar[str]  # the real origin, e.g. "https://rki.news"
+    feeds: ClassVar[tuple[str, ...]] = ()
+    sitemaps: ClassVar[tuple[str, ...]] = ()
+    listings: ClassVar[tuple[str, ...]] = ("/",)
+    listing_path: ClassVar[re.Pattern[str]] = re.compile(r"^/$")
+    article_path: ClassVar[re.Pattern[str]] = re.compile(r".")
+    max_listing_pages: ClassVar[int] = 30  # how deep to page through each listing
+    download_delay: ClassVar[float] = 2.0  # seconds between requests to the site (AutoThrottle's floor)
+    concurrency: ClassVar[int] = 2  # parallel requests to the site
+    timezone: ClassVar[tzinfo] = timezone(timedelta(0))  # the site's local time, for dates printed without offset
+    cleaner_version: ClassVar[str] = "1"
+    source_names: ClassVar[tuple[str, ...]] = ()  # bare "source" lines that are chrome in the body
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = (base_url or self.home).rstrip("/")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc.lower()
+
+    def url(self, path: str) -> str:
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def on_site(self, url: str) -> bool:
+        return urlsplit(url).netloc.lower() == self.host
+
+    def is_article_url(self, url: str) -> bool:
+        return self.on_site(url) and bool(self.article_path.search(urlsplit(url).path))
+
+    def is_listing_url(self, url: str) -> bool:
+        return self.on_site(url) and bool(self.listing_path.search(urlsplit(url).path)) and not urlsplit(url).query
+
+    def canonical(self, url: str) -> str:
+        return canonicalize(url)
+
+    def clean(self, html: bytes | str, url: str) -> Article | None:
+        """Extract the article of a page; None when the page is not an article. Pure: no I/O."""
+        return self.extract(BeautifulSoup(html, "lxml"), url)
+
+    def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
+        raise NotImplementedError

@@ -1,0 +1,85 @@
+"""rki.news: a WordPress news site (Newspaper-style theme) with a metadata block printed inside the body."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.cleaning import Article
+from crawler.cleaning.chrome import drop_elements, is_chrome_line
+from crawler.cleaning.metadata import (
+    canonical_link,
+    html_language,
+    iso,
+    json_ld_articles,
+    json_ld_authors,
+    meta,
+    parse_category_line,
+    parse_document_date,
+)
+from crawler.cleaning.text import block_paragraphs, element_text
+from crawler.sites.base import SiteProfile
+
+
+class RkiNewsProfile(SiteProfile):
+    id = "rki_news"
+    name = "rki.news"
+    home = "https://rki.news"
+    feeds = ("/feed/",)
+    sitemaps = ("/wp-sitemap.xml",)
+    listings = ("/",)
+    listing_path = re.compile(r"^/(category/[^/]+/(?:[^/]+/)?)?(page/\d+/)?$")
+    article_path = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
+    download_delay = 2.0
+    concurrency = 2
+    timezone = timezone(timedelta(hours=5))  # Asia/Karachi, no DST
+    cleaner_version = "rki_news/1"
+    source_names = ("rki.news",)
+
+    body_selector = "div.td-post-content"
+    title_selector = "h1.entry-title"
+    author_selector = "div.td-post-author-name a"
+    category_selector = "ul.td-category a"
+    # chrome inside the body container; the generic vocabulary in cleaning.chrome catches the rest
+    body_chrome = ("div.td-a-rec", "blockquote.td_quote", "div.sharedaddy", "div#jp-relatedposts",
+                   "figure", "div.wp-caption")
+
+    def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
+        body = soup.select_one(self.body_selector)
+        title_tag = soup.select_one(self.title_selector)
+        classes = soup.body.get_attribute_list("class") if soup.body else []
+        if body is None or title_tag is None or "single-post" not in classes:
+            return None  # pages, archives, 404s: not articles
+        ld = (json_ld_articles(soup) or [{}])[0]
+        published = iso(meta(soup, "article:published_time")) or iso(ld.get("datePublished"))
+        time_tag = soup.select_one("span.td-post-date time[datetime]")
+        if published is None and isinstance(time_tag, Tag):
+            published = iso(str(time_tag["datetime"]), self.timezone)
+        modified = iso(meta(soup, "article:modified_time")) or iso(ld.get("dateModified"))
+        authors = [element_text(a) for a in soup.select(self.author_selector)] or json_ld_authors(ld)
+        categories = [element_text(a) for a in soup.select(self.category_selector)]
+        drop_elements(body, self.body_chrome)
+        paragraphs, document_date = [], None
+        for text in block_paragraphs(body):
+            if (cats := parse_category_line(text)) is not None:
+                categories = cats  # the block's order is the site's own grouping
+            elif (when := parse_document_date(text, self.timezone)) is not None:
+                document_date = when
+            elif not is_chrome_line(text, self.source_names):
+                paragraphs.append(text)
+        if not paragraphs:
+            return None
+        canonical = canonical_link(soup, url)
+        return Article(
+            title=element_text(title_tag),
+            canonical_url=self.canonical(canonical if canonical and self.on_site(canonical) else url),
+            paragraphs=paragraphs,
+            published=published,
+            modified=modified or document_date,
+            document_date=document_date,
+            authors=authors,
+            categories=categories or [str(s) for s in ld.get("articleSection", [])],
+            language=html_language(soup),
+        )

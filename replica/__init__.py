@@ -1,0 +1,5 @@
+"""A deterministic local replica of rki.news for the demo and the tests (rki-replica.md §5)."""
+
+from replica.server import ReplicaServer, ReplicaSite
+
+__all__ = ["ReplicaServer", "ReplicaSite"]

@@ -1,0 +1,180 @@
+"""The replica's URL map (rki-replica.md §5.1) and a threaded HTTP server for it on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from replica import render
+from replica.corpus import CATEGORIES, DEFAULT_ARTICLE_COUNT, Post, build_posts
+
+PER_PAGE = 10  # WordPress posts_per_page default
+FEED_ITEMS = 10  # WordPress posts_per_rss default
+SITEMAP_MAX_URLS = 200  # lower than core's 2000 so the replica has several post sitemaps
+STATIC_PAGES = {
+    "/privacy-policy/": ("Privacy Policy", "This page explains which data rki.news stores about visitors."),
+    "/contact/": ("Contact", "Write to the desk at desk@rki.news or call during office hours."),
+    "/about-us/": ("About us", "rki.news is the news service of Rahbar Kisan International."),
+}
+HTML = "text/html; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
+RSS = "application/rss+xml; charset=UTF-8"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered resource: status, content type, body and an optional redirect target."""
+
+    status: int
+    content_type: str
+    body: bytes
+    location: str | None = None
+
+
+class ReplicaSite:
+    """Every URL of the replica, rendered once for a given origin (base URL)."""
+
+    def __init__(self, base_url: str, article_count: int = DEFAULT_ARTICLE_COUNT) -> None:
+        self.base = base_url.rstrip("/")
+        self.posts = build_posts(article_count)
+        self.by_id = {p.post_id: p for p in self.posts}
+        self.pages: dict[str, Page] = {}
+        self._build()
+
+    def truth(self) -> list[dict[str, object]]:
+        """Ground truth for every article, newest first."""
+        return [p.truth(self.base) for p in self.posts]
+
+    def _add(self, path: str, body: str, content_type: str = HTML, status: int = 200) -> None:
+        self.pages[unquote(path)] = Page(status, content_type, body.encode("utf-8"))
+
+    def _listing(self, title: str, posts: list[Post], root: str, description: str = "",
+                 featured: list[Post] | None = None) -> None:
+        last = max(1, -(-len(posts) // PER_PAGE))
+        for n in range(1, last + 1):
+            chunk = posts[(n - 1) * PER_PAGE : n * PER_PAGE]
+            path = root if n == 1 else f"{root}page/{n}/"
+            self._add(path, render.listing_page(title, chunk, self.base, root, n, last,
+                                                featured if n == 1 else None, description))
+
+    def _build(self) -> None:
+        b, posts = self.base, self.posts
+        for i, post in enumerate(posts):
+            neighbours = [posts[(i + k) % len(posts)] for k in (1, 2, 3, 4)]
+            self._add(post.path, render.article_page(post, b, neighbours))
+        self._listing("rki.news", posts, "/", featured=posts[:3])
+        for cat in CATEGORIES.values():
+            members = [p for p in posts if cat.slug in p.group1 + p.group2]
+            self._listing(cat.name, members, f"/category/{cat.slug}/", f"News filed under {cat.name}.")
+            self._add(f"/category/{cat.slug}/feed/", render.rss_feed(members[:FEED_ITEMS], b,
+                      f"/category/{cat.slug}/feed/", f"rki.news » {cat.name}"), RSS)
+        self._listing("Asia", [p for p in posts if "asia" in p.group1], "/category/international/asia/")
+        tags = sorted({t for p in posts for t in p.tags})
+        for tag in tags:
+            self._listing(f"Tag: {tag.title()}", [p for p in posts if tag in p.tags], f"/tag/{tag}/")
+        for slug in sorted({p.author_slug for p in posts}):
+            members = [p for p in posts if p.author_slug == slug]
+            self._listing(f"Author: {members[0].author}", members, f"/author/{slug}/")
+        for day in sorted({p.published.strftime("/%Y/%m/%d/") for p in posts}):
+            self._listing(f"Archives for {day.strip('/')}", [p for p in posts if p.path.startswith(day)], day)
+        for path, (title, text) in STATIC_PAGES.items():
+            self._add(path, render.static_page(title, text, b, path))
+        self._add("/feed/", render.rss_feed(posts[:FEED_ITEMS], b, "/feed/"), RSS)
+        self._add("/comments/feed/", render.rss_feed([], b, "/comments/feed/", "Comments on rki.news"), RSS)
+        post_maps = []
+        for n, start in enumerate(range(0, len(posts), SITEMAP_MAX_URLS), 1):
+            chunk = posts[start : start + SITEMAP_MAX_URLS]
+            post_maps.append(f"/wp-sitemap-posts-post-{n}.xml")
+            self._add(post_maps[-1], render.urlset(b, [(p.path, p.modified) for p in chunk]), XML)
+        self._add("/wp-sitemap-posts-page-1.xml", render.urlset(b, [(p, None) for p in STATIC_PAGES]), XML)
+        self._add("/wp-sitemap-taxonomies-category-1.xml",
+                  render.urlset(b, [(f"/category/{c}/", None) for c in CATEGORIES]), XML)
+        self._add("/wp-sitemap-users-1.xml",
+                  render.urlset(b, [(f"/author/{a}/", None) for a in sorted({p.author_slug for p in posts})]), XML)
+        self._add("/wp-sitemap.xml", render.sitemap_index(b, [*post_maps, "/wp-sitemap-posts-page-1.xml",
+                  "/wp-sitemap-taxonomies-category-1.xml", "/wp-sitemap-users-1.xml"]), XML)
+        self._add("/robots.txt", render.robots_txt(b), "text/plain; charset=utf-8")
+        self.not_found = Page(404, HTML, render.not_found_page(b).encode("utf-8"))
+
+    def resolve(self, target: str) -> Page:
+        """The response for a request target (path and query), including WordPress's redirects."""
+        parts = urlsplit(target)
+        query = parse_qs(parts.query)
+        path = unquote(parts.path) or "/"
+        if path == "/" and "p" in query:
+            post = self.by_id.get(int(query["p"][0])) if query["p"][0].isdigit() else None
+            return Page(301, HTML, b"", self.base + post.path) if post else self.not_found
+        if path in ("/wp-login.php",) or path.startswith("/wp-admin/"):
+            return Page(403, HTML, b"<h1>Forbidden</h1>")
+        if path == "/sitemap.xml":
+            return Page(301, HTML, b"", self.base + "/wp-sitemap.xml")
+        if path.endswith("/page/1/"):
+            return Page(301, HTML, b"", self.base + parts.path[: -len("page/1/")])
+        page = self.pages.get(path)
+        if page is not None:
+            return page
+        if not path.endswith("/") and path + "/" in self.pages:
+            return Page(301, HTML, b"", self.base + parts.path + "/")
+        return self.not_found
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _ReplicaHTTPServer
+
+    def do_GET(self) -> None:
+        page = self.server.site.resolve(self.path)
+        body = page.body
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        if page.location:
+            self.send_header("Location", page.location)
+        compressible = page.content_type.startswith(("text/html", "application/"))
+        if body and compressible and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, mtime=0)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Link", f'<{self.server.site.base}/wp-json/>; rel="https://api.w.org/"')
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        return
+
+
+class _ReplicaHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    site: ReplicaSite
+
+
+class ReplicaServer:
+    """Serves the replica on 127.0.0.1 in a background thread; use as a context manager."""
+
+    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT) -> None:
+        self._httpd = _ReplicaHTTPServer(("127.0.0.1", port), _Handler)
+        self.port = self._httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._httpd.site = ReplicaSite(self.base_url, article_count)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica", daemon=True)
+
+    @property
+    def site(self) -> ReplicaSite:
+        return self._httpd.site
+
+    def start(self) -> ReplicaServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
