@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta, timezone
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -38,6 +39,8 @@ class RkiNewsProfile(SiteProfile):
     cleaner_version = "rki_news/1"
     source_names = ("rki.news",)
 
+    shortlink_query = re.compile(r"^p=\d+$")  # WordPress /?p=ID, answered with a 301 to the permalink
+
     body_selector = "div.td-post-content"
     title_selector = "h1.entry-title"
     author_selector = "div.td-post-author-name a"
@@ -45,6 +48,12 @@ class RkiNewsProfile(SiteProfile):
     # chrome inside the body container; the generic vocabulary in cleaning.chrome catches the rest
     body_chrome = ("div.td-a-rec", "blockquote.td_quote", "div.sharedaddy", "div#jp-relatedposts",
                    "figure", "div.wp-caption")
+
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if self.on_site(url) and parts.path == "/" and self.shortlink_query.match(parts.query):
+            return True
+        return super().is_article_url(url)
 
     def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
         body = soup.select_one(self.body_selector)

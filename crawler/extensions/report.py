@@ -1,0 +1,89 @@
+"""RunReportExtension: the run's facts in DATA/runs/RUN_ID.json and in the store's runs table."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from archive.store import SnippetStore
+
+REPORT_KEYS = ("articles/new", "articles/changed", "articles/unchanged", "articles/duplicate",
+               "articles/not_article", "warc/records/response", "warc/records/revisit", "warc/files", "warc/bytes",
+               "warc/write_errors")
+
+
+def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> dict[str, Any]:
+    """A JSON-ready summary: counts, errors by kind with example URLs, duration."""
+    started = stats.get("start_time")
+    finished = stats.get("finish_time") or datetime.now(UTC)
+    errors: dict[str, Any] = {}
+    for key, value in stats.items():
+        if key.startswith("errors/") and not key.endswith("/examples"):
+            errors[key.removeprefix("errors/")] = {"count": value, "examples": stats.get(f"{key}/examples", [])}
+    return {
+        "run_id": run_id,
+        "site": site,
+        "status": "finished" if reason == "finished" else f"stopped: {reason}",
+        "started_at": started.isoformat() if started else None,
+        "finished_at": finished.isoformat(),
+        "duration_s": round((finished - started).total_seconds(), 3) if started else None,
+        "pages_fetched": stats.get("response_received_count", 0),
+        "counts": {key: stats.get(key, 0) for key in REPORT_KEYS},
+        "errors": errors,
+    }
+
+
+class RunReportExtension:
+    """Writes the report when the spider closes (the finish time is set by CoreStats just before)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.data_dir = Path(crawler.settings.get("NEWSARCHIVE_DATA"))
+        self.report: dict[str, Any] | None = None
+        self._reason = "unknown"
+        self._site = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    @property
+    def run_id(self) -> str:
+        return str(self.crawler.settings.get("NEWSARCHIVE_RUN_ID"))
+
+    def spider_opened(self, spider: Spider) -> None:
+        store = SnippetStore(self.data_dir)
+        try:
+            store.start_run(self.run_id, getattr(getattr(spider, "profile", None), "name", spider.name),
+                            datetime.now(UTC).isoformat())
+        finally:
+            store.close()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._reason = reason
+        self._site = getattr(getattr(spider, "profile", None), "name", spider.name)
+
+    def engine_stopped(self) -> None:
+        """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        self.report = build_report(stats, self.run_id, self._site, self._reason)
+        runs = self.data_dir / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        tmp = runs / f"{self.run_id}.json.tmp"
+        tmp.write_text(json.dumps(self.report, indent=2, ensure_ascii=False, default=str) + "\n")
+        os.replace(tmp, runs / f"{self.run_id}.json")
+        store = SnippetStore(self.data_dir)
+        try:
+            store.finish_run(self.run_id, self.report["status"], self.report)
+        finally:
+            store.close()

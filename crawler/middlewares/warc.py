@@ -1,0 +1,152 @@
+"""WarcRecorderMiddleware: every HTTP exchange written as a WARC request/response (or revisit) pair.
+
+It sits at priority 950, nearer the wire than HttpCompressionMiddleware (590) and RedirectMiddleware
+(600), so it sees bodies still gzip-coded, every redirect hop, robots.txt and error pages. Scrapy has
+already removed chunked framing and the Transfer-Encoding/Connection headers (WARC-NOTES.md §1.3), so the
+recorded headers describe the de-chunked body that is stored, and the payload digest is over that body.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+import platform
+import socket
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive import __version__
+from archive.store import SnippetStore
+from archive.warc import CaptureRef, HttpExchange, WarcFileWriter, WarcWriteError, exchange_records, warc_date
+
+logger = logging.getLogger(__name__)
+
+DROPPED_BY_CLIENT = {b"transfer-encoding", b"connection"}  # Scrapy's client removed these: they lie now
+
+
+def _request_target(url: str) -> bytes:
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return target.encode("ascii", "replace")
+
+
+def _headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    """All values of every header (getlist keeps repeated Set-Cookie/Link lines apart)."""
+    return [(bytes(name), bytes(value)) for name in headers for value in headers.getlist(name)]
+
+
+def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
+    """The warcinfo block: software, operator, robots policy, user agent and the crawl settings."""
+    s = crawler.settings
+    return {
+        "software": f"newsarchive/{__version__} (Scrapy/{scrapy.__version__}; warcio/{version('warcio')}; "
+                    f"Python/{platform.python_version()})",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "operator": s.get("NEWSARCHIVE_OPERATOR") or s.get("NEWSARCHIVE_CONTACT") or "not configured",
+        "hostname": socket.gethostname(),
+        "robots": "classic" if s.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "http-header-user-agent": s.get("USER_AGENT"),
+        "isPartOf": s.get("NEWSARCHIVE_RUN_ID"),
+        "description": "crawl settings: " + "; ".join(
+            f"{k}={s.get(k)}" for k in ("DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
+                                        "DOWNLOAD_MAXSIZE", "WARC_MAX_BYTES", "WARC_DEDUP")),
+    }
+
+
+class WarcRecorderMiddleware:
+    """Archives each response with the request that produced it; a write failure never costs the crawl."""
+
+    def __init__(self, crawler: Crawler, writer: WarcFileWriter, store: SnippetStore | None) -> None:
+        self.crawler = crawler
+        self.writer = writer
+        self.store = store  # payload-digest index for revisits; None disables dedup
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
+        s = crawler.settings
+        if not s.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        data = Path(s.get("NEWSARCHIVE_DATA"))
+        spider = crawler.spider
+        prefix = s.get("WARC_PREFIX") or getattr(getattr(spider, "profile", None), "id", "") or "newsarchive"
+        writer = WarcFileWriter(data / "warc", prefix, warcinfo_fields(crawler),
+                                max_bytes=s.getint("WARC_MAX_BYTES"), fsync=s.getbool("WARC_FSYNC"))
+        store = SnippetStore(data) if s.getbool("WARC_DEDUP") else None
+        mw = cls(crawler, writer, store)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_closed(self) -> None:
+        self.writer.close()
+        if self.store:
+            self.store.close()
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("warc/files", len(self.writer.files_closed))
+            stats.set_value("warc/bytes", self.writer.bytes_written)
+
+    def _exchange(self, request: Request, response: Response) -> HttpExchange:
+        req_headers = _headers(request.headers)
+        if not any(name.lower() == b"host" for name, _ in req_headers):
+            req_headers.insert(0, (b"Host", urlsplit(request.url).netloc.encode("idna")))
+        resp_headers = [(n, v) for n, v in _headers(response.headers) if n.lower() not in DROPPED_BY_CLIENT]
+        try:
+            reason = http.HTTPStatus(response.status).phrase.encode()
+        except ValueError:
+            reason = b""
+        ip = response.ip_address
+        return HttpExchange(
+            url=response.url,
+            method=request.method.encode(),
+            request_target=_request_target(request.url),
+            request_headers=req_headers,
+            request_body=request.body,
+            status=response.status,
+            reason=reason,
+            response_headers=resp_headers,
+            payload=response.body,
+            date=datetime.now(UTC),
+            ip_address=str(ip) if ip is not None else None,
+        )
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        stats = self.crawler.stats
+        exchange = self._exchange(request, response)
+        digest = exchange.payload_digest
+        original = None
+        if self.store and response.status == 200 and exchange.payload:
+            original = self.store.find_capture(digest)
+        try:
+            records = exchange_records(exchange, revisit_of=original)
+            pointers = self.writer.write(records, exchange.date)
+        except WarcWriteError as exc:
+            logger.error("WARC write failed for %s: %s", response.url, exc)
+            if stats:
+                stats.inc_value("warc/write_errors")
+            return response
+        record = pointers[0]
+        if stats:
+            stats.inc_value(f"warc/records/{records[0].record_type}")
+        if original is None:
+            if self.store and response.status == 200 and exchange.payload:
+                self.store.add_capture(digest, CaptureRef(record.record_id, exchange.url, warc_date(exchange.date)),
+                                       record.file, record.offset)
+            pointer = {"file": record.file, "offset": record.offset, "length": record.length,
+                       "record_id": record.record_id}
+        else:
+            assert self.store is not None
+            location = self.store.capture_location(original.record_id) or (record.file, record.offset)
+            pointer = {"file": location[0], "offset": location[1], "length": 0, "record_id": original.record_id}
+        request.meta["warc"] = {**pointer, "payload_digest": digest, "fetched_at": exchange.date.isoformat(),
+                                "revisit": original is not None}
+        return response

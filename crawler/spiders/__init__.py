@@ -1,0 +1,1 @@
+"""Spiders: one driven by a site profile, one for given URLs."""
