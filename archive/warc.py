@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -59,6 +60,9 @@ def new_record_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
 
 
+_URI_SAFE = "%:/?#[]@!$&'()*+,;=~"  # RFC 3986 reserved characters and the escape itself
+
+
 def _clean_value(value: str) -> str:
     """No CR, LF or NUL may reach a header line (checklist A11)."""
     return _UNSAFE_VALUE.sub(" ", value).strip()
@@ -79,8 +83,13 @@ def dechunk(body: bytes) -> bytes:
     """Remove HTTP/1.1 chunked framing; raises ValueError when the framing is broken."""
     out, pos = bytearray(), 0
     while True:
-        end = body.index(b"\r\n", pos)
-        size = int(body[pos:end].split(b";")[0].strip(), 16)
+        end = body.find(b"\r\n", pos)
+        if end < 0:
+            raise ValueError(f"chunk size line missing at byte {pos}")
+        try:
+            size = int(body[pos:end].split(b";")[0].strip(), 16)
+        except ValueError as exc:
+            raise ValueError(f"bad chunk size {body[pos:end][:20]!r} at byte {pos}") from exc
         pos = end + 2
         if size == 0:
             return bytes(out)
@@ -160,9 +169,18 @@ class CaptureRef:
     date: str
 
 
+def target_uri(url: str) -> str:
+    """An RFC 3986 URI for WARC-Target-URI: no fragment, spaces and non-ASCII percent-encoded (checklist A6).
+
+    Existing escapes are kept as they are, so the URI still names exactly what was requested.
+    """
+    url = url.split("#", 1)[0]
+    return quote(url, safe=_URI_SAFE)
+
+
 def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = None) -> list[WarcRecordSpec]:
     """The response (or revisit) record followed by its request record, linked by WARC-Concurrent-To."""
-    common = [("WARC-Target-URI", exchange.url)]
+    common = [("WARC-Target-URI", target_uri(exchange.url))]
     if exchange.ip_address:
         common.append(("WARC-IP-Address", exchange.ip_address))
     if revisit_of is None:

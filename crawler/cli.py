@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archive.snippets import Snippet
 from archive.store import QueryError, SnippetStore
@@ -176,21 +177,19 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     store = open_store(args.data)
-    out = sys.stdout if args.output == "-" else None
     count = 0
-    try:
-        handle = out or Path(args.output).open("w", encoding="utf-8")
-    except OSError as exc:
-        store.close()
-        raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(store.close)
+        if args.output == "-":
+            handle: IO[str] = sys.stdout
+        else:
+            try:
+                handle = stack.enter_context(Path(args.output).open("w", encoding="utf-8"))
+            except OSError as exc:
+                raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
         for snippet in store.latest(site=args.site):
             handle.write(json.dumps(export_record(snippet), ensure_ascii=False) + "\n")
             count += 1
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
-        store.close()
     print(f"exported {count} snippet(s) to {args.output}", file=sys.stderr)
     return EXIT_OK
 

@@ -8,13 +8,13 @@ BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# -- where data goes ---------------------------------------------------------------------------------------
+# -- where data goes -------------------------------------------------------------------------------
 NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")  # DATA/warc, DATA/archive.sqlite, DATA/runs
 NEWSARCHIVE_RUN_ID = ""  # set per run by the spider when empty
 NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")  # who runs the crawl, written to warcinfo
 NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "")  # URL or mail address put in the User-Agent
 
-# -- politeness ------------------------------------------------------------------------------------------------
+# -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 USER_AGENT = "newsarchive/0.1 (news archival crawler)"  # the spider adds the contact
 DOWNLOAD_DELAY = 2.0  # floor between requests to one site; profiles and loopback targets override it
@@ -25,7 +25,7 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False  # a news archive wants the page every reader gets, not a session
 
-# -- robustness ----------------------------------------------------------------------------------------------------
+# -- robustness ------------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # no news page is bigger; bounds memory per request
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
@@ -34,7 +34,7 @@ RETRY_TIMES = 2
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
-# -- components ----------------------------------------------------------------------------------------------------
+# -- components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # above HttpCompressionMiddleware (590): sees bodies still content-coded and requests as sent
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
@@ -42,12 +42,12 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {"crawler.extensions.report.RunReportExtension": 500}
 
-# -- WARC ---------------------------------------------------------------------------------------------------------------
+# -- WARC ------------------------------------------------------------------------------------------
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000  # rotate files at 1 GB (WARC 1.1 Annex C)
 WARC_PREFIX = ""  # file name prefix; the site id when empty
 WARC_FSYNC = True  # fsync after every exchange, so a stored snippet never points at lost bytes
 WARC_DEDUP = True  # identical payloads become revisit records
 
-# -- discovery -----------------------------------------------------------------------------------------------------------
+# -- discovery -------------------------------------------------------------------------------------
 NEWSARCHIVE_MAX_ARTICLES = 0  # stop scheduling articles after this many (0: no limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from replica.corpus import CATEGORIES, NOW, Post
@@ -27,7 +27,7 @@ def wp_date(moment: datetime) -> str:
 
 
 def rfc822_gmt(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    return moment.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
 COOKIE_NOTICE = (

@@ -91,7 +91,8 @@ def is_article_page(soup: BeautifulSoup) -> bool:
 
 
 # rki.news prints a metadata block at the top of the body (rki-replica.md §2):
-#   Published on July 4, 2025 / Document Date: Sun, Apr 26 2026 10:09:30 am / Category: ,English,International - ,Snippets
+#   Published on July 4, 2025 / Document Date: Sun, Apr 26 2026 10:09:30 am /
+#   Category: ,English,International - ,Snippets
 PUBLISHED_ON_RE = re.compile(r"^Published on (?P<date>[A-Z][a-z]+ \d{1,2}, \d{4})$")
 DOCUMENT_DATE_RE = re.compile(r"^Document Date:\s*(?P<date>\w{3}, \w{3} \d{1,2} \d{4} \d{1,2}:\d\d:\d\d [ap]m)$",
                               re.IGNORECASE)

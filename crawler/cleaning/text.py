@@ -6,7 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bs4 import NavigableString, Tag
+from bs4 import Tag
+from bs4.element import NavigableString
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -31,7 +32,7 @@ def element_text(element: Tag) -> str:
         if isinstance(node, NavigableString):
             if type(node) is NavigableString:  # skips comments, CDATA, doctype
                 parts.append(str(node))
-        elif node.name == "br":
+        elif isinstance(node, Tag) and node.name == "br":
             parts.append(" ")
     return normalize_paragraph("".join(parts))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
         "started_at": started.isoformat() if started else None,
         "finished_at": finished.isoformat(),
         "duration_s": round((finished - started).total_seconds(), 3) if started else None,
-        "pages_fetched": stats.get("response_received_count", 0),
+        "pages_fetched": stats.get("downloader/response_count", 0),  # redirects and robots.txt included
         "counts": {key: stats.get(key, 0) for key in REPORT_KEYS},
         "errors": errors,
     }
@@ -64,14 +63,14 @@ class RunReportExtension:
     def spider_opened(self, spider: Spider) -> None:
         store = SnippetStore(self.data_dir)
         try:
-            store.start_run(self.run_id, getattr(getattr(spider, "profile", None), "name", spider.name),
+            store.start_run(self.run_id, getattr(getattr(spider, "profile", None), "site_name", spider.name),
                             datetime.now(UTC).isoformat())
         finally:
             store.close()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._reason = reason
-        self._site = getattr(getattr(spider, "profile", None), "name", spider.name)
+        self._site = getattr(getattr(spider, "profile", None), "site_name", spider.name)
 
     def engine_stopped(self) -> None:
         """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""
@@ -81,7 +80,7 @@ class RunReportExtension:
         runs.mkdir(parents=True, exist_ok=True)
         tmp = runs / f"{self.run_id}.json.tmp"
         tmp.write_text(json.dumps(self.report, indent=2, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, runs / f"{self.run_id}.json")
+        tmp.replace(runs / f"{self.run_id}.json")
         store = SnippetStore(self.data_dir)
         try:
             store.finish_run(self.run_id, self.report["status"], self.report)

@@ -26,7 +26,15 @@ from scrapy.http import Response
 
 from archive import __version__
 from archive.store import SnippetStore
-from archive.warc import CaptureRef, HttpExchange, WarcFileWriter, WarcWriteError, exchange_records, warc_date
+from archive.warc import (
+    CaptureRef,
+    HttpExchange,
+    WarcFileWriter,
+    WarcWriteError,
+    exchange_records,
+    target_uri,
+    warc_date,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +147,8 @@ class WarcRecorderMiddleware:
             stats.inc_value(f"warc/records/{records[0].record_type}")
         if original is None:
             if self.store and response.status == 200 and exchange.payload:
-                self.store.add_capture(digest, CaptureRef(record.record_id, exchange.url, warc_date(exchange.date)),
-                                       record.file, record.offset)
+                ref = CaptureRef(record.record_id, target_uri(exchange.url), warc_date(exchange.date))
+                self.store.add_capture(digest, ref, record.file, record.offset)
             pointer = {"file": record.file, "offset": record.offset, "length": record.length,
                        "record_id": record.record_id}
         else:

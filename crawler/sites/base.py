@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import timedelta, timezone, tzinfo
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from crawler.cleaning import Article
 from crawler.urls import canonicalize
@@ -39,6 +40,11 @@ class SiteProfile:
         self.base_url = (base_url or self.home).rstrip("/")
 
     @property
+    def site_name(self) -> str:
+        """The ``site`` of this profile's snippets and runs."""
+        return self.name
+
+    @property
     def host(self) -> str:
         return urlsplit(self.base_url).netloc.lower()
 
@@ -51,6 +57,10 @@ class SiteProfile:
     def is_article_url(self, url: str) -> bool:
         return self.on_site(url) and bool(self.article_path.search(urlsplit(url).path))
 
+    def is_shortlink(self, url: str) -> bool:
+        """A URL that only redirects to an article's permalink (WordPress ``/?p=ID``)."""
+        return False
+
     def is_listing_url(self, url: str) -> bool:
         return self.on_site(url) and bool(self.listing_path.search(urlsplit(url).path)) and not urlsplit(url).query
 
@@ -59,7 +69,11 @@ class SiteProfile:
 
     def clean(self, html: bytes | str, url: str) -> Article | None:
         """Extract the article of a page; None when the page is not an article. Pure: no I/O."""
-        return self.extract(BeautifulSoup(html, "lxml"), url)
+        with warnings.catch_warnings():
+            # feeds and sitemaps reach the cleaner in generic mode; they are simply not articles
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            soup = BeautifulSoup(html, "lxml")
+        return self.extract(soup, url)
 
     def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
         raise NotImplementedError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -40,6 +41,11 @@ class GenericProfile(SiteProfile):
     max_listing_pages = 2000  # a bound on pages fetched for discovery
     cleaner_version = "generic/1"
 
+    @property
+    def site_name(self) -> str:
+        """The host name, so that snippets of different unprofiled sites stay apart."""
+        return (urlsplit(self.base_url).hostname or "generic").removeprefix("www.")
+
     def is_listing_url(self, url: str) -> bool:
         return self.on_site(url)
 
@@ -59,7 +65,9 @@ class GenericProfile(SiteProfile):
         authors = json_ld_authors(ld) or ([a] if (a := meta(soup, "author")) else [])
         sections = ld.get("articleSection", [])
         drop_elements(body, ("figure", "blockquote"))
-        paragraphs = [p for p in block_paragraphs(body) if not is_chrome_line(p, (self.host,))]
+        # a bare line naming the site (its host or og:site_name) is a source tag, not body text
+        names = [self.host, self.host.removeprefix("www."), meta(soup, "og:site_name") or ""]
+        paragraphs = [p for p in block_paragraphs(body) if not is_chrome_line(p, [n for n in names if n])]
         if not paragraphs:
             return None
         canonical = canonical_link(soup, url)

@@ -49,11 +49,12 @@ class RkiNewsProfile(SiteProfile):
     body_chrome = ("div.td-a-rec", "blockquote.td_quote", "div.sharedaddy", "div#jp-relatedposts",
                    "figure", "div.wp-caption")
 
-    def is_article_url(self, url: str) -> bool:
+    def is_shortlink(self, url: str) -> bool:
         parts = urlsplit(url)
-        if self.on_site(url) and parts.path == "/" and self.shortlink_query.match(parts.query):
-            return True
-        return super().is_article_url(url)
+        return self.on_site(url) and parts.path == "/" and bool(self.shortlink_query.match(parts.query))
+
+    def is_article_url(self, url: str) -> bool:
+        return self.is_shortlink(url) or super().is_article_url(url)
 
     def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
         body = soup.select_one(self.body_selector)

@@ -13,6 +13,7 @@ import scrapy
 from lxml import etree
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -29,6 +30,7 @@ PRIORITY_ARTICLE = 30  # articles first: they are the point, and a short run sho
 PRIORITY_FEED = 20
 PRIORITY_SITEMAP = 10
 PRIORITY_LISTING = 0
+PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 
 
@@ -61,8 +63,9 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles or 0)
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
         self.scheduled: set[str] = set()  # canonical article URLs requested this run
+        self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
-        self.pages_followed = 0
+        self.followed: set[str] = set()  # listing (generic mode: any) page URLs requested this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -102,18 +105,33 @@ class NewsSpider(scrapy.Spider):
         for path in p.listings:
             yield self._listing(p.url(path), 1)
 
+    @property
+    def limit_reached(self) -> bool:
+        """True once --max-articles permalinks are scheduled: further discovery would only cost requests."""
+        return bool(self.max_articles) and self.articles_scheduled >= self.max_articles
+
     def _listing(self, url: str, page_no: int) -> Request:
-        self.pages_followed += 1
+        self.followed.add(canonicalize(url))
         return Request(url, self.parse_listing, priority=PRIORITY_LISTING, errback=self.on_error,
                        meta={"page_no": page_no})
 
     def _article(self, url: str) -> Request | None:
+        """A request for an article URL not scheduled yet, within the run's article limit.
+
+        Shortlinks (``/?p=ID``) go last and do not count against the limit: their 301 usually leads to a
+        permalink that was already requested, which the duplicate filter then drops, so the article is
+        still fetched once. A limited run skips them, since it cannot know where they lead.
+        """
         canonical = canonicalize(url)
         if canonical in self.scheduled or not self.profile.is_article_url(canonical):
             return None
-        if self.max_articles and len(self.scheduled) >= self.max_articles:
+        shortlink = self.profile.is_shortlink(canonical)
+        if self.max_articles and (shortlink or self.articles_scheduled >= self.max_articles):
             return None
         self.scheduled.add(canonical)
+        if shortlink:
+            return Request(canonical, self.parse_article, priority=PRIORITY_SHORTLINK, errback=self.on_error)
+        self.articles_scheduled += 1
         return Request(canonical, self.parse_article, priority=PRIORITY_ARTICLE, errback=self.on_error)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
@@ -135,7 +153,7 @@ class NewsSpider(scrapy.Spider):
         """Sitemap index (follow children) or urlset (article URLs)."""
         try:
             sitemap = Sitemap(response.body)
-        except Exception:  # noqa: BLE001 - lxml raises several types on garbage; any of them means "not a sitemap"
+        except Exception:
             self._count("discovery/bad_sitemap", response.url)
             return
         for entry in sitemap:
@@ -143,6 +161,8 @@ class NewsSpider(scrapy.Spider):
             if not self.profile.on_site(loc):
                 continue
             if sitemap.type == "sitemapindex":
+                if self.limit_reached:
+                    return
                 yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error)
             elif req := self._article(loc):
                 yield req
@@ -152,15 +172,20 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         if self.start_url:  # generic mode: every page may itself be an article
+            if self.limit_reached:
+                return
             snippet = self._snippet(response)
             if snippet is not None:
+                self.articles_scheduled += 1
                 yield snippet
         page_no = int(response.meta.get("page_no", 1))
+        if self.limit_reached:
+            return
         for href in response.css("a::attr(href)").getall():
             url = canonicalize(urljoin(response.url, href))
             if self.start_url:
-                if self.profile.on_site(url) and url not in self.parsed and \
-                        self.pages_followed < self.profile.max_listing_pages:
+                if self.profile.on_site(url) and url not in self.followed and \
+                        len(self.followed) < self.profile.max_listing_pages:
                     yield self._listing(url, page_no + 1)
             elif req := self._article(url):
                 yield req
@@ -194,7 +219,7 @@ class NewsSpider(scrapy.Spider):
             self._count("articles/no_warc_record", response.url)
             return None
         return Snippet(
-            url=response.url, canonical_url=article.canonical_url, site=self.profile.name,
+            url=response.url, canonical_url=article.canonical_url, site=self.profile.site_name,
             title=article.title, published=article.published, modified=article.modified,
             document_date=article.document_date, authors=article.authors, categories=article.categories,
             language=article.language, text=article.text, fetched_at=warc["fetched_at"], run_id=self.run_id,
@@ -216,6 +241,11 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        if response is not None:
+            kind = f"http_{response.status}"
+        elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+            kind = "robots_disallowed"
+        else:
+            kind = type(failure.value).__name__
         logger.warning("failed %s: %s", url, kind)
         self._count(f"errors/{kind}", url)

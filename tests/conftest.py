@@ -1,0 +1,104 @@
+"""Session fixtures: the replica and the misbehaving server on 127.0.0.1, and crawls of them via the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.verify import FileReport, RecordInfo, verify_directory
+from replica import ReplicaServer
+from tests.misbehaving import MisbehavingServer
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI_TIMEOUT = 600
+
+
+def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run `newsarchive ARGS` in a subprocess, as a user would."""
+    cmd = [sys.executable, "-m", "crawler.cli", *args]
+    if data is not None:
+        cmd += ["--data", str(data)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("NEWSARCHIVE_DATA", None)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False)
+
+
+@dataclass
+class Crawl:
+    """A finished crawl: its data directory, the CLI result and the run report."""
+
+    data: Path
+    result: subprocess.CompletedProcess[str]
+    report: dict[str, Any]
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data / "warc"
+
+
+def crawl(data: Path, *args: str) -> Crawl:
+    result = run_cli("crawl", *args, "--json", data=data)
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    return Crawl(data, result, json.loads(result.stdout))
+
+
+@pytest.fixture(scope="session")
+def replica() -> Iterator[ReplicaServer]:
+    with ReplicaServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def misbehaving() -> Iterator[MisbehavingServer]:
+    with MisbehavingServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def replica_crawl(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """One full crawl of the replica with the rki.news profile, shared by the tests that read its output."""
+    return crawl(tmp_path_factory.mktemp("replica-data"), "rki.news", "--base-url", replica.base_url)
+
+
+@pytest.fixture(scope="session")
+def misbehaving_crawl(misbehaving: MisbehavingServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    return crawl(tmp_path_factory.mktemp("misbehaving-data"), misbehaving.base_url + "/")
+
+
+@pytest.fixture(scope="session")
+def replica_reports(replica_crawl: Crawl) -> list[FileReport]:
+    """The verifier's reading of every WARC file of the replica crawl."""
+    return verify_directory(replica_crawl.warc_dir)
+
+
+def records_by_uri(reports: list[FileReport], record_type: str) -> dict[str, list[RecordInfo]]:
+    """Records of one type grouped by WARC-Target-URI, across files."""
+    index: dict[str, list[RecordInfo]] = {}
+    for report in reports:
+        for rec in report.records:
+            if rec.type == record_type:
+                index.setdefault(rec.fields["WARC-Target-URI"], []).append(rec)
+    return index
+
+
+def http_parts(block: bytes) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
+    """Split an application/http block into its first line, header fields (bytes) and entity body."""
+    head, _, body = block.partition(b"\r\n\r\n")
+    first, *lines = head.split(b"\r\n")
+    headers = []
+    for line in lines:
+        name, _, value = line.partition(b":")
+        headers.append((name.strip(), value.strip()))
+    return first, headers, body
+
+
+def header_values(headers: list[tuple[bytes, bytes]], name: bytes) -> list[bytes]:
+    return [v for n, v in headers if n.lower() == name.lower()]

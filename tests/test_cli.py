@@ -1,0 +1,163 @@
+"""The newsarchive command line as a user meets it: errors, search, export, demo, and `scrapy crawl`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from archive.snippets import SNIPPET_FIELDS
+from archive.store import SnippetStore
+from replica import ReplicaServer
+from tests.conftest import ROOT, Crawl, run_cli
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("newsarchive: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_unknown_site(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("crawl", "no-such-site.example", data=tmp_path), "no-such-site.example")
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/", "http://", "http:///path", "http://exa mple.com/",
+                                 "http://127.0.0.1:99999/"])
+def test_bad_start_url(tmp_path: Path, url: str) -> None:
+    assert_one_line_error(run_cli("crawl", url, data=tmp_path))
+
+
+def test_bad_base_url(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("crawl", "rki.news", "--base-url", "not a url", data=tmp_path))
+
+
+def test_unwritable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    assert_one_line_error(run_cli("crawl", "rki.news", data=blocker / "data"), "not writable")
+
+
+def test_bad_setting_override(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("crawl", "rki.news", "-s", "NOEQUALSIGN", data=tmp_path), "NAME=VALUE")
+
+
+def test_search_without_archive(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("search", "kyiv", data=tmp_path / "empty"), "no archive")
+
+
+def test_unknown_subcommand_exits_2() -> None:
+    result = run_cli("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_search_finds_the_sample_article(replica_crawl: Crawl) -> None:
+    result = run_cli("search", '"record strike"', "--json", data=replica_crawl.data)
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits
+    assert "Putin Rejects Trump Truce as Kyiv Suffers Record Strike" in [h["title"] for h in hits]
+    for hit in hits:
+        assert "record" in (hit["title"] + hit["text"]).lower()
+
+
+def test_search_table_output_and_filters(replica_crawl: Crawl) -> None:
+    result = run_cli("search", "Kyiv", "--since", "2025-07-01", "--until", "2025-07-05", "--limit", "5",
+                     data=replica_crawl.data)
+    assert result.returncode == 0, result.stderr
+    assert "Putin Rejects Trump Truce" in result.stdout
+    assert "[Kyiv]" in result.stdout  # the highlighted fragment
+    late = run_cli("search", "Kyiv", "--since", "2025-07-05", "--until", "2025-07-06", data=replica_crawl.data)
+    assert "Putin Rejects Trump Truce" not in late.stdout
+
+
+def test_search_results_are_newest_first(replica_crawl: Crawl) -> None:
+    result = run_cli("search", "the", "--json", "--limit", "50", data=replica_crawl.data)
+    dates = [datetime.fromisoformat(json.loads(line)["published"]) for line in result.stdout.splitlines()]
+    assert len(dates) == 50
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["search", '"unbalanced'], "cannot search"),
+    (["search", "kyiv", "--since", "yesterday"], "--since"),
+    (["search", "kyiv", "--limit", "0"], "--limit"),
+])
+def test_bad_search_input(replica_crawl: Crawl, args: list[str], needle: str) -> None:
+    assert_one_line_error(run_cli(*args, data=replica_crawl.data), needle)
+
+
+def test_export_jsonl_writes_the_latest_version_of_every_article(replica_crawl: Crawl, tmp_path: Path) -> None:
+    out = tmp_path / "export.jsonl"
+    result = run_cli("export", "--format", "jsonl", "-o", str(out), data=replica_crawl.data)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    store = SnippetStore(replica_crawl.data, readonly=True)
+    expected = {s.canonical_url: s for s in store.latest()}
+    store.close()
+    assert len(rows) == len(expected) == replica_crawl.report["counts"]["articles/new"]
+    for row in rows:
+        assert list(row) == [f for f in SNIPPET_FIELDS if f != "id"]
+        assert row["text"] == expected[row["canonical_url"]].text
+
+
+def test_export_to_an_unwritable_path(replica_crawl: Crawl, tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("export", "--format", "jsonl", "-o", str(tmp_path / "missing" / "x.jsonl"),
+                                  data=replica_crawl.data), "cannot write")
+
+
+def test_crawl_prints_a_summary(replica: ReplicaServer, tmp_path: Path) -> None:
+    result = run_cli("crawl", "rki.news", "--base-url", replica.base_url, "--max-articles", "5", data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "articles new 5," in result.stdout
+    assert "errors: none" in result.stdout
+    (report,) = (tmp_path / "runs").glob("*.json")
+    assert json.loads(report.read_text())["counts"]["articles/new"] == 5
+    assert list((tmp_path / "runs").glob("*.log"))
+
+
+def test_crawl_of_an_unreachable_site_fails(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_cli("crawl", f"http://127.0.0.1:{port}/", "-s", "RETRY_TIMES=0", data=tmp_path)
+    assert result.returncode == 1
+    assert "ConnectionRefusedError" in result.stdout
+
+
+def test_demo_crawls_the_replica_and_searches(tmp_path: Path) -> None:
+    result = run_cli("demo", data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "replica of rki.news at http://127.0.0.1:" in out
+    assert "finished in" in out
+    assert "errors: none" in out
+    assert "result(s) for" in out
+    assert "0 result(s)" not in out
+    store = SnippetStore(tmp_path, readonly=True)
+    assert store.count() >= 300
+    store.close()
+
+
+def test_scrapy_crawl_works_as_well(replica: ReplicaServer, tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=rki.news", "-a", f"base_url={replica.base_url}",
+         "-a", "max_articles=3", "-s", "LOG_LEVEL=INFO"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = SnippetStore(tmp_path, readonly=True)
+    assert store.count() == 3
+    store.close()
+    assert list((tmp_path / "warc").glob("*.warc.gz"))

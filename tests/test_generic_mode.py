@@ -1,0 +1,44 @@
+"""Generic mode: a site without a profile, crawled from a start URL with same-host discovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.store import SnippetStore
+from archive.verify import verify_directory
+from replica import ReplicaServer
+from tests.conftest import Crawl, crawl, records_by_uri
+
+
+@pytest.fixture(scope="module")
+def generic(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    return crawl(tmp_path_factory.mktemp("generic"), replica.base_url + "/")
+
+
+def test_generic_mode_finds_every_article_and_nothing_else(generic: Crawl, replica: ReplicaServer) -> None:
+    truth: dict[str, dict[str, Any]] = {str(t["canonical"]): t for t in replica.site.truth()}
+    store = SnippetStore(generic.data, readonly=True)
+    snippets = {s.canonical_url: s for s in store.latest()}
+    store.close()
+    assert set(snippets) == set(truth)
+    for url, snippet in snippets.items():
+        assert snippet.site == "127.0.0.1"
+        assert snippet.title == truth[url]["title"]
+        assert snippet.published == truth[url]["published"]
+        assert snippet.language == truth[url]["lang"]
+        assert snippet.text == "\n\n".join(truth[url]["paragraphs"]), url
+
+
+def test_generic_mode_stays_on_the_start_host(generic: Crawl, replica: ReplicaServer) -> None:
+    uris = records_by_uri(verify_directory(generic.warc_dir), "request")
+    assert uris
+    assert all(u.startswith(replica.base_url + "/") for u in uris)
+
+
+def test_generic_mode_honours_max_articles(replica: ReplicaServer, tmp_path: Path) -> None:
+    limited = crawl(tmp_path, replica.base_url + "/", "--max-articles", "7")
+    assert limited.report["counts"]["articles/new"] == 7
+    assert limited.report["pages_fetched"] < 100

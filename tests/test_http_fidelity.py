@@ -1,0 +1,143 @@
+"""HTTP fidelity (checklist B1-B5, B7-B9) on a crawl of a server that misbehaves on purpose."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from archive.store import SnippetStore
+from archive.verify import FileReport, RecordInfo, verify_directory
+from archive.warc import dechunk, sha1_digest
+from tests.conftest import Crawl, header_values, http_parts, records_by_uri
+from tests.misbehaving import MisbehavingServer
+
+
+@pytest.fixture(scope="module")
+def reports(misbehaving_crawl: Crawl) -> list[FileReport]:
+    return verify_directory(misbehaving_crawl.warc_dir)
+
+
+@pytest.fixture(scope="module")
+def responses(reports: list[FileReport]) -> dict[str, list[RecordInfo]]:
+    return records_by_uri(reports, "response")
+
+
+@pytest.fixture(scope="module")
+def requests_(reports: list[FileReport]) -> dict[str, list[RecordInfo]]:
+    return records_by_uri(reports, "request")
+
+
+def one(records: dict[str, list[RecordInfo]], server: MisbehavingServer, path: str) -> RecordInfo:
+    found = records.get(server.base_url + path, [])
+    assert len(found) == 1, f"{len(found)} records for {path}"
+    return found[0]
+
+
+def test_the_whole_archive_passes_the_structural_checks(reports: list[FileReport]) -> None:
+    assert [p for r in reports for p in r.problems] == []
+
+
+def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer,
+                                            misbehaving_crawl: Crawl) -> None:
+    rec = one(responses, misbehaving, "/gzip")
+    _, headers, body = http_parts(rec.block)
+    assert header_values(headers, b"Content-Encoding") == [b"gzip"]
+    assert body[:2] == b"\x1f\x8b"
+    assert header_values(headers, b"Content-Length") == [str(len(body)).encode()]
+    assert rec.fields["WARC-Payload-Digest"] == sha1_digest(body)
+    assert b"Gzip story" in gzip.decompress(body)
+    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    titles = {s.title for s in store.latest()}
+    store.close()
+    assert "Gzip story" in titles  # the spider parsed the decoded body while the WARC kept the coded one
+
+
+@pytest.mark.parametrize("path", ["/chunked", "/chunked-gzip"])
+def test_b2_chunked_bodies_agree_with_their_headers(responses: dict[str, list[RecordInfo]],
+                                                    misbehaving: MisbehavingServer, path: str) -> None:
+    rec = one(responses, misbehaving, path)
+    _, headers, body = http_parts(rec.block)
+    # verbatim chunks with their header, or a de-chunked body without it; never a mix
+    entity = dechunk(body) if header_values(headers, b"Transfer-Encoding") else body
+    assert rec.fields["WARC-Payload-Digest"] == sha1_digest(entity)
+    if path.endswith("gzip"):
+        assert b"Chunked gzip story" in gzip.decompress(entity)
+    else:
+        assert b"Chunked story" in entity
+        assert entity.endswith(b"</html>")
+
+
+def test_b3_repeated_headers_are_all_kept(responses: dict[str, list[RecordInfo]],
+                                          misbehaving: MisbehavingServer) -> None:
+    _, headers, _ = http_parts(one(responses, misbehaving, "/dup-headers").block)
+    assert header_values(headers, b"Set-Cookie") == [b"a=1; Path=/", b"b=2; Path=/"]
+    assert header_values(headers, b"Link") == [b'</style.css>; rel="preload"', b'</app.js>; rel="preload"']
+
+
+def test_b4_status_lines_name_the_protocol_and_reason(responses: dict[str, list[RecordInfo]],
+                                                      misbehaving: MisbehavingServer) -> None:
+    assert http_parts(one(responses, misbehaving, "/dup-headers").block)[0] == b"HTTP/1.1 200 OK"
+    assert http_parts(one(responses, misbehaving, "/notfound").block)[0] == b"HTTP/1.1 404 Not Found"
+    assert http_parts(one(responses, misbehaving, "/redirect").block)[0] == b"HTTP/1.1 301 Moved Permanently"
+
+
+def test_b5_request_record_holds_the_request_as_sent(requests_: dict[str, list[RecordInfo]],
+                                                     misbehaving: MisbehavingServer) -> None:
+    first, headers, body = http_parts(one(requests_, misbehaving, "/query?a=1&b=two").block)
+    assert first == b"GET /query?a=1&b=two HTTP/1.1"
+    assert header_values(headers, b"Host") == [misbehaving.base_url.removeprefix("http://").encode()]
+    (agent,) = header_values(headers, b"User-Agent")
+    assert agent.startswith(b"newsarchive/")
+    assert b"gzip" in header_values(headers, b"Accept-Encoding")[0]
+    assert body == b""
+
+
+def test_b7_each_redirect_hop_is_its_own_capture(responses: dict[str, list[RecordInfo]],
+                                                 misbehaving: MisbehavingServer) -> None:
+    hop = one(responses, misbehaving, "/redirect")
+    final = one(responses, misbehaving, "/final")
+    _, headers, _ = http_parts(hop.block)
+    assert header_values(headers, b"Location") == [b"/final"]
+    assert http_parts(final.block)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_b8_ip_address_on_both_records(reports: list[FileReport]) -> None:
+    records = [rec for r in reports for rec in r.records if rec.type in ("request", "response")]
+    assert records
+    assert {rec.fields.get("WARC-IP-Address") for rec in records} == {"127.0.0.1"}
+
+
+def test_b9_non_utf8_header_bytes_are_written_as_latin1(responses: dict[str, list[RecordInfo]],
+                                                        misbehaving: MisbehavingServer) -> None:
+    _, headers, _ = http_parts(one(responses, misbehaving, "/latin1-header").block)
+    assert header_values(headers, b"X-Note") == [b"caf\xe9"]
+
+
+def test_a_reset_connection_is_reported_and_not_archived(responses: dict[str, list[RecordInfo]],
+                                                         misbehaving: MisbehavingServer,
+                                                         misbehaving_crawl: Crawl) -> None:
+    assert misbehaving.base_url + "/reset" not in responses
+    assert misbehaving_crawl.report["errors"]["ResponseDataLossError"]["examples"] == [misbehaving.base_url + "/reset"]
+
+
+def test_errors_are_reported_by_kind_and_the_crawl_goes_on(misbehaving_crawl: Crawl,
+                                                           misbehaving: MisbehavingServer) -> None:
+    errors = misbehaving_crawl.report["errors"]
+    base = misbehaving.base_url
+    assert errors["http_404"]["examples"] == [base + "/notfound"]
+    assert errors["http_500"]["examples"] == [base + "/server-error"]
+    assert errors["robots_disallowed"]["examples"] == [base + "/private/secret"]
+    assert misbehaving_crawl.report["counts"]["articles/new"] == 4  # gzip, chunked, chunked-gzip, final
+    assert misbehaving_crawl.result.returncode == 0
+
+
+def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[RecordInfo]],
+                                                   misbehaving: MisbehavingServer) -> None:
+    assert misbehaving.base_url + "/private/secret" not in requests_
+    assert misbehaving.base_url + "/robots.txt" in requests_
+
+
+def test_a_redirect_loop_ends(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer) -> None:
+    hops = [u for u in responses if "/redirect-loop-" in u]
+    assert 1 <= sum(len(responses[u]) for u in hops) <= 21  # REDIRECT_MAX_TIMES + 1 at most

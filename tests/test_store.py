@@ -1,0 +1,95 @@
+"""The snippet store on a real SQLite file: versions, full-text search, filters, read-only access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from archive.snippets import Snippet
+from archive.store import QueryError, SnippetStore
+
+
+def snippet(url: str, text: str, published: str = "2025-07-04T10:00:00+05:00", title: str = "A title",
+            site: str = "rki.news") -> Snippet:
+    return Snippet(url=url, canonical_url=url, site=site, title=title, published=published, modified=published,
+                   document_date=published, authors=["Staff"], categories=["English"], language="en", text=text,
+                   fetched_at="2026-11-25T00:00:00+00:00", run_id="run-1", cleaner_version="test/1",
+                   warc_file="x.warc.gz", warc_offset=0, warc_length=1, warc_record_id="<urn:uuid:x>",
+                   payload_digest="sha1:X")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SnippetStore]:
+    s = SnippetStore(tmp_path)
+    yield s
+    s.close()
+
+
+def test_versions_are_added_never_overwritten(store: SnippetStore) -> None:
+    assert store.add(snippet("https://rki.news/a/", "First text.")) == "new"
+    assert store.add(snippet("https://rki.news/a/", "First text.")) == "unchanged"
+    assert store.add(snippet("https://rki.news/a/", "Second text.")) == "changed"
+    versions = store.versions("https://rki.news/a/")
+    assert [(v.version, v.text) for v in versions] == [(1, "First text."), (2, "Second text.")]
+    assert [s.text for s in store.latest()] == ["Second text."]
+    assert store.count() == 1
+
+
+def test_a_new_title_alone_is_a_new_version(store: SnippetStore) -> None:
+    store.add(snippet("https://rki.news/a/", "Same text.", title="Old"))
+    assert store.add(snippet("https://rki.news/a/", "Same text.", title="New")) == "changed"
+
+
+def test_search_finds_latest_versions_newest_first(store: SnippetStore) -> None:
+    store.add(snippet("https://rki.news/old/", "Wheat prices rose in Multan.", "2025-01-01T09:00:00+05:00"))
+    store.add(snippet("https://rki.news/new/", "Wheat harvest began in Punjab.", "2025-06-01T09:00:00+05:00"))
+    store.add(snippet("https://rki.news/edit/", "Cotton was planted.", "2025-03-01T09:00:00+05:00"))
+    store.add(snippet("https://rki.news/edit/", "Wheat replaced cotton.", "2025-03-01T09:00:00+05:00"))
+    hits = store.search("wheat")
+    assert [h.snippet.canonical_url for h in hits] == ["https://rki.news/new/", "https://rki.news/edit/",
+                                                       "https://rki.news/old/"]
+    assert store.search("cotton")[0].snippet.version == 2  # the old version is not returned
+    assert "[Wheat]" in hits[0].fragment
+
+
+def test_search_filters(store: SnippetStore) -> None:
+    store.add(snippet("https://rki.news/a/", "Rain in Lahore.", "2025-01-01T23:30:00+05:00"))
+    store.add(snippet("https://other.example/b/", "Rain in Karachi.", "2025-01-02T12:00:00+00:00", site="other"))
+    assert [h.snippet.site for h in store.search("rain", site="other")] == ["other"]
+    # 23:30 +05:00 is 18:30 UTC on Jan 1: dates compare in UTC
+    assert [h.snippet.site for h in store.search("rain", since="2025-01-02")] == ["other"]
+    assert [h.snippet.site for h in store.search("rain", until="2025-01-02")] == ["rki.news"]
+    assert len(store.search("rain", limit=1)) == 1
+    assert store.search('"rain in lahore"')[0].snippet.site == "rki.news"
+    assert store.search("rai*")
+    assert not store.search("rain NOT lahore NOT karachi")
+
+
+def test_malformed_query_is_a_query_error(store: SnippetStore) -> None:
+    store.add(snippet("https://rki.news/a/", "Text."))
+    with pytest.raises(QueryError):
+        store.search('"unbalanced')
+
+
+def test_readonly_store_needs_an_existing_archive(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        SnippetStore(tmp_path / "nothing", readonly=True)
+
+
+def test_reader_sees_commits_while_a_writer_is_open(store: SnippetStore, tmp_path: Path) -> None:
+    store.add(snippet("https://rki.news/a/", "One."))
+    reader = SnippetStore(tmp_path, readonly=True)
+    try:
+        assert reader.count() == 1
+        store.add(replace(snippet("https://rki.news/b/", "Two.")))
+        assert reader.count() == 2
+    finally:
+        reader.close()
+
+
+def test_urdu_text_is_searchable(store: SnippetStore) -> None:
+    store.add(snippet("https://rki.news/%d8%a7/", "کسانوں نے گندم کی فصل کاٹ لی۔"))
+    assert len(store.search("گندم")) == 1

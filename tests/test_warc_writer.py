@@ -1,0 +1,145 @@
+"""The WARC writer and the verifier on their own: rotation, naming, torn and corrupted files."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archive.verify import verify_directory, verify_file
+from archive.warc import (
+    OPEN_SUFFIX,
+    HttpExchange,
+    WarcFileWriter,
+    dechunk,
+    exchange_records,
+    read_response,
+    target_uri,
+)
+from tests.misbehaving import chunked
+
+INFO = {"software": "newsarchive/test Scrapy/x warcio/y", "format": "WARC File Format 1.1", "robots": "classic",
+        "http-header-user-agent": "newsarchive/test", "operator": "tests", "hostname": "testhost"}
+
+
+def exchange(n: int, size: int = 2000) -> HttpExchange:
+    noise = random.Random(n).randbytes(size).hex()[:size].encode()  # incompressible, so sizes are predictable
+    body = f"<html><body>page {n} ".encode() + noise + b"</body></html>"
+    return HttpExchange(
+        url=f"http://127.0.0.1:8/page/{n}?q=a b", method=b"GET", request_target=f"/page/{n}".encode(),
+        request_headers=[(b"Host", b"127.0.0.1:8"), (b"User-Agent", b"newsarchive/test")], request_body=b"",
+        status=200, reason=b"OK",
+        response_headers=[(b"Content-Type", b"text/html"), (b"Content-Length", str(len(body)).encode()),
+                          (b"X-Evil", b"a\r\nInjected: yes")],
+        payload=body, date=datetime.now(UTC), ip_address="127.0.0.1")
+
+
+def write(directory: Path, count: int, max_bytes: int, size: int = 2000) -> WarcFileWriter:
+    with WarcFileWriter(directory, "test", INFO, max_bytes=max_bytes, hostname="testhost", fsync=False) as writer:
+        for n in range(count):
+            writer.write(exchange_records(exchange(n, size)), datetime.now(UTC))
+    return writer
+
+
+def test_rotation_keeps_every_file_within_the_limit(tmp_path: Path) -> None:
+    writer = write(tmp_path, 40, max_bytes=20_000, size=3000)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == len(writer.files_closed) > 2
+    reports = verify_directory(tmp_path, max_bytes=20_000)
+    assert [p for r in reports for p in r.problems] == []
+    serials = [int(p.name.split("-")[2]) for p in files]
+    assert serials == list(range(len(files)))
+    assert sum(1 for r in reports for rec in r.records if rec.type == "response") == 40
+
+
+def test_a_record_larger_than_the_limit_gets_a_file_of_its_own(tmp_path: Path) -> None:
+    write(tmp_path, 3, max_bytes=1000, size=50_000)
+    reports = verify_directory(tmp_path, max_bytes=1000)
+    assert [p for r in reports for p in r.problems] == []
+    assert [sum(rec.type == "response" for rec in r.records) for r in reports] == [1, 1, 1]
+
+
+def test_header_values_cannot_inject_lines(tmp_path: Path) -> None:
+    write(tmp_path, 1, max_bytes=10**9)
+    (path,) = tmp_path.iterdir()
+    archived = read_response(path, verify_file(path).records[1].offset)
+    assert ("Injected", "yes") not in archived.http_headers
+    assert [p for p in verify_file(path).problems] == []
+
+
+def test_target_uri_is_a_valid_uri(tmp_path: Path) -> None:
+    write(tmp_path, 1, max_bytes=10**9)
+    (path,) = tmp_path.iterdir()
+    uri = verify_file(path).records[1].fields["WARC-Target-URI"]
+    assert " " not in uri
+    assert "<" not in uri
+
+
+def test_warcio_reads_what_the_writer_wrote(tmp_path: Path) -> None:
+    write(tmp_path, 5, max_bytes=10**9)
+    result = subprocess.run([Path(sys.executable).parent / "warcio", "check", "-v", *tmp_path.iterdir()],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count("digest pass") >= 10
+
+
+def test_verifier_catches_a_file_cut_mid_record(tmp_path: Path) -> None:
+    write(tmp_path, 5, max_bytes=10**9)
+    (path,) = tmp_path.iterdir()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+    problems = verify_file(path).problems
+    assert any(p.startswith("A1 ") for p in problems), problems
+
+
+def test_verifier_catches_a_flipped_byte(tmp_path: Path) -> None:
+    write(tmp_path, 5, max_bytes=10**9)
+    (path,) = tmp_path.iterdir()
+    good = verify_file(path)
+    target = good.records[3]  # a response's gzip member: flip a byte of its body, re-compressed validly
+    member = path.read_bytes()[target.offset : target.offset + target.length]
+    raw = bytearray(gzip.decompress(member))
+    raw[-20] ^= 0x01
+    forged = gzip.compress(bytes(raw), mtime=0)
+    data = path.read_bytes()
+    path.write_bytes(data[: target.offset] + forged + data[target.offset + target.length :])
+    problems = verify_file(path).problems
+    assert any(p.startswith("A8 ") or "digest" in p for p in problems), problems
+
+
+def test_verifier_reports_an_unclosed_file(tmp_path: Path) -> None:
+    writer = WarcFileWriter(tmp_path, "test", INFO, hostname="testhost", fsync=False)
+    writer.write(exchange_records(exchange(1)), datetime.now(UTC))
+    assert writer.current_name is not None
+    assert (tmp_path / (writer.current_name + OPEN_SUFFIX)).exists()
+    problems = [p for r in verify_directory(tmp_path) for p in r.problems]
+    assert any(p.startswith("C6 ") for p in problems)
+    writer.close()
+    assert [p for r in verify_directory(tmp_path) for p in r.problems] == []
+
+
+def test_dechunk_reverses_chunking() -> None:
+    body = b"<html>" + b"0123456789" * 50 + b"</html>"
+    assert dechunk(chunked(body, 7)) == body
+    assert dechunk(b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n") == b"hello"
+
+
+@pytest.mark.parametrize("bad", [b"zz\r\nhello\r\n0\r\n\r\n", b"ff\r\nshort\r\n"])
+def test_dechunk_rejects_bad_framing(bad: bytes) -> None:
+    with pytest.raises(ValueError, match="chunk"):
+        dechunk(bad)
+
+
+def test_verifier_catches_a_file_that_was_not_rotated(tmp_path: Path) -> None:
+    write(tmp_path, 10, max_bytes=10**9, size=3000)
+    problems = [p for r in verify_directory(tmp_path, max_bytes=20_000) for p in r.problems]
+    assert any(p.startswith("A10 ") for p in problems), problems
+
+
+def test_target_uri_keeps_escapes_and_drops_the_fragment() -> None:
+    assert target_uri("http://h/%d8%a7 b/?q=ü#frag") == "http://h/%d8%a7%20b/?q=%C3%BC"
