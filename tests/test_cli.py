@@ -161,3 +161,33 @@ def test_scrapy_crawl_works_as_well(replica: ReplicaServer, tmp_path: Path) -> N
     assert store.count() == 3
     store.close()
     assert list((tmp_path / "warc").glob("*.warc.gz"))
+
+
+def test_demo_serve_serves_until_interrupted() -> None:
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with subprocess.Popen([sys.executable, "-m", "crawler.cli", "demo", "--serve", "--port", str(port)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            assert f"http://127.0.0.1:{port}/" in proc.stdout.readline()
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=5) as response:
+                        assert b"Sitemap:" in response.read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            proc.kill()
