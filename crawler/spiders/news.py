@@ -153,7 +153,7 @@ class NewsSpider(scrapy.Spider):
         """Sitemap index (follow children) or urlset (article URLs)."""
         try:
             sitemap = Sitemap(response.body)
-        except Exception:
+        except Exception:  # lxml raises several types on garbage; any of them means "not a sitemap"
             self._count("discovery/bad_sitemap", response.url)
             return
         for entry in sitemap:
