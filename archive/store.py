@@ -18,7 +18,7 @@ from archive.snippets import SNIPPET_FIELDS, Snippet
 from archive.warc import CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Outcome = Literal["new", "changed", "unchanged"]
 
 SCHEMA = """
@@ -44,6 +44,14 @@ CREATE TABLE IF NOT EXISTS captures (
     payload_digest TEXT PRIMARY KEY, record_id TEXT NOT NULL, target_uri TEXT NOT NULL,
     warc_date TEXT NOT NULL, warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL
 );
+CREATE TRIGGER IF NOT EXISTS snippets_ad AFTER DELETE ON snippets BEGIN
+    INSERT INTO snippets_fts (snippets_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TABLE IF NOT EXISTS url_state (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, status INTEGER NOT NULL, fetched_at TEXT NOT NULL,
+    run_id TEXT NOT NULL, location TEXT, etag TEXT, last_modified TEXT,
+    ref_record_id TEXT, ref_target_uri TEXT, ref_date TEXT
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, site TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
     status TEXT NOT NULL, report TEXT
@@ -63,6 +71,31 @@ class SearchHit:
     fragment: str
 
 
+@dataclass(frozen=True)
+class UrlState:
+    """The last fetch of a URL: its status, validators for a conditional request, and its last full capture."""
+
+    url: str
+    site: str
+    status: int
+    fetched_at: str
+    run_id: str
+    location: str | None = None  # where a redirect pointed
+    etag: str | None = None
+    last_modified: str | None = None
+    ref: CaptureRef | None = None  # the response record a 304 or an identical body refers to
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """What the archive knows of an article: enough to decide whether to fetch it again."""
+
+    canonical_url: str
+    modified: str | None
+    published_utc: str | None
+    fetched_at: str
+
+
 def to_utc(value: str | None) -> str | None:
     """ISO 8601 with offset to a UTC string that sorts and compares correctly."""
     if not value:
@@ -78,6 +111,12 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data["authors"] = json.loads(row["authors"])
     data["categories"] = json.loads(row["categories"])
     return Snippet.from_dict(data)
+
+
+def _row_to_state(row: sqlite3.Row) -> UrlState:
+    ref = CaptureRef(row["ref_record_id"], row["ref_target_uri"], row["ref_date"]) if row["ref_record_id"] else None
+    return UrlState(row["url"], row["site"], row["status"], row["fetched_at"], row["run_id"], row["location"],
+                    row["etag"], row["last_modified"], ref)
 
 
 class SnippetStore:
@@ -184,12 +223,100 @@ class SnippetStore:
                               (record_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def snippet_record_ids(self) -> set[str]:
+        """Record ids of every response a snippet points at."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT warc_record_id FROM snippets")}
+
+    def articles(self, site: str) -> dict[str, ArticleState]:
+        """The latest version of every article of a site, by canonical URL."""
+        rows = self.db.execute(
+            "SELECT canonical_url, modified, published_utc, fetched_at FROM snippets s WHERE site = ? AND version = "
+            "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url)", (site,))
+        return {r[0]: ArticleState(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def drop_dangling(self, warc_dir: Path) -> int:
+        """Delete snippets and index rows whose WARC record is gone; only a repair after a crash needs this.
+
+        A record is gone when its file does not exist or ends before the record's gzip member does.
+        """
+        sizes: dict[str, int] = {}
+        dropped = 0
+
+        def gone(name: str, offset: int, length: int = 0) -> bool:
+            if name not in sizes:
+                path = warc_dir / name
+                sizes[name] = path.stat().st_size if path.exists() else -1
+            return sizes[name] < offset + max(length, 1)
+
+        with self.db:
+            for row_id, name, offset, length in self.db.execute(
+                    "SELECT id, warc_file, warc_offset, warc_length FROM snippets").fetchall():
+                if gone(name, offset, length):
+                    self.db.execute("DELETE FROM snippets WHERE id = ?", (row_id,))
+                    dropped += 1
+            for digest, name, offset in self.db.execute(
+                    "SELECT payload_digest, warc_file, warc_offset FROM captures").fetchall():
+                if gone(name, offset):
+                    self.db.execute("DELETE FROM captures WHERE payload_digest = ?", (digest,))
+        return dropped
+
+    # -- what was fetched: validators for conditional requests, redirects, gone pages -------------------
+
+    def record_fetch(self, state: UrlState) -> None:
+        """Remember a fetch. Validators and the reference capture are kept when a fetch brings none (a 304)."""
+        ref = state.ref
+        with self.db:
+            self.db.execute(
+                "INSERT INTO url_state VALUES (:url, :site, :status, :fetched_at, :run_id, :location, :etag, "
+                ":last_modified, :ref_record_id, :ref_target_uri, :ref_date) ON CONFLICT (url) DO UPDATE SET "
+                "site = excluded.site, status = excluded.status, fetched_at = excluded.fetched_at, "
+                "run_id = excluded.run_id, location = excluded.location, "
+                "etag = CASE WHEN excluded.status = 304 THEN etag ELSE excluded.etag END, "
+                "last_modified = CASE WHEN excluded.status = 304 THEN last_modified ELSE excluded.last_modified END, "
+                "ref_record_id = COALESCE(excluded.ref_record_id, ref_record_id), "
+                "ref_target_uri = COALESCE(excluded.ref_target_uri, ref_target_uri), "
+                "ref_date = COALESCE(excluded.ref_date, ref_date)",
+                {"url": state.url, "site": state.site, "status": state.status, "fetched_at": state.fetched_at,
+                 "run_id": state.run_id, "location": state.location, "etag": state.etag,
+                 "last_modified": state.last_modified, "ref_record_id": ref.record_id if ref else None,
+                 "ref_target_uri": ref.target_uri if ref else None, "ref_date": ref.date if ref else None})
+
+    def url_states(self, site: str) -> dict[str, UrlState]:
+        rows = self.db.execute("SELECT * FROM url_state WHERE site = ?", (site,))
+        return {r["url"]: _row_to_state(r) for r in rows}
+
+    def url_state(self, url: str) -> UrlState | None:
+        row = self.db.execute("SELECT * FROM url_state WHERE url = ?", (url,)).fetchone()
+        return _row_to_state(row) if row else None
+
     # -- runs ------------------------------------------------------------------------------------------
 
     def start_run(self, run_id: str, site: str, started_at: str) -> None:
         with self.db:
             self.db.execute("INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running')",
                             (run_id, site, started_at))
+
+    def close_dead_runs(self, site: str) -> list[str]:
+        """Mark runs of a site still 'running' as 'crashed'; called under the site lock, so none is alive."""
+        with self.db:
+            ids = [r[0] for r in self.db.execute("SELECT run_id FROM runs WHERE site = ? AND status = 'running'",
+                                                  (site,))]
+            self.db.execute("UPDATE runs SET status = 'crashed' WHERE site = ? AND status = 'running'", (site,))
+        return ids
+
+    def runs(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Past runs, newest first, with their reports where they finished."""
+        sql = "SELECT run_id, site, started_at, finished_at, status, report FROM runs"
+        params: list[Any] = []
+        if site:
+            sql += " WHERE site = ?"
+            params.append(site)
+        sql += " ORDER BY started_at DESC, run_id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [{"run_id": r[0], "site": r[1], "started_at": r[2], "finished_at": r[3], "status": r[4],
+                 "report": json.loads(r[5]) if r[5] else None} for r in self.db.execute(sql, params)]
 
     def finish_run(self, run_id: str, status: str, report: dict[str, Any]) -> None:
         with self.db:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.warc import FILENAME_RE, OPEN_SUFFIX, dechunk, sha1_digest
+from archive.warc import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest
 
 CHUNK = 1 << 20
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
@@ -82,7 +82,7 @@ def iter_members(f: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
         offset += length
 
 
-def _parse_record(report: FileReport, offset: int, length: int, data: bytes) -> RecordInfo | None:
+def parse_record(report: FileReport, offset: int, length: int, data: bytes) -> RecordInfo | None:
     if not data.startswith(b"WARC/1.1\r\n"):
         report.problem("A1", offset, "member does not start with a WARC/1.1 header")
         return None
@@ -127,7 +127,8 @@ def _check_digests(report: FileReport, rec: RecordInfo) -> None:
     elif block_digest.startswith("sha1:") and block_digest != sha1_digest(rec.block):
         report.problem("A8", rec.offset, "block digest does not match")
     payload_digest = rec.fields.get("WARC-Payload-Digest")
-    if rec.type in ("response", "request", "revisit") and payload_digest is None:
+    not_modified = rec.fields.get("WARC-Profile") == REVISIT_PROFILE_NOT_MODIFIED  # a 304 has no payload
+    if rec.type in ("response", "request", "revisit") and payload_digest is None and not not_modified:
         report.problem("A8", rec.offset, "no WARC-Payload-Digest")
     if payload_digest and not DIGEST_RE.match(payload_digest):
         report.problem("A8", rec.offset, f"badly encoded payload digest {payload_digest}")
@@ -225,7 +226,7 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
         with path.open("rb") as f:
             for index, (offset, length, data) in enumerate(iter_members(f)):
                 end = offset + length
-                rec = _parse_record(report, offset, length, data)
+                rec = parse_record(report, offset, length, data)
                 if rec is None:
                     continue
                 report.records.append(rec)

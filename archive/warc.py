@@ -8,6 +8,7 @@ is used to read them back, which keeps every write checked by an independent imp
 from __future__ import annotations
 
 import base64
+import fcntl
 import gzip
 import hashlib
 import io
@@ -179,7 +180,12 @@ def target_uri(url: str) -> str:
 
 
 def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = None) -> list[WarcRecordSpec]:
-    """The response (or revisit) record followed by its request record, linked by WARC-Concurrent-To."""
+    """The response (or revisit) record followed by its request record, linked by WARC-Concurrent-To.
+
+    With ``revisit_of``, a 304 becomes a server-not-modified revisit (its block is the 304's header, and
+    there is no payload to digest); any other status an identical-payload-digest revisit whose block is
+    the response header with the body left out (``WARC-Truncated: length``).
+    """
     common = [("WARC-Target-URI", target_uri(exchange.url))]
     if exchange.ip_address:
         common.append(("WARC-IP-Address", exchange.ip_address))
@@ -187,15 +193,14 @@ def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = Non
         first = WarcRecordSpec("response", [*common, ("WARC-Payload-Digest", exchange.payload_digest)],
                                exchange.response_head() + exchange.payload, HTTP_RESPONSE_TYPE)
     else:
-        first = WarcRecordSpec("revisit", [
-            *common,
-            ("WARC-Profile", REVISIT_PROFILE_IDENTICAL),
-            ("WARC-Refers-To", revisit_of.record_id),
-            ("WARC-Refers-To-Target-URI", revisit_of.target_uri),
-            ("WARC-Refers-To-Date", revisit_of.date),
-            ("WARC-Payload-Digest", exchange.payload_digest),
-            ("WARC-Truncated", "length"),
-        ], exchange.response_head(), HTTP_RESPONSE_TYPE)
+        refers = [("WARC-Refers-To", revisit_of.record_id), ("WARC-Refers-To-Target-URI", revisit_of.target_uri),
+                  ("WARC-Refers-To-Date", revisit_of.date)]
+        if exchange.status == 304:
+            fields = [*common, ("WARC-Profile", REVISIT_PROFILE_NOT_MODIFIED), *refers]
+        else:
+            fields = [*common, ("WARC-Profile", REVISIT_PROFILE_IDENTICAL), *refers,
+                      ("WARC-Payload-Digest", exchange.payload_digest), ("WARC-Truncated", "length")]
+        first = WarcRecordSpec("revisit", fields, exchange.response_head(), HTTP_RESPONSE_TYPE)
     request_body = exchange.request_body
     request = WarcRecordSpec("request", [*common, ("WARC-Concurrent-To", first.record_id),
                                          ("WARC-Payload-Digest", sha1_digest(request_body))],
@@ -207,7 +212,7 @@ def _safe_name_part(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]", "_", text) or "host"
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -248,6 +253,8 @@ class WarcFileWriter:
         self._name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.token}.warc.gz"
         self.serial += 1
         self._file = (self.directory / (self._name + OPEN_SUFFIX)).open("xb")
+        # held until the file is closed: tells a repair run that a live writer owns this .open file
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._records_in_file = 0
         fields = "".join(f"{k}: {_clean_value(v)}\r\n" for k, v in self.info.items())
         warcinfo = WarcRecordSpec("warcinfo", [("WARC-Filename", self._name)], fields.encode("utf-8"),
@@ -264,7 +271,7 @@ class WarcFileWriter:
         f.close()
         final = self.directory / self._name
         (self.directory / (self._name + OPEN_SUFFIX)).rename(final)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         self.files_closed.append(self._name)
         logger.info("closed WARC file %s", final)
 

@@ -63,14 +63,14 @@ class RunReportExtension:
     def spider_opened(self, spider: Spider) -> None:
         store = SnippetStore(self.data_dir)
         try:
-            store.start_run(self.run_id, getattr(getattr(spider, "profile", None), "site_name", spider.name),
+            store.start_run(self.run_id, getattr(spider, "site_name", spider.name),
                             datetime.now(UTC).isoformat())
         finally:
             store.close()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._reason = reason
-        self._site = getattr(getattr(spider, "profile", None), "site_name", spider.name)
+        self._site = getattr(spider, "site_name", spider.name)
 
     def engine_stopped(self) -> None:
         """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""

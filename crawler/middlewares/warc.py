@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import Request, signals
@@ -25,7 +25,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive import __version__
-from archive.store import SnippetStore
+from archive.store import SnippetStore, UrlState
 from archive.warc import (
     CaptureRef,
     HttpExchange,
@@ -74,10 +74,11 @@ def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
 class WarcRecorderMiddleware:
     """Archives each response with the request that produced it; a write failure never costs the crawl."""
 
-    def __init__(self, crawler: Crawler, writer: WarcFileWriter, store: SnippetStore | None) -> None:
+    def __init__(self, crawler: Crawler, writer: WarcFileWriter, store: SnippetStore, dedup: bool = True) -> None:
         self.crawler = crawler
         self.writer = writer
-        self.store = store  # payload-digest index for revisits; None disables dedup
+        self.store = store  # payload-digest index for revisits, and what was fetched (validators, redirects)
+        self.dedup = dedup
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
@@ -86,18 +87,16 @@ class WarcRecorderMiddleware:
             raise NotConfigured("WARC_ENABLED is off")
         data = Path(s.get("NEWSARCHIVE_DATA"))
         spider = crawler.spider
-        prefix = s.get("WARC_PREFIX") or getattr(getattr(spider, "profile", None), "id", "") or "newsarchive"
+        prefix = s.get("WARC_PREFIX") or getattr(spider, "warc_prefix", "") or "newsarchive"
         writer = WarcFileWriter(data / "warc", prefix, warcinfo_fields(crawler),
                                 max_bytes=s.getint("WARC_MAX_BYTES"), fsync=s.getbool("WARC_FSYNC"))
-        store = SnippetStore(data) if s.getbool("WARC_DEDUP") else None
-        mw = cls(crawler, writer, store)
+        mw = cls(crawler, writer, SnippetStore(data), s.getbool("WARC_DEDUP"))
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
     def spider_closed(self) -> None:
         self.writer.close()
-        if self.store:
-            self.store.close()
+        self.store.close()
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("warc/files", len(self.writer.files_closed))
@@ -127,13 +126,20 @@ class WarcRecorderMiddleware:
             ip_address=str(ip) if ip is not None else None,
         )
 
+    def _revisit_target(self, exchange: HttpExchange) -> CaptureRef | None:
+        """The earlier capture this response repeats: a 304's last full capture, or an identical 200 body."""
+        if exchange.status == 304:
+            state = self.store.url_state(target_uri(exchange.url))
+            return state.ref if state else None
+        if self.dedup and exchange.status == 200 and exchange.payload:
+            return self.store.find_capture(exchange.payload_digest)
+        return None
+
     def process_response(self, request: Request, response: Response) -> Response:
         stats = self.crawler.stats
         exchange = self._exchange(request, response)
         digest = exchange.payload_digest
-        original = None
-        if self.store and response.status == 200 and exchange.payload:
-            original = self.store.find_capture(digest)
+        original = self._revisit_target(exchange)
         try:
             records = exchange_records(exchange, revisit_of=original)
             pointers = self.writer.write(records, exchange.date)
@@ -145,16 +151,37 @@ class WarcRecorderMiddleware:
         record = pointers[0]
         if stats:
             stats.inc_value(f"warc/records/{records[0].record_type}")
-        if original is None:
-            if self.store and response.status == 200 and exchange.payload:
-                ref = CaptureRef(record.record_id, target_uri(exchange.url), warc_date(exchange.date))
+            if response.status == 304:
+                stats.inc_value("warc/records/not_modified")
+        uri = target_uri(exchange.url)
+        ref = original
+        if original is None and response.status == 200 and exchange.payload:
+            ref = CaptureRef(record.record_id, uri, warc_date(exchange.date))
+            if self.dedup:
                 self.store.add_capture(digest, ref, record.file, record.offset)
+        location = response.headers.get("Location")
+        self.store.record_fetch(UrlState(
+            url=uri, site=str(request.meta.get("site") or self._site()),
+            status=response.status, fetched_at=exchange.date.isoformat(),
+            run_id=str(self.crawler.settings.get("NEWSARCHIVE_RUN_ID")),
+            location=urljoin(response.url, location.decode("latin-1")) if location else None,
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            ref=ref if response.status in (200, 304) else None))
+        if original is None:
             pointer = {"file": record.file, "offset": record.offset, "length": record.length,
                        "record_id": record.record_id}
         else:
-            assert self.store is not None
-            location = self.store.capture_location(original.record_id) or (record.file, record.offset)
-            pointer = {"file": location[0], "offset": location[1], "length": 0, "record_id": original.record_id}
+            location_of = self.store.capture_location(original.record_id) or (record.file, record.offset)
+            pointer = {"file": location_of[0], "offset": location_of[1], "length": 0, "record_id": original.record_id}
         request.meta["warc"] = {**pointer, "payload_digest": digest, "fetched_at": exchange.date.isoformat(),
                                 "revisit": original is not None}
         return response
+
+
+    def _site(self) -> str:
+        return str(getattr(self.crawler.spider, "site_name", ""))
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -29,7 +29,9 @@ class SiteProfile:
     listings: ClassVar[tuple[str, ...]] = ("/",)
     listing_path: ClassVar[re.Pattern[str]] = re.compile(r"^/$")
     article_path: ClassVar[re.Pattern[str]] = re.compile(r".")
-    max_listing_pages: ClassVar[int] = 30  # how deep to page through each listing
+    max_listing_pages: ClassVar[int] = 30  # how deep to page through each listing on a first run
+    incremental_listing_pages: ClassVar[int] = 2  # and once the archive has the site: new posts are on top
+    recheck_hours: ClassVar[float] = 72.0  # articles published this recently are fetched again for edits
     download_delay: ClassVar[float] = 2.0  # seconds between requests to the site (AutoThrottle's floor)
     concurrency: ClassVar[int] = 2  # parallel requests to the site
     timezone: ClassVar[tzinfo] = timezone(timedelta(0))  # the site's local time, for dates printed without offset

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,8 +21,10 @@ from twisted.python.failure import Failure
 
 from archive import __version__
 from archive.snippets import Snippet
+from archive.store import ArticleState, SnippetStore, UrlState
 from crawler.cleaning import Article
 from crawler.sites import SiteProfile, profile_class, profile_for_url
+from crawler.snippet import make_snippet
 from crawler.urls import canonicalize, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ class NewsSpider(scrapy.Spider):
     name = "news"
 
     def __init__(self, site: str = "", base_url: str = "", start_url: str = "", max_articles: str | int = 0,
-                 **kwargs: Any) -> None:
+                 recheck_hours: str | float = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if start_url:
             self.start_url = validate_url(start_url)
@@ -61,7 +64,10 @@ class NewsSpider(scrapy.Spider):
         else:
             raise ValueError("give a site (-a site=rki.news) or a start URL (-a start_url=...)")
         self.max_articles = int(max_articles or 0)
+        self.recheck_hours = float(recheck_hours)
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
+        self.known: dict[str, ArticleState] = {}  # the archive's articles of this site, read at start
+        self.states: dict[str, UrlState] = {}  # the last fetch of each URL of this site: validators, redirects
         self.scheduled: set[str] = set()  # canonical article URLs requested this run
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
@@ -75,6 +81,10 @@ class NewsSpider(scrapy.Spider):
             s.set("NEWSARCHIVE_RUN_ID", new_run_id(), priority="spider")
         if not spider.max_articles:
             spider.max_articles = s.getint("NEWSARCHIVE_MAX_ARTICLES")
+        if spider.recheck_hours < 0:
+            spider.recheck_hours = s.getfloat("NEWSARCHIVE_RECHECK_HOURS", -1)
+        if spider.recheck_hours < 0:
+            spider.recheck_hours = spider.profile.recheck_hours
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
         profile = spider.profile
         if is_loopback(profile.base_url):
@@ -91,10 +101,32 @@ class NewsSpider(scrapy.Spider):
     def run_id(self) -> str:
         return str(self.settings.get("NEWSARCHIVE_RUN_ID"))
 
+    @property
+    def site_name(self) -> str:
+        return self.profile.site_name
+
+    @property
+    def warc_prefix(self) -> str:
+        return self.profile.id
+
+    def load_archive(self) -> None:
+        """What earlier runs archived of this site: the run is incremental from it."""
+        data = Path(self.settings.get("NEWSARCHIVE_DATA"))
+        store = SnippetStore(data)
+        try:
+            self.known = store.articles(self.site_name)
+            self.states = store.url_states(self.site_name)
+        finally:
+            store.close()
+
     # -- discovery -------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        """Discovery sources first (articles are scheduled as they are found), then the re-check window."""
+        self.load_archive()
         p = self.profile
+        for request in self._rechecks():
+            yield request
         if self.start_url:
             yield self._listing(self.start_url, 1)
             return
@@ -104,6 +136,26 @@ class NewsSpider(scrapy.Spider):
             yield Request(p.url(path), self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error)
         for path in p.listings:
             yield self._listing(p.url(path), 1)
+
+    def _rechecks(self) -> Iterator[Request]:
+        """Archived articles published within the re-check window, fetched again (conditionally) for edits."""
+        if not self.known or self.recheck_hours <= 0:
+            return
+        cutoff = (datetime.now(UTC) - timedelta(hours=self.recheck_hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        recent = sorted((a for a in self.known.values() if (a.published_utc or "") >= cutoff),
+                        key=lambda a: a.published_utc or "", reverse=True)
+        for article in recent:
+            if req := self._article(article.canonical_url, reason="recheck"):
+                yield req
+
+    @property
+    def incremental(self) -> bool:
+        return bool(self.known)
+
+    @property
+    def listing_pages(self) -> int:
+        """How deep to page through listings: the first pages only once the archive has the site."""
+        return self.profile.incremental_listing_pages if self.incremental else self.profile.max_listing_pages
 
     @property
     def limit_reached(self) -> bool:
@@ -115,24 +167,57 @@ class NewsSpider(scrapy.Spider):
         return Request(url, self.parse_listing, priority=PRIORITY_LISTING, errback=self.on_error,
                        meta={"page_no": page_no})
 
-    def _article(self, url: str) -> Request | None:
-        """A request for an article URL not scheduled yet, within the run's article limit.
+    def _article(self, url: str, *, lastmod: str | None = None, reason: str = "") -> Request | None:
+        """A request for an article URL not scheduled yet, or None when this run should not fetch it.
 
-        Shortlinks (``/?p=ID``) go last and do not count against the limit: their 301 usually leads to a
-        permalink that was already requested, which the duplicate filter then drops, so the article is
-        still fetched once. A limited run skips them, since it cannot know where they lead.
+        New articles are fetched; archived ones only when the sitemap's ``lastmod`` is later than the
+        archived version's modification date, or for the re-check window (``reason="recheck"``), and
+        then conditionally, with the validators of the archived response. Shortlinks (``/?p=ID``) go
+        last and do not count against the limit: their 301 usually leads to a permalink that was already
+        requested, which the duplicate filter then drops. A limited run skips them, since it cannot know
+        where they lead.
         """
         canonical = canonicalize(url)
         if canonical in self.scheduled or not self.profile.is_article_url(canonical):
             return None
+        known = self.known.get(canonical)
+        if known is not None:
+            if lastmod and _later(lastmod, known.modified or known.fetched_at):
+                reason = "modified"
+            elif reason != "recheck":
+                return None
+        elif self._redirects_to_known(canonical):
+            return None
+        else:
+            reason = "new"
         shortlink = self.profile.is_shortlink(canonical)
         if self.max_articles and (shortlink or self.articles_scheduled >= self.max_articles):
             return None
         self.scheduled.add(canonical)
+        meta = {"reason": reason, "handle_httpstatus_list": [304]}
         if shortlink:
-            return Request(canonical, self.parse_article, priority=PRIORITY_SHORTLINK, errback=self.on_error)
+            return Request(canonical, self.parse_article, priority=PRIORITY_SHORTLINK, errback=self.on_error,
+                           meta=meta)
         self.articles_scheduled += 1
-        return Request(canonical, self.parse_article, priority=PRIORITY_ARTICLE, errback=self.on_error)
+        return Request(canonical, self.parse_article, priority=PRIORITY_ARTICLE, errback=self.on_error, meta=meta,
+                       headers=self._validators(canonical) if known else None)
+
+    def _redirects_to_known(self, url: str) -> bool:
+        state = self.states.get(url)
+        return bool(state and 300 <= state.status < 400 and state.location
+                    and canonicalize(state.location) in self.known)
+
+    def _validators(self, url: str) -> dict[str, str]:
+        """Conditional request headers from the last archived response of this URL."""
+        state = self.states.get(url)
+        headers: dict[str, str] = {}
+        if not self.settings.getbool("NEWSARCHIVE_CONDITIONAL", True):
+            return headers
+        if state and state.etag:
+            headers["If-None-Match"] = state.etag
+        if state and state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        return headers
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """RSS 2.0 / Atom: item links (tracking parameters are stripped by canonicalisation)."""
@@ -164,7 +249,7 @@ class NewsSpider(scrapy.Spider):
                 if self.limit_reached:
                     return
                 yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error)
-            elif req := self._article(loc):
+            elif req := self._article(loc, lastmod=entry.get("lastmod")):
                 yield req
 
     def parse_listing(self, response: Response) -> Iterator[Request | Snippet]:
@@ -184,7 +269,7 @@ class NewsSpider(scrapy.Spider):
         for href in response.css("a::attr(href)").getall():
             url = canonicalize(urljoin(response.url, href))
             if self.start_url:
-                if self.profile.on_site(url) and url not in self.followed and \
+                if self.profile.on_site(url) and url not in self.followed and url not in self.known and \
                         len(self.followed) < self.profile.max_listing_pages:
                     yield self._listing(url, page_no + 1)
             elif req := self._article(url):
@@ -192,20 +277,27 @@ class NewsSpider(scrapy.Spider):
             elif self.profile.is_listing_url(url) and "/page/" not in url and page_no == 1:
                 yield self._listing(url, 1)  # category roots linked from a first page
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
-        if next_href and not self.start_url and page_no < self.profile.max_listing_pages:
+        if next_href and not self.start_url and page_no < self.listing_pages:
             yield self._listing(canonicalize(urljoin(response.url, next_href)), page_no + 1)
 
     # -- articles ---------------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Snippet]:
+        if response.status == 304:
+            self._count("articles/not_modified", response.url)
+            return
         snippet = self._snippet(response)
         if snippet is not None:
             yield snippet
 
+    def profile_for(self, response: Response) -> SiteProfile:
+        return self.profile
+
     def _snippet(self, response: Response) -> Snippet | None:
         if response.status != 200:
             return None
-        article: Article | None = self.profile.clean(response.body, response.url)
+        profile = self.profile_for(response)
+        article: Article | None = profile.clean(response.body, response.url)
         if article is None:
             if not self.start_url:
                 self._count("articles/not_article", response.url)
@@ -218,14 +310,9 @@ class NewsSpider(scrapy.Spider):
         if not warc:
             self._count("articles/no_warc_record", response.url)
             return None
-        return Snippet(
-            url=response.url, canonical_url=article.canonical_url, site=self.profile.site_name,
-            title=article.title, published=article.published, modified=article.modified,
-            document_date=article.document_date, authors=article.authors, categories=article.categories,
-            language=article.language, text=article.text, fetched_at=warc["fetched_at"], run_id=self.run_id,
-            cleaner_version=self.profile.cleaner_version, warc_file=warc["file"], warc_offset=warc["offset"],
-            warc_length=warc["length"], warc_record_id=warc["record_id"], payload_digest=warc["payload_digest"],
-        )
+        return make_snippet(article, profile, url=response.url, run_id=self.run_id, fetched_at=warc["fetched_at"],
+                            warc_file=warc["file"], warc_offset=warc["offset"], warc_length=warc["length"],
+                            warc_record_id=warc["record_id"], payload_digest=warc["payload_digest"])
 
     # -- reporting --------------------------------------------------------------------------------------
 
@@ -241,6 +328,10 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         response = getattr(failure.value, "response", None)
+        if response is not None and response.status in (404, 410) and canonicalize(url) in self.known:
+            logger.warning("gone: %s (%d)", url, response.status)
+            self._count("articles/gone", url)  # its archived versions stay
+            return
         if response is not None:
             kind = f"http_{response.status}"
         elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
@@ -249,3 +340,22 @@ class NewsSpider(scrapy.Spider):
             kind = type(failure.value).__name__
         logger.warning("failed %s: %s", url, kind)
         self._count(f"errors/{kind}", url)
+
+
+def _later(a: str, b: str | None) -> bool:
+    """True when ISO 8601 time ``a`` is later than ``b`` (unparseable or missing ``b``: True)."""
+    try:
+        first = datetime.fromisoformat(a.strip())
+    except ValueError:
+        return False
+    if b is None:
+        return True
+    try:
+        second = datetime.fromisoformat(b)
+    except ValueError:
+        return True
+    if first.tzinfo is None:
+        first = first.replace(tzinfo=UTC)
+    if second.tzinfo is None:
+        second = second.replace(tzinfo=UTC)
+    return first > second

@@ -1,0 +1,97 @@
+"""Repair after a crash: salvage ``.open`` WARC files that no live writer holds.
+
+A writer killed mid-record leaves ``NAME.warc.gz.open`` behind. Salvage keeps the file up to its last
+complete exchange (a response or revisit and the request record naming it, or the warcinfo record),
+truncates the rest, fsyncs and publishes it under its final name, like Heritrix's recovery of ``.open``
+files. A closed file is never rewritten, and a file whose writer is still alive (it holds an flock on the
+file) is left alone, so a repair may run while another site's crawl writes into the same directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.verify import FileReport, RecordInfo, TornMemberError, iter_members, parse_record
+from archive.warc import OPEN_SUFFIX, fsync_dir
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Salvaged:
+    """What salvage did to one ``.open`` file."""
+
+    name: str  # the final name, or the .open name when the file was removed
+    records: list[RecordInfo] = field(default_factory=list)  # the records kept
+    bytes_dropped: int = 0
+    removed: bool = False  # nothing complete was in it, not even the warcinfo record
+
+
+def complete_prefix(path: Path) -> tuple[int, list[RecordInfo]]:
+    """The byte length of the longest run of complete exchanges at the start of a WARC file, and its records."""
+    report = FileReport(path)
+    kept: list[RecordInfo] = []
+    pending: list[RecordInfo] = []  # a response or revisit still waiting for its request record
+    good_end = 0
+    try:
+        with path.open("rb") as f:
+            for offset, length, data in iter_members(f):
+                rec = parse_record(report, offset, length, data)
+                if rec is None or report.problems:
+                    break
+                if rec.type == "request" and pending and \
+                        rec.fields.get("WARC-Concurrent-To") == pending[0].fields.get("WARC-Record-ID"):
+                    kept += [*pending, rec]
+                    pending = []
+                    good_end = offset + length
+                elif rec.type in ("response", "revisit") and not pending:
+                    pending = [rec]
+                elif rec.type == "warcinfo" and not kept and not pending:
+                    kept.append(rec)
+                    good_end = offset + length
+                else:
+                    break  # out of the writer's order: keep what came before
+    except (TornMemberError, zlib.error, OSError):
+        pass  # the torn tail is what salvage removes
+    return good_end, kept
+
+
+def salvage_file(path: Path) -> Salvaged | None:
+    """Salvage one ``.open`` file; None when a live writer holds it."""
+    with path.open("r+b") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        size = os.fstat(f.fileno()).st_size
+        good_end, kept = complete_prefix(path)
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        if good_end == 0:
+            path.unlink()
+            fsync_dir(path.parent)
+            logger.warning("removed %s: no complete record in it", path.name)
+            return Salvaged(path.name, [], size, removed=True)
+        f.truncate(good_end)
+        f.flush()
+        os.fsync(f.fileno())
+        path.rename(final)
+        fsync_dir(path.parent)
+    logger.warning("salvaged %s: kept %d records, dropped %d bytes", final.name, len(kept), size - good_end)
+    return Salvaged(final.name, kept, size - good_end)
+
+
+def salvage_directory(directory: Path) -> list[Salvaged]:
+    """Salvage every ``.open`` file of a WARC directory that no live writer holds."""
+    if not directory.is_dir():
+        return []
+    done = []
+    for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
+        result = salvage_file(path)
+        if result is not None:
+            done.append(result)
+    return done
