@@ -91,7 +91,10 @@ def salvage_directory(directory: Path) -> list[Salvaged]:
         return []
     done = []
     for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
-        result = salvage_file(path)
+        try:
+            result = salvage_file(path)
+        except FileNotFoundError:
+            continue  # another process salvaged it first
         if result is not None:
             done.append(result)
     return done

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from archive.snippets import SNIPPET_FIELDS, Snippet
-from archive.warc import CaptureRef
+from archive.warc import OPEN_SUFFIX, CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
 SCHEMA_VERSION = 2
@@ -242,10 +242,18 @@ class SnippetStore:
         sizes: dict[str, int] = {}
         dropped = 0
 
+        def size_of(name: str) -> int:
+            # a live writer's file still has its .open suffix; it may be renamed while we look
+            for candidate in (name, name + OPEN_SUFFIX, name):
+                try:
+                    return (warc_dir / candidate).stat().st_size
+                except FileNotFoundError:
+                    continue
+            return -1
+
         def gone(name: str, offset: int, length: int = 0) -> bool:
             if name not in sizes:
-                path = warc_dir / name
-                sizes[name] = path.stat().st_size if path.exists() else -1
+                sizes[name] = size_of(name)
             return sizes[name] < offset + max(length, 1)
 
         with self.db:
@@ -295,6 +303,10 @@ class SnippetStore:
         with self.db:
             self.db.execute("INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running')",
                             (run_id, site, started_at))
+
+    def run_site(self, run_id: str) -> str | None:
+        row = self.db.execute("SELECT site FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return str(row[0]) if row else None
 
     def close_dead_runs(self, site: str) -> list[str]:
         """Mark runs of a site still 'running' as 'crashed'; called under the site lock, so none is alive."""

@@ -178,7 +178,7 @@ URDU_TITLE_WORDS = ["گندم", "کسان", "پانی", "کپاس", "مون", "�
 TAGS = ["wheat", "water", "cotton", "monsoon", "trade", "prices", "farmers", "policy", "kashmir", "weather"]
 
 
-def _english_post(rng: random.Random, post_id: int, published: datetime) -> Post:
+def english_post(rng: random.Random, post_id: int, published: datetime) -> Post:
     city = rng.choice(CITIES)
     actor, verb, topic = rng.choice(ACTORS), rng.choice(VERBS), rng.choice(TOPICS)
     title = rng.choice(TITLE_PATTERNS).format(
@@ -231,7 +231,7 @@ def build_posts(count: int = DEFAULT_ARTICLE_COUNT, seed: int = 2026) -> list[Po
         if rng.random() < URDU_SHARE:
             post = _urdu_post(rng, post_id, published)
         else:
-            post = _english_post(rng, post_id, published)
+            post = english_post(rng, post_id, published)
         if rng.random() < EDITED_SHARE:
             delta = timedelta(seconds=rng.randint(600, 40 * 24 * 3600))
             post.modified = min(NOW, published + delta)

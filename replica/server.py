@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import random
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from replica import render
-from replica.corpus import CATEGORIES, DEFAULT_ARTICLE_COUNT, Post, build_posts
+from replica.corpus import CATEGORIES, DEFAULT_ARTICLE_COUNT, Post, build_posts, english_post
 
 PER_PAGE = 10  # WordPress posts_per_page default
 FEED_ITEMS = 10  # WordPress posts_per_rss default
@@ -32,6 +36,26 @@ class Page:
     content_type: str
     body: bytes
     location: str | None = None
+    last_modified: datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+    def not_modified(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """RFC 9110 §13.1: If-None-Match wins; If-Modified-Since only counts without it."""
+        if self.status != 200:
+            return False
+        if if_none_match is not None:
+            tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+            return "*" in tags or self.etag in tags
+        if if_modified_since and self.last_modified is not None:
+            try:
+                since = parsedate_to_datetime(if_modified_since)
+            except (TypeError, ValueError):
+                return False
+            return self.last_modified.replace(microsecond=0) <= since
+        return False
 
 
 class ReplicaSite:
@@ -40,16 +64,47 @@ class ReplicaSite:
     def __init__(self, base_url: str, article_count: int = DEFAULT_ARTICLE_COUNT) -> None:
         self.base = base_url.rstrip("/")
         self.posts = build_posts(article_count)
-        self.by_id = {p.post_id: p for p in self.posts}
         self.pages: dict[str, Page] = {}
         self._build()
+
+    @property
+    def by_id(self) -> dict[int, Post]:
+        return {p.post_id: p for p in self.posts}
+
+    # -- the site changes between crawls, as a news site does ------------------------------------------
+
+    def add_articles(self, count: int, seed: int = 1) -> list[Post]:
+        """Publish ``count`` new English posts, an hour apart, after the newest one."""
+        rng = random.Random(seed)
+        newest = max(p.published for p in self.posts)
+        next_id = max(p.post_id for p in self.posts) + 7
+        added = [english_post(rng, next_id + 7 * k, newest + timedelta(hours=k + 1)) for k in range(count)]
+        self.posts = sorted([*self.posts, *added], key=lambda p: (p.published, p.post_id), reverse=True)
+        self._build()
+        return added
+
+    def edit_article(self, post_id: int, paragraph: int, text: str, modified: datetime) -> Post:
+        """Rewrite one paragraph of a post and move its modification date, as an editor would."""
+        post = self.by_id[post_id]
+        post.paragraphs[paragraph] = text
+        post.modified = modified
+        self._build()
+        return post
+
+    def delete_article(self, post_id: int) -> Post:
+        """Unpublish a post: its URL and shortlink answer 404 and it leaves every listing."""
+        post = self.by_id[post_id]
+        self.posts = [p for p in self.posts if p.post_id != post_id]
+        self._build()
+        return post
 
     def truth(self) -> list[dict[str, object]]:
         """Ground truth for every article, newest first."""
         return [p.truth(self.base) for p in self.posts]
 
-    def _add(self, path: str, body: str, content_type: str = HTML, status: int = 200) -> None:
-        self.pages[unquote(path)] = Page(status, content_type, body.encode("utf-8"))
+    def _add(self, path: str, body: str, content_type: str = HTML, status: int = 200,
+             last_modified: datetime | None = None) -> None:
+        self._next[unquote(path)] = Page(status, content_type, body.encode("utf-8"), last_modified=last_modified)
 
     def _listing(self, title: str, posts: list[Post], root: str, description: str = "",
                  featured: list[Post] | None = None) -> None:
@@ -61,10 +116,12 @@ class ReplicaSite:
                                                 featured if n == 1 else None, description))
 
     def _build(self) -> None:
+        """Render every page into a new map, then swap it in: the server never sees half a site."""
+        self._next: dict[str, Page] = {}
         b, posts = self.base, self.posts
         for i, post in enumerate(posts):
             neighbours = [posts[(i + k) % len(posts)] for k in (1, 2, 3, 4)]
-            self._add(post.path, render.article_page(post, b, neighbours))
+            self._add(post.path, render.article_page(post, b, neighbours), last_modified=post.modified)
         self._listing("rki.news", posts, "/", featured=posts[:3])
         for cat in CATEGORIES.values():
             members = [p for p in posts if cat.slug in p.group1 + p.group2]
@@ -98,6 +155,7 @@ class ReplicaSite:
                   "/wp-sitemap-taxonomies-category-1.xml", "/wp-sitemap-users-1.xml"]), XML)
         self._add("/robots.txt", render.robots_txt(b), "text/plain; charset=utf-8")
         self.not_found = Page(404, HTML, render.not_found_page(b).encode("utf-8"))
+        self.pages = self._next
 
     def resolve(self, target: str) -> Page:
         """The response for a request target (path and query), including WordPress's redirects."""
@@ -127,9 +185,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         page = self.server.site.resolve(self.path)
+        if page.not_modified(self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")):
+            self.send_response(304)
+            self.send_header("ETag", page.etag)
+            self.end_headers()
+            return
         body = page.body
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
+        if page.status == 200:
+            self.send_header("ETag", page.etag)
+            if page.last_modified is not None:
+                self.send_header("Last-Modified", format_datetime(page.last_modified.astimezone(UTC), usegmt=True))
         if page.location:
             self.send_header("Location", page.location)
         compressible = page.content_type.startswith(("text/html", "application/"))

@@ -12,9 +12,10 @@ from scrapy.crawler import Crawler
 
 from archive.store import SnippetStore
 
-REPORT_KEYS = ("articles/new", "articles/changed", "articles/unchanged", "articles/duplicate",
-               "articles/not_article", "warc/records/response", "warc/records/revisit", "warc/files", "warc/bytes",
-               "warc/write_errors")
+REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
+               "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
+               "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
+               "warc/bytes", "warc/write_errors", "store/errors")
 
 
 def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> dict[str, Any]:
@@ -25,15 +26,23 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
     for key, value in stats.items():
         if key.startswith("errors/") and not key.endswith("/examples"):
             errors[key.removeprefix("errors/")] = {"count": value, "examples": stats.get(f"{key}/examples", [])}
+    examples = {key: stats[f"{key}/examples"] for key in REPORT_KEYS if f"{key}/examples" in stats}
+    if reason == "finished":
+        status = "finished"
+    elif reason == "shutdown":  # SIGINT or SIGTERM: Scrapy finished or dropped what was in flight
+        status = "interrupted"
+    else:
+        status = f"stopped: {reason}"
     return {
         "run_id": run_id,
         "site": site,
-        "status": "finished" if reason == "finished" else f"stopped: {reason}",
+        "status": status,
         "started_at": started.isoformat() if started else None,
         "finished_at": finished.isoformat(),
         "duration_s": round((finished - started).total_seconds(), 3) if started else None,
         "pages_fetched": stats.get("downloader/response_count", 0),  # redirects and robots.txt included
         "counts": {key: stats.get(key, 0) for key in REPORT_KEYS},
+        "examples": examples,
         "errors": errors,
     }
 
@@ -47,6 +56,7 @@ class RunReportExtension:
         self.report: dict[str, Any] | None = None
         self._reason = "unknown"
         self._site = ""
+        self._url_outcomes: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
@@ -71,11 +81,15 @@ class RunReportExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._reason = reason
         self._site = getattr(spider, "site_name", spider.name)
+        self._url_outcomes = getattr(spider, "url_outcomes", None)
 
     def engine_stopped(self) -> None:
         """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         self.report = build_report(stats, self.run_id, self._site, self._reason)
+        self.report["recovery"] = dict(self.crawler.settings.getdict("NEWSARCHIVE_RECOVERY"))
+        if self._url_outcomes is not None:
+            self.report["urls"] = self._url_outcomes
         runs = self.data_dir / "runs"
         runs.mkdir(parents=True, exist_ok=True)
         tmp = runs / f"{self.run_id}.json.tmp"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
+
+logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
@@ -31,7 +35,16 @@ class StorePipeline:
 
     def process_item(self, item: object) -> object:
         if isinstance(item, Snippet) and self.store is not None:
-            outcome = self.store.add(item)
+            try:
+                outcome = self.store.add(item)
+            except sqlite3.Error as exc:  # a full disk or a broken file: the run must say it failed
+                logger.error("could not store the snippet of %s: %s", item.url, exc)
+                if self.crawler.stats:
+                    self.crawler.stats.inc_value("store/errors")
+                return item
             if self.crawler.stats:
                 self.crawler.stats.inc_value(f"articles/{outcome}")
+            stored = getattr(self.crawler.spider, "stored", None)
+            if stored is not None:
+                stored(item, outcome)
         return item

@@ -63,9 +63,12 @@ class NewsSpider(scrapy.Spider):
             self.start_url = ""
         else:
             raise ValueError("give a site (-a site=rki.news) or a start URL (-a start_url=...)")
+        self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
+        self._init_state(max_articles, recheck_hours)
+
+    def _init_state(self, max_articles: str | int = 0, recheck_hours: str | float = -1) -> None:
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
-        self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
         self.known: dict[str, ArticleState] = {}  # the archive's articles of this site, read at start
         self.states: dict[str, UrlState] = {}  # the last fetch of each URL of this site: validators, redirects
         self.scheduled: set[str] = set()  # canonical article URLs requested this run
@@ -86,16 +89,19 @@ class NewsSpider(scrapy.Spider):
         if spider.recheck_hours < 0:
             spider.recheck_hours = spider.profile.recheck_hours
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
-        profile = spider.profile
-        if is_loopback(profile.base_url):
-            delay, concurrency = 0.0, LOOPBACK_CONCURRENCY
+        delay, concurrency, loopback = spider.politeness()
+        if loopback:
             s.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
-        else:
-            delay, concurrency = profile.download_delay, profile.concurrency
         s.set("DOWNLOAD_DELAY", delay, priority="spider")
         s.set("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency, priority="spider")
         s.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.5), priority="spider")
         return spider
+
+    def politeness(self) -> tuple[float, int, bool]:
+        """Delay and concurrency per site from the profile; none for loopback targets (the replica)."""
+        if is_loopback(self.profile.base_url):
+            return 0.0, LOOPBACK_CONCURRENCY, True
+        return self.profile.download_delay, self.profile.concurrency, False
 
     @property
     def run_id(self) -> str:
@@ -199,6 +205,8 @@ class NewsSpider(scrapy.Spider):
             return Request(canonical, self.parse_article, priority=PRIORITY_SHORTLINK, errback=self.on_error,
                            meta=meta)
         self.articles_scheduled += 1
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("articles/requested")
         return Request(canonical, self.parse_article, priority=PRIORITY_ARTICLE, errback=self.on_error, meta=meta,
                        headers=self._validators(canonical) if known else None)
 
@@ -262,6 +270,8 @@ class NewsSpider(scrapy.Spider):
             snippet = self._snippet(response)
             if snippet is not None:
                 self.articles_scheduled += 1
+                if self.crawler.stats:
+                    self.crawler.stats.inc_value("articles/requested")
                 yield snippet
         page_no = int(response.meta.get("page_no", 1))
         if self.limit_reached:
@@ -327,19 +337,28 @@ class NewsSpider(scrapy.Spider):
         """Every failed request is counted by kind, with example URLs, for the run report."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        response = getattr(failure.value, "response", None)
-        if response is not None and response.status in (404, 410) and canonicalize(url) in self.known:
-            logger.warning("gone: %s (%d)", url, response.status)
+        kind = error_kind(failure)
+        if kind in ("http_404", "http_410") and canonicalize(url) in self.known:
+            logger.warning("gone: %s (%s)", url, kind)
             self._count("articles/gone", url)  # its archived versions stay
+            self.note_outcome(request, "gone", kind)
             return
-        if response is not None:
-            kind = f"http_{response.status}"
-        elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
-            kind = "robots_disallowed"
-        else:
-            kind = type(failure.value).__name__
         logger.warning("failed %s: %s", url, kind)
         self._count(f"errors/{kind}", url)
+        self.note_outcome(request, "failed", kind)
+
+    def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
+        """Hook for spiders that report per URL (``urls``); a crawl reports counts only."""
+
+
+def error_kind(failure: Failure) -> str:
+    """A short name for what went wrong: http_404, robots_disallowed, DNSLookupError, ..."""
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"http_{response.status}"
+    if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+        return "robots_disallowed"
+    return type(failure.value).__name__
 
 
 def _later(a: str, b: str | None) -> bool:

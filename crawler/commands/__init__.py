@@ -1,0 +1,1 @@
+"""The subcommands of `newsarchive`, one module per group."""

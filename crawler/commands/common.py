@@ -1,0 +1,143 @@
+"""What the subcommands share: exit codes, the one-line error, the data directory, running a crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from archive.store import SnippetStore
+
+EXIT_OK = 0  # the run did its job
+EXIT_FAILED = 1  # it did not: site unreachable, nothing archived, every article failed
+EXIT_USAGE = 2  # bad arguments or input: a one-line error on stderr
+EXIT_PARTIAL = 3  # some of the work failed (fetch: some URLs), the rest is archived
+EXIT_INTERRUPTED = 4  # stopped by SIGINT/SIGTERM; what was archived is intact
+EXIT_LOCKED = 75  # another run of the site holds its lock (EX_TEMPFAIL: try again later)
+DEMO_QUERY = "Kyiv"
+DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
+
+
+class CliError(Exception):
+    """A problem with what the user asked for: printed as one line, exit code 2."""
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("NEWSARCHIVE_DATA") or "data")
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create DATA, DATA/warc and DATA/runs, and prove they are writable before any crawling starts."""
+    try:
+        for sub in (path, path / "warc", path / "runs"):
+            sub.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"data directory {path} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"bad setting {pair!r}: expected NAME=VALUE")
+        settings[name.strip()] = value
+    return settings
+
+
+def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any], verbose: bool,
+              recovery: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one crawl in this process and return its run report.
+
+    Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
+    finished and archived, WARC files closed and renamed, the store committed, and the report says
+    "interrupted". A second signal stops at once; what is on disk is still consistent.
+    """
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.spiders.news import new_run_id
+
+    run_id = new_run_id()
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
+    settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
+    settings.set("NEWSARCHIVE_RECOVERY", recovery or {}, priority="cmdline")
+    if not verbose:
+        settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl(spider_cls, **spider_args)
+    process.start()
+    report_path = data / "runs" / f"{run_id}.json"
+    if not report_path.exists():
+        raise CliError(f"the crawl did not finish; see {data / 'runs' / (run_id + '.log')}")
+    report: dict[str, Any] = json.loads(report_path.read_text())
+    return report
+
+
+def print_report(report: dict[str, Any], data: Path) -> None:
+    """The run report in a few lines, for people and cron mails."""
+    c = report["counts"]
+    print(f"run {report['run_id']}  {report['site']}  {report['status']} in {report['duration_s']} s")
+    print(f"  pages fetched {report['pages_fetched']}; articles new {c['articles/new']}, "
+          f"changed {c['articles/changed']}, unchanged {c['articles/unchanged']}, "
+          f"not modified {c['articles/not_modified']}, gone {c['articles/gone']}; "
+          f"revisit records {c['warc/records/revisit']}")
+    print(f"  WARC: {c['warc/files']} file(s), {c['warc/bytes']:,} bytes in {data / 'warc'}")
+    for key, urls in sorted(report.get("examples", {}).items()):
+        if key == "articles/gone":
+            print(f"  gone (their archived versions stay): {', '.join(urls[:3])}")
+    recovery = report.get("recovery") or {}
+    if recovery.get("salvaged") or recovery.get("removed") or recovery.get("crashed_runs"):
+        print(f"  recovered after a crash: {len(recovery['salvaged'])} WARC file(s) salvaged, "
+              f"{recovery['snippets_restored']} snippet(s) restored, runs marked crashed: "
+              f"{', '.join(recovery['crashed_runs']) or 'none'}")
+    if report["errors"]:
+        for kind, info in sorted(report["errors"].items()):
+            print(f"  errors {kind}: {info['count']} (e.g. {', '.join(info['examples'][:2])})")
+    else:
+        print("  errors: none")
+
+
+def crawl_exit_code(report: dict[str, Any]) -> int:
+    """What a scheduler should make of a run (the codes are documented in the README)."""
+    c = report["counts"]
+    if report["status"] == "interrupted":
+        return EXIT_INTERRUPTED
+    if report["status"] != "finished" or report["pages_fetched"] == 0:
+        return EXIT_FAILED
+    if c["warc/records/response"] + c["warc/records/revisit"] == 0 or c["warc/write_errors"] or c["store/errors"]:
+        return EXIT_FAILED
+    done = sum(c[k] for k in ("articles/new", "articles/changed", "articles/unchanged", "articles/not_modified",
+                              "articles/gone"))
+    if c["articles/requested"] and not done:
+        return EXIT_FAILED  # every article failed
+    return EXIT_OK
+
+
+def check_date(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{flag}: not a date: {value!r} (use YYYY-MM-DD)") from exc
+    return value
+
+
+def open_store(data: Path) -> SnippetStore:
+    try:
+        return SnippetStore(data, readonly=True)
+    except FileNotFoundError as exc:
+        raise CliError(f"no archive in {data} (run a crawl first, or pass --data)") from exc

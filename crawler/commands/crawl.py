@@ -1,0 +1,106 @@
+"""`newsarchive crawl` and `newsarchive demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from archive.locks import LockedError, SiteLock
+from archive.store import SnippetStore
+from crawler.commands.common import (
+    DEMO_PORT,
+    DEMO_QUERY,
+    EXIT_LOCKED,
+    EXIT_OK,
+    CliError,
+    crawl_exit_code,
+    parse_overrides,
+    prepare_data_dir,
+    print_report,
+    run_crawl,
+)
+from crawler.commands.query import print_hits
+from crawler.recovery import recover
+from crawler.sites import UnknownSiteError, profile_class, profile_for_url
+from crawler.urls import BadUrlError, validate_url
+
+
+def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],
+                 verbose: bool) -> dict[str, Any] | None:
+    """Recovery and the crawl, under the site's lock; None when another run holds it."""
+    from crawler.spiders.news import NewsSpider
+
+    try:
+        with SiteLock(data, site):
+            recovery = recover(data, site)
+            return run_crawl(data, NewsSpider, spider_args, overrides, verbose, recovery.as_dict())
+    except LockedError as exc:
+        print(f"newsarchive: {site}: {exc}", file=sys.stderr)
+        return None
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    target: str = args.target
+    spider_args: dict[str, Any] = {"max_articles": args.max_articles or 0}
+    if args.recheck_hours is not None:
+        spider_args["recheck_hours"] = args.recheck_hours
+    try:
+        if "://" in target:
+            if args.base_url:
+                raise CliError("--base-url only goes with a site name, not a start URL")
+            spider_args["start_url"] = validate_url(target)
+            site = profile_for_url(spider_args["start_url"]).site_name
+        else:
+            site = profile_class(target).name
+            spider_args["site"] = site
+            if args.base_url:
+                spider_args["base_url"] = validate_url(args.base_url)
+    except (UnknownSiteError, BadUrlError) as exc:
+        raise CliError(str(exc)) from exc
+    overrides = parse_overrides(args.set or [])
+    data = prepare_data_dir(args.data)
+    report = locked_crawl(data, site, spider_args, overrides, args.verbose)
+    if report is None:
+        return EXIT_LOCKED
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_report(report, data)
+    return crawl_exit_code(report)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from replica import ReplicaServer
+
+    if args.serve:
+        with ReplicaServer(port=args.port) as server:
+            print(f"serving the rki.news replica at {server.base_url}/ (Ctrl-C stops)", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return EXIT_OK
+    data = prepare_data_dir(args.data)
+    started = time.monotonic()
+    try:  # the same origin every time, so a second demo on the same data is an incremental run
+        server = ReplicaServer(port=args.port or DEMO_PORT)
+    except OSError:
+        server = ReplicaServer(port=0)
+    with server:
+        print(f"replica of rki.news at {server.base_url}/ ({len(server.site.posts)} articles); crawling ...",
+              flush=True)
+        report = locked_crawl(data, "rki.news", {"site": "rki.news", "base_url": server.base_url}, {}, args.verbose)
+    if report is None:
+        return EXIT_LOCKED
+    print_report(report, data)
+    store = SnippetStore(data, readonly=True)
+    try:
+        print(f"\narchive {data / 'archive.sqlite'} holds {store.count()} articles; sample search {DEMO_QUERY!r}:")
+        print_hits(store, DEMO_QUERY, limit=3)
+    finally:
+        store.close()
+    print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)
+    return crawl_exit_code(report)

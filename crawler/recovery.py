@@ -1,0 +1,131 @@
+"""Start-of-run recovery after a crash: salvage WARC files, then make the store agree with them.
+
+After a SIGKILL or a power cut the WARC directory may hold ``.open`` files, and the store may lack what
+was archived just before the crash (the snippet is committed after its record is fsynced, so the gap is
+"archived but not yet in the store", never the reverse). Recovery:
+
+1. salvages every ``.open`` file no live writer holds (``archive.repair``);
+2. deletes snippets whose WARC record does not exist (only possible after a lost disk write);
+3. reads the salvaged records back and restores what the store should have said about them: the
+   payload-digest index, the last fetch of each URL, and a snippet for every article response that has
+   none, cleaned from the archived payload as a live crawl would have.
+
+The store and the salvaged files are then the durable record of completed work: the next run skips
+what they hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.repair import Salvaged, salvage_directory
+from archive.store import SnippetStore, UrlState
+from archive.warc import CaptureRef, read_response
+from crawler.sites import SiteProfile, UnknownSiteError, profile_class
+from crawler.sites.generic import GenericProfile
+from crawler.snippet import make_snippet
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Recovery:
+    """What recovery found and did, for the run report."""
+
+    salvaged: list[str] = field(default_factory=list)  # files renamed from .open
+    removed: list[str] = field(default_factory=list)  # .open files with nothing complete in them
+    bytes_dropped: int = 0  # torn tails cut off
+    snippets_dropped: int = 0  # snippets whose record was gone
+    snippets_restored: int = 0  # article responses that had no snippet
+    crashed_runs: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.salvaged or self.removed or self.snippets_dropped or self.snippets_restored
+                    or self.crashed_runs)
+
+
+def _profile(site: str | None, url: str) -> SiteProfile:
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    try:
+        return profile_class(site or "")(origin)
+    except UnknownSiteError:
+        return GenericProfile(origin)
+
+
+def _run_id(salvaged: Salvaged) -> str:
+    """The run that wrote a file, from its warcinfo record (``isPartOf``)."""
+    if salvaged.records and salvaged.records[0].type == "warcinfo":
+        for line in salvaged.records[0].block.decode("utf-8", "replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "isPartOf":
+                return value.strip()
+    return "recovered"
+
+
+def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have: set[str]) -> int:
+    run_id = _run_id(salvaged)
+    site = store.run_site(run_id)
+    restored = 0
+    for rec in salvaged.records:
+        if rec.type not in ("response", "revisit"):
+            continue
+        archived = read_response(warc_dir / salvaged.name, rec.offset)
+        uri = rec.fields["WARC-Target-URI"]
+        record_id = rec.fields["WARC-Record-ID"]
+        date = rec.fields["WARC-Date"]
+        headers = {name.lower(): value for name, value in archived.http_headers}
+        ref = None
+        if rec.type == "response" and archived.status == 200 and archived.payload:
+            ref = CaptureRef(record_id, uri, date)
+            if store.find_capture(rec.fields["WARC-Payload-Digest"]) is None:
+                store.add_capture(rec.fields["WARC-Payload-Digest"], ref, salvaged.name, rec.offset)
+        elif rec.type == "revisit":
+            ref = CaptureRef(rec.fields["WARC-Refers-To"], rec.fields.get("WARC-Refers-To-Target-URI", uri),
+                             rec.fields.get("WARC-Refers-To-Date", date))
+        store.record_fetch(UrlState(uri, site or urlsplit(uri).hostname or "", archived.status,
+                                    date.replace("Z", "+00:00"), run_id, headers.get("location"),
+                                    headers.get("etag"), headers.get("last-modified"), ref))
+        if rec.type != "response" or archived.status != 200 or record_id in have:
+            continue
+        profile = _profile(site, uri)
+        article = profile.clean(archived.body, uri)
+        if article is None:
+            continue
+        snippet = make_snippet(article, profile, url=uri, run_id=run_id, fetched_at=date.replace("Z", "+00:00"),
+                               warc_file=salvaged.name, warc_offset=rec.offset, warc_length=rec.length,
+                               warc_record_id=record_id, payload_digest=rec.fields["WARC-Payload-Digest"])
+        if store.add(snippet) != "unchanged":
+            restored += 1
+    return restored
+
+
+def recover(data_dir: Path, site: str | None = None) -> Recovery:
+    """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock."""
+    warc_dir = data_dir / "warc"
+    result = Recovery()
+    salvaged = salvage_directory(warc_dir)
+    store = SnippetStore(data_dir)
+    try:
+        result.snippets_dropped = store.drop_dangling(warc_dir)
+        have = store.snippet_record_ids()
+        for item in salvaged:
+            result.bytes_dropped += item.bytes_dropped
+            if item.removed:
+                result.removed.append(item.name)
+                continue
+            result.salvaged.append(item.name)
+            result.snippets_restored += _restore_file(store, warc_dir, item, have)
+        if site:
+            result.crashed_runs = store.close_dead_runs(site)
+    finally:
+        store.close()
+    if result.anything:
+        logger.warning("recovered after a crash: %s", result.as_dict())
+    return result
