@@ -33,7 +33,7 @@ def prepare_data_dir(path: Path) -> Path:
     try:
         for sub in (path, path / "warc", path / "runs"):
             sub.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
+        probe = path / f".write-test-{os.getpid()}"  # per process: two runs may start at once
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as exc:

@@ -1,0 +1,179 @@
+"""Crash safety with real processes and signals: SIGKILL and resume, SIGTERM, the site lock, concurrent sites."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from archive.store import SnippetStore
+from archive.verify import verify_directory
+from archive.warc import OPEN_SUFFIX, read_response
+from crawler.recovery import recover
+from replica import ReplicaServer
+from tests.conftest import ROOT, Crawl, crawl, http_parts, records_by_uri, run_cli
+from tests.misbehaving import MisbehavingServer
+
+SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]  # long enough to be caught mid-way
+
+
+def start_crawl(data: Path, *args: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "crawler.cli", "crawl", *args, "--data", str(data)]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.05)
+
+
+def open_warc_size(data: Path) -> int:
+    return sum(p.stat().st_size for p in (data / "warc").glob("*" + OPEN_SUFFIX)) if (data / "warc").exists() else 0
+
+
+def assert_archive_consistent(data: Path, truth_urls: set[str]) -> None:
+    """Closed files only, all valid; snippets and article responses one to one; every article exactly once."""
+    warc_dir = data / "warc"
+    assert not list(warc_dir.glob("*" + OPEN_SUFFIX))
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    check = subprocess.run([Path(sys.executable).parent / "warcio", "check", *files], capture_output=True,
+                           text=True, check=False)
+    assert check.returncode == 0, check.stdout[-2000:]
+    reports = verify_directory(warc_dir)
+    assert [p for r in reports for p in r.problems] == []
+    responses = records_by_uri(reports, "response")
+    ok_articles = {u: [r for r in recs if http_parts(r.block)[0].endswith(b" 200 OK")]
+                   for u, recs in responses.items() if u in truth_urls}
+    assert set(ok_articles) == truth_urls
+    assert {u: len(recs) for u, recs in ok_articles.items() if len(recs) != 1} == {}  # archived exactly once
+    store = SnippetStore(data, readonly=True)
+    try:
+        snippets = [s for url in truth_urls for s in store.versions(url)]
+    finally:
+        store.close()
+    assert sorted(s.canonical_url for s in snippets) == sorted(truth_urls)  # one version each
+    by_record = {recs[0].fields["WARC-Record-ID"]: url for url, recs in ok_articles.items()}
+    assert {s.warc_record_id: s.canonical_url for s in snippets} == by_record
+    for snippet in snippets[::25]:
+        archived = read_response(warc_dir / snippet.warc_file, snippet.warc_offset)
+        assert archived.warc_headers["WARC-Record-ID"] == snippet.warc_record_id
+
+
+@pytest.fixture(scope="module")
+def truth_urls(replica: ReplicaServer) -> set[str]:
+    return {str(t["canonical"]) for t in replica.site.truth()}
+
+
+@pytest.mark.parametrize("kill_at_bytes", [150_000, 900_000])
+def test_sigkill_mid_crawl_then_resume(replica: ReplicaServer, truth_urls: set[str], tmp_path: Path,
+                                       kill_at_bytes: int) -> None:
+    proc = start_crawl(tmp_path, "rki.news", "--base-url", replica.base_url, *SLOW)
+    try:
+        wait_for(lambda: open_warc_size(tmp_path) > kill_at_bytes)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert list((tmp_path / "warc").glob("*" + OPEN_SUFFIX)), "the kill should leave an unclosed file"
+    store = SnippetStore(tmp_path, readonly=True)
+    before = store.count()
+    store.close()
+    assert 0 < before < len(truth_urls)
+    second = crawl(tmp_path, "rki.news", "--base-url", replica.base_url)
+    recovery = second.report["recovery"]
+    assert len(recovery["salvaged"]) + len(recovery["removed"]) == 1
+    assert len(recovery["crashed_runs"]) == 1
+    assert second.report["counts"]["articles/new"] + before + recovery["snippets_restored"] == len(truth_urls)
+    assert_archive_consistent(tmp_path, truth_urls)
+    runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
+    assert [r["status"] for r in runs] == ["finished", "crashed"]
+
+
+def test_sigterm_stops_gracefully_and_the_lock_refuses_a_second_run(replica: ReplicaServer, tmp_path: Path) -> None:
+    proc = start_crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--json", *SLOW)
+    try:
+        wait_for(lambda: open_warc_size(tmp_path) > 100_000)
+        second = run_cli("crawl", "rki.news", "--base-url", replica.base_url, data=tmp_path)
+        assert second.returncode == 75
+        assert second.stderr.count("\n") == 1
+        assert "already in progress" in second.stderr
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 4, err[-2000:]
+    report = json.loads(out)
+    assert report["status"] == "interrupted"
+    assert 0 < report["counts"]["articles/new"] < 320
+    assert not list((tmp_path / "warc").glob("*" + OPEN_SUFFIX))
+    assert [p for r in verify_directory(tmp_path / "warc") for p in r.problems] == []
+    runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
+    assert [r["status"] for r in runs] == ["interrupted"]
+
+
+def test_two_sites_crawl_one_data_directory_at_once(replica: ReplicaServer, misbehaving: MisbehavingServer,
+                                                   truth_urls: set[str], tmp_path: Path) -> None:
+    first = start_crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--json")
+    second = start_crawl(tmp_path, misbehaving.base_url + "/", "--json")
+    out1, err1 = first.communicate(timeout=300)
+    out2, err2 = second.communicate(timeout=300)
+    assert first.returncode == 0, err1[-2000:]
+    assert second.returncode == 0, err2[-2000:]
+    assert json.loads(out1)["counts"]["articles/new"] == 320
+    assert json.loads(out2)["counts"]["articles/new"] == 4
+    assert [p for r in verify_directory(tmp_path / "warc") for p in r.problems] == []
+    assert_archive_consistent(tmp_path, truth_urls)
+
+
+def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica_crawl: Crawl, tmp_path: Path,
+                                                                          truth_urls: set[str]) -> None:
+    """The gap a crash can leave: responses fsynced, snippets not yet committed, the file not yet closed."""
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))  # as a killed writer leaves it
+    store = SnippetStore(data)
+    store.db.execute("DELETE FROM snippets WHERE id % 3 = 0")  # snippets that never got committed
+    store.db.commit()
+    lost = len(truth_urls) - store.count()
+    store.close()
+    result = recover(data, "rki.news")
+    assert result.salvaged == [warc.name]
+    assert result.bytes_dropped == 0
+    assert result.snippets_restored == lost > 0
+    assert_archive_consistent(data, truth_urls)
+
+
+def test_recovery_cuts_a_torn_record_and_the_next_run_refetches_it(replica: ReplicaServer, replica_crawl: Crawl,
+                                                                    tmp_path: Path, truth_urls: set[str]) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    reports = verify_directory(data / "warc")
+    last_response = [r for r in reports[0].records if r.type == "response"][-1]
+    torn = warc.with_name(warc.name + OPEN_SUFFIX)
+    with warc.open("rb") as src, torn.open("wb") as dst:
+        dst.write(src.read(last_response.offset + last_response.length // 2))  # killed while writing it
+    warc.unlink()
+    url = last_response.fields["WARC-Target-URI"]
+    result = recover(data, "rki.news")
+    assert result.salvaged == [warc.name]
+    assert result.bytes_dropped == last_response.length // 2
+    store = SnippetStore(data, readonly=True)
+    assert store.versions(url) == []  # its snippet pointed at the torn record and is gone
+    store.close()
+    second = crawl(data, "rki.news", "--base-url", replica.base_url)
+    assert second.report["counts"]["articles/new"] == (1 if url in truth_urls else 0)
+    assert_archive_consistent(data, truth_urls)
