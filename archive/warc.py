@@ -208,6 +208,12 @@ def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = Non
     return [first, request]
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _safe_name_part(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]", "_", text) or "host"
 
@@ -239,36 +245,44 @@ class WarcFileWriter:
         self.serial = 0
         self.files_closed: list[str] = []
         self.bytes_written = 0
-        self._file: io.BufferedWriter | None = None
+        self._fd: int | None = None  # unbuffered: after a failed write nothing waits in a buffer to go out
+        self._pos = 0
         self._name = ""
         self._records_in_file = 0
         directory.mkdir(parents=True, exist_ok=True)
 
     @property
     def current_name(self) -> str | None:
-        return self._name if self._file else None
+        return self._name if self._fd is not None else None
 
     def _open(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self._name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.token}.warc.gz"
         self.serial += 1
-        self._file = (self.directory / (self._name + OPEN_SUFFIX)).open("xb")
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         # held until the file is closed: tells a repair run that a live writer owns this .open file
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._pos = 0
         self._records_in_file = 0
         fields = "".join(f"{k}: {_clean_value(v)}\r\n" for k, v in self.info.items())
         warcinfo = WarcRecordSpec("warcinfo", [("WARC-Filename", self._name)], fields.encode("utf-8"),
                                   "application/warc-fields")
-        self._append([warcinfo], datetime.now(UTC))
+        try:
+            self._append([warcinfo], datetime.now(UTC))
+        except WarcWriteError:
+            os.close(self._fd)  # a file without its warcinfo record must not be written on
+            self._fd = None
+            path.unlink()
+            raise
 
     def close(self) -> None:
-        """Close and publish the current file; safe to call twice."""
-        if self._file is None:
+        """Close and publish the current file (fsync, close, rename, fsync of the directory); safe to call twice."""
+        if self._fd is None:
             return
-        f, self._file = self._file, None
-        f.flush()
-        os.fsync(f.fileno())
-        f.close()
+        fd, self._fd = self._fd, None
+        os.fsync(fd)
+        os.close(fd)
         final = self.directory / self._name
         (self.directory / (self._name + OPEN_SUFFIX)).rename(final)
         fsync_dir(self.directory)
@@ -276,23 +290,23 @@ class WarcFileWriter:
         logger.info("closed WARC file %s", final)
 
     def _append(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
-        assert self._file is not None
+        assert self._fd is not None
         date = warc_date(when)
         members = [gzip.compress(r.serialise(date), compresslevel=6, mtime=0) for r in records]
-        start = self._file.tell()
+        start = self._pos
         pointers, offset = [], start
         try:
             for record, member in zip(records, members, strict=True):
-                self._file.write(member)
+                _write_all(self._fd, member)
                 pointers.append(RecordPointer(self._name, offset, len(member), record.record_id))
                 offset += len(member)
-            self._file.flush()
             if self.fsync:
-                os.fsync(self._file.fileno())
+                os.fsync(self._fd)
         except OSError as exc:
-            self._file.seek(start)
-            self._file.truncate(start)  # never leave a torn record behind (checklist C4)
+            os.ftruncate(self._fd, start)  # never leave a torn record behind (checklist C4)
+            os.lseek(self._fd, start, os.SEEK_SET)
             raise WarcWriteError(f"writing to {self._name} failed: {exc}") from exc
+        self._pos = offset
         self._records_in_file += len(records)
         self.bytes_written += offset - start
         return pointers
@@ -300,13 +314,12 @@ class WarcFileWriter:
     def write(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
         """Write records that belong together (a response and its request) into one file."""
         size = sum(len(r.block) for r in records)
-        if self._file is not None and self._records_in_file > 1 and self._file.tell() + size > self.max_bytes:
+        if self._fd is not None and self._records_in_file > 1 and self._pos + size > self.max_bytes:
             self.close()  # a group that would overflow starts a fresh file (checklist A10)
-        if self._file is None:
+        if self._fd is None:
             self._open()
         pointers = self._append(records, when)
-        assert self._file is not None
-        if self._file.tell() >= self.max_bytes:
+        if self._pos >= self.max_bytes:
             self.close()
         return pointers
 

@@ -143,3 +143,38 @@ def test_verifier_catches_a_file_that_was_not_rotated(tmp_path: Path) -> None:
 
 def test_target_uri_keeps_escapes_and_drops_the_fragment() -> None:
     assert target_uri("http://h/%d8%a7 b/?q=ü#frag") == "http://h/%d8%a7%20b/?q=%C3%BC"
+
+
+FULL_DISK = """
+import resource, signal, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from archive.warc import WarcFileWriter, WarcWriteError, exchange_records
+from tests.test_warc_writer import INFO, exchange
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # so a write past the limit fails with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+writer = WarcFileWriter(Path(sys.argv[1]), "full", INFO, hostname="testhost")
+written = 0
+try:
+    while True:
+        writer.write(exchange_records(exchange(written, 3000)), datetime.now(UTC))
+        written += 1
+except WarcWriteError as exc:
+    print(written, exc)
+writer.close()
+"""
+
+
+def test_a_failed_write_is_cut_back_to_the_last_complete_record(tmp_path: Path) -> None:
+    """Checklist C4, with a real write failure: the kernel refuses to grow the file past RLIMIT_FSIZE."""
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], check=False)
+    assert result.returncode == 0, result.stderr
+    written = int(result.stdout.split()[0])
+    assert written > 3
+    assert "File too large" in result.stdout
+    (path,) = tmp_path.iterdir()
+    report = verify_file(path)
+    assert report.problems == []
+    assert sum(rec.type == "response" for rec in report.records) == written
