@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from archive.repair import Salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
+from crawler.cleaning.decode import garbled
 from crawler.sites import SiteProfile, UnknownSiteError, profile_class
 from crawler.sites.generic import GenericProfile
 from crawler.snippet import make_snippet
@@ -51,12 +52,17 @@ class Recovery:
                     or self.crashed_runs)
 
 
-def _profile(site: str | None, url: str) -> SiteProfile:
+def _profile(store: SnippetStore, run_site: str | None, url: str) -> SiteProfile:
+    """The profile the crashed run would have cleaned with: the URL's archived site first (a fetch run's
+    "site" is not a profile), then the run's site, else the generic profile."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-    try:
-        return profile_class(site or "")(origin)
-    except UnknownSiteError:
-        return GenericProfile(origin)
+    versions = store.versions(url)
+    for site in ([versions[-1].site] if versions else []) + [run_site or ""]:
+        try:
+            return profile_class(site)(origin)
+        except UnknownSiteError:
+            continue
+    return GenericProfile(origin)
 
 
 def _run_id(salvaged: Salvaged) -> str:
@@ -94,9 +100,9 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
                                     headers.get("etag"), headers.get("last-modified"), ref))
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
-        profile = _profile(site, uri)
-        article = profile.clean(archived.body, uri)
-        if article is None:
+        profile = _profile(store, site, uri)
+        article = profile.clean(archived.body, uri, headers.get("content-type"))
+        if article is None or garbled(article):
             continue
         snippet = make_snippet(article, profile, url=uri, run_id=run_id, fetched_at=date.replace("Z", "+00:00"),
                                warc_file=salvaged.name, warc_offset=rec.offset, warc_length=rec.length,

@@ -15,7 +15,7 @@ import pytest
 
 from archive.verify import FileReport, RecordInfo, verify_directory
 from replica import ReplicaServer
-from tests.misbehaving import MisbehavingServer
+from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600
@@ -70,7 +70,7 @@ def replica_crawl(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="session")
 def misbehaving_crawl(misbehaving: MisbehavingServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
-    return crawl(tmp_path_factory.mktemp("misbehaving-data"), misbehaving.base_url + "/")
+    return crawl(tmp_path_factory.mktemp("misbehaving-data"), misbehaving.base_url + "/", *CRAWL_SETTINGS)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ARTICLE = (
@@ -16,12 +17,21 @@ ARTICLE = (
     '<div class="share-buttons">Share on Facebook</div></article></body></html>'
 )
 LINKS = ["/gzip", "/chunked", "/chunked-gzip", "/dup-headers", "/redirect", "/redirect-loop-a", "/notfound",
-         "/query?a=1&b=two", "/reset", "/latin1-header", "/private/secret", "/server-error"]
+         "/query?a=1&b=two", "/reset", "/latin1-header", "/private/secret", "/server-error", "/huge", "/endless",
+         "/bomb", "/slow", "/latin1-mislabeled", "/nocharset", "/binary", "/broken"]
+MAXSIZE = 1_000_000  # the crawl of this server runs with DOWNLOAD_MAXSIZE at this
+TIMEOUT = 1  # and DOWNLOAD_TIMEOUT at this
+CRAWL_SETTINGS = ["-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}", "-s", "DOWNLOAD_WARNSIZE=0", "-s", f"DOWNLOAD_TIMEOUT={TIMEOUT}",
+                  "-s", "RETRY_TIMES=1"]
+CAFE = "Le café de la Gare a rouvert ses portes après deux années de travaux et de débats municipaux."
 INDEX = "<html><body>" + "".join(f'<a href="{link}">{link}</a> ' for link in LINKS) + "</body></html>"
 
 
-def article(title: str) -> bytes:
-    return ARTICLE.format(title=title, body=f"Body of {title}.").encode()
+def article(title: str, body: str = "") -> bytes:
+    return ARTICLE.format(title=title, body=body or f"Body of {title}.").encode()
+
+
+BOMB = gzip.compress(b"\0" * 50_000_000, compresslevel=9, mtime=0)
 
 
 def chunked(body: bytes, size: int = 100) -> bytes:
@@ -84,11 +94,41 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif path == "/latin1-header":
             self._ok(b"<html><body>latin-1</body></html>", extra=[("X-Note", "caf\xe9".encode("latin-1"))])
+        elif path == "/huge":  # announces more than the crawler accepts
+            self._stream(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % (4 * MAXSIZE))
+        elif path == "/endless":  # no length, never ends
+            self._stream(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
+        elif path == "/bomb":  # 50 MB of zeros in about 50 KB of gzip
+            self._ok(BOMB, extra=[("Content-Encoding", "gzip")])
+        elif path == "/slow":
+            time.sleep(TIMEOUT * 3)
+            self._ok(article("Slow story"))
+        elif path == "/latin1-mislabeled":  # latin-1 bytes under a UTF-8 label
+            self._ok(article("Mislabeled story", CAFE).decode().encode("latin-1"))
+        elif path == "/nocharset":  # UTF-8 with no label anywhere
+            body = article("Unlabeled story", CAFE).replace(b'<meta charset="utf-8">', b"")
+            self._ok(body, "text/html")
+        elif path == "/binary":  # a PNG served as HTML
+            self._ok(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "text/html")
+        elif path == "/broken":  # NULs, control characters, tags left open
+            self._ok(b'<html lang="en"><head><meta property="og:type" content="article"><title>Broken story</title>'
+                     b"<body><h1>Broken story<article><div class=entry-content><p>First\x00 line \x07of a page "
+                     b"that is broken in every way a page can be broken.<p>Second <b>bold <i>line</div>")
         elif path == "/server-error":
             self._raw("HTTP/1.1 500 Internal Server Error", [("Content-Length", "5")], b"oops!")
         else:
             self._raw("HTTP/1.1 404 Not Found", [("Content-Type", "text/html"), ("Content-Length", "9")],
                       b"not found")
+
+    def _stream(self, head: bytes) -> None:
+        """Send a head, then body bytes until the client hangs up."""
+        self.close_connection = True
+        try:
+            self.wfile.write(head)
+            while True:
+                self.wfile.write(b"<p>" + b"x" * 65536 + b"</p>")
+        except OSError:
+            return
 
     def log_message(self, format: str, *args: object) -> None:
         return

@@ -10,7 +10,7 @@ from archive.store import SnippetStore
 from archive.verify import FileReport, RecordInfo, verify_directory
 from archive.warc import dechunk, sha1_digest
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri
-from tests.misbehaving import MisbehavingServer
+from tests.misbehaving import CAFE, MAXSIZE, MisbehavingServer
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,8 @@ def test_errors_are_reported_by_kind_and_the_crawl_goes_on(misbehaving_crawl: Cr
     assert errors["http_404"]["examples"] == [base + "/notfound"]
     assert errors["http_500"]["examples"] == [base + "/server-error"]
     assert errors["robots_disallowed"]["examples"] == [base + "/private/secret"]
-    assert misbehaving_crawl.report["counts"]["articles/new"] == 4  # gzip, chunked, chunked-gzip, final
+    # gzip, chunked, chunked-gzip, final, nocharset, broken
+    assert misbehaving_crawl.report["counts"]["articles/new"] == 6
     assert misbehaving_crawl.result.returncode == 0
 
 
@@ -141,3 +142,47 @@ def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[Rec
 def test_a_redirect_loop_ends(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer) -> None:
     hops = [u for u in responses if "/redirect-loop-" in u]
     assert 1 <= sum(len(responses[u]) for u in hops) <= 21  # REDIRECT_MAX_TIMES + 1 at most
+
+
+@pytest.mark.parametrize(("kind", "path"), [
+    ("body_too_large", "/huge"), ("body_too_large", "/endless"), ("body_too_large", "/bomb"),
+    ("DownloadTimeoutError", "/slow"), ("bad_encoding", "/latin1-mislabeled"),
+])
+def test_hostile_responses_are_reported_by_kind(misbehaving_crawl: Crawl, misbehaving: MisbehavingServer, kind: str,
+                                                path: str) -> None:
+    assert misbehaving.base_url + path in misbehaving_crawl.report["errors"][kind]["examples"]
+
+
+def test_oversized_bodies_leave_no_partial_record(responses: dict[str, list[RecordInfo]],
+                                                  misbehaving: MisbehavingServer) -> None:
+    assert misbehaving.base_url + "/huge" not in responses
+    assert misbehaving.base_url + "/endless" not in responses
+
+
+def test_a_decompression_bomb_is_archived_compressed_and_not_cleaned(responses: dict[str, list[RecordInfo]],
+                                                                     misbehaving: MisbehavingServer,
+                                                                     misbehaving_crawl: Crawl) -> None:
+    rec = one(responses, misbehaving, "/bomb")
+    _, headers, body = http_parts(rec.block)
+    assert header_values(headers, b"Content-Encoding") == [b"gzip"]
+    assert body[:2] == b"\x1f\x8b"
+    assert len(body) < MAXSIZE  # faithful and small: 50 MB of zeros stay 50 KB of gzip
+    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    urls = {s.url for s in store.latest()}
+    store.close()
+    assert misbehaving.base_url + "/bomb" not in urls
+
+
+def test_charsets_and_broken_markup(misbehaving_crawl: Crawl, misbehaving: MisbehavingServer) -> None:
+    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.latest()}
+    store.close()
+    assert "/latin1-mislabeled" not in snippets  # flagged in the report, never stored garbled
+    assert snippets["/nocharset"].text.startswith(CAFE)  # unlabelled UTF-8 still decodes
+    broken = snippets["/broken"]
+    assert broken.title == "Broken story"
+    assert "\x00" not in broken.text
+    assert "\ufffd" not in broken.text
+    assert broken.text.startswith("First line of a page")
+    assert "/binary" not in snippets  # a PNG served as text/html is archived, not cleaned
+    assert all("\ufffd" not in s.text for s in snippets.values())

@@ -35,6 +35,7 @@ from archive.warc import (
     target_uri,
     warc_date,
 )
+from crawler.responses import header_text
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class WarcRecorderMiddleware:
             status=response.status, fetched_at=exchange.date.isoformat(),
             run_id=str(self.crawler.settings.get("NEWSARCHIVE_RUN_ID")),
             location=urljoin(response.url, location.decode("latin-1")) if location else None,
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            etag=header_text(response, b"ETag"), last_modified=header_text(response, b"Last-Modified"),
             ref=ref if response.status in (200, 304) else None))
         if original is None:
             pointer = {"file": record.file, "offset": record.offset, "length": record.length,
@@ -181,7 +182,3 @@ class WarcRecorderMiddleware:
     def _site(self) -> str:
         return str(getattr(self.crawler.spider, "site_name", ""))
 
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

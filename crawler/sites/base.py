@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from crawler.cleaning import Article
+from crawler.cleaning.decode import decode_html, looks_binary
 from crawler.urls import canonicalize
 
 
@@ -69,8 +70,18 @@ class SiteProfile:
     def canonical(self, url: str) -> str:
         return canonicalize(url)
 
-    def clean(self, html: bytes | str, url: str) -> Article | None:
-        """Extract the article of a page; None when the page is not an article. Pure: no I/O."""
+    def clean(self, html: bytes | str, url: str, content_type: str | None = None) -> Article | None:
+        """Extract the article of a page; None when the page is not an article. Pure: no I/O.
+
+        ``html`` is the decoded body or its bytes; bytes are decoded with ``content_type`` (the HTTP
+        header), as a browser would, so a live response and its WARC record give the same result.
+        """
+        if isinstance(html, bytes):
+            if looks_binary(html):
+                return None
+            html = decode_html(html, content_type)
+        else:
+            html = html.replace("\x00", "")
         with warnings.catch_warnings():
             # feeds and sitemaps reach the cleaner in generic mode; they are simply not articles
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

@@ -30,6 +30,9 @@ def _text_weight(tag: Tag) -> int:
     return sum(len(p.get_text()) for p in tag.find_all("p"))
 
 
+MAX_TITLE = 300  # characters; no headline is longer
+
+
 class GenericProfile(SiteProfile):
     """Bound to the origin of the start URL; everything on that host is followed, articles are detected."""
 
@@ -53,13 +56,16 @@ class GenericProfile(SiteProfile):
         if not is_article_page(soup):
             return None
         ld = (json_ld_articles(soup) or [{}])[0]
-        title_tag = soup.find("h1")
-        title = (element_text(title_tag) if isinstance(title_tag, Tag) else "") or meta(soup, "og:title") \
-            or str(ld.get("headline") or "")
         body = next((t for sel in BODY_CANDIDATES for t in soup.select(sel) if _text_weight(t) > 0), None)
         if body is None:
             candidates = [t for t in soup.find_all(["div", "section"]) if isinstance(t, Tag)]
             body = max(candidates, key=_text_weight, default=None)
+        title_tag = soup.find("h1")
+        heading = element_text(title_tag) if isinstance(title_tag, Tag) else ""
+        if len(heading) > MAX_TITLE or (body is not None and any(p is title_tag for p in body.parents)):
+            heading = ""  # an <h1> left open swallows the page: trust the declared title instead
+        page_title = element_text(soup.title) if isinstance(soup.title, Tag) else ""
+        title = heading or meta(soup, "og:title") or str(ld.get("headline") or "") or page_title[:MAX_TITLE]
         if body is None or not title:
             return None
         authors = json_ld_authors(ld) or ([a] if (a := meta(soup, "author")) else [])

@@ -23,6 +23,8 @@ from archive import __version__
 from archive.snippets import Snippet
 from archive.store import ArticleState, SnippetStore, UrlState
 from crawler.cleaning import Article
+from crawler.cleaning.decode import garbled
+from crawler.responses import header_text
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.snippet import make_snippet
 from crawler.urls import canonicalize, is_loopback, validate_url
@@ -307,10 +309,15 @@ class NewsSpider(scrapy.Spider):
         if response.status != 200:
             return None
         profile = self.profile_for(response)
-        article: Article | None = profile.clean(response.body, response.url)
+        article: Article | None = profile.clean(response.body, response.url, header_text(response, b"Content-Type"))
         if article is None:
             if not self.start_url:
                 self._count("articles/not_article", response.url)
+            return None
+        if garbled(article):  # the WARC record keeps the bytes; a fixed cleaner can re-extract them later
+            logger.warning("not stored, wrongly labelled encoding: %s", response.url)
+            self._count("errors/bad_encoding", response.url)
+            self.note_outcome(response.request, "failed", "bad_encoding")
             return None
         if article.canonical_url in self.parsed:
             self._count("articles/duplicate", response.url)
@@ -352,12 +359,22 @@ class NewsSpider(scrapy.Spider):
 
 
 def error_kind(failure: Failure) -> str:
-    """A short name for what went wrong: http_404, robots_disallowed, DNSLookupError, ..."""
+    """A short name for what went wrong: http_404, robots_disallowed, body_too_large, DNSLookupError, ..."""
     response = getattr(failure.value, "response", None)
     if response is not None:
         return f"http_{response.status}"
-    if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
-        return "robots_disallowed"
+    message = str(failure.value)
+    if isinstance(failure.value, IgnoreRequest):
+        if "robots.txt" in message:
+            return "robots_disallowed"
+        if "DOWNLOAD_MAXSIZE" in message:
+            return "body_too_large"  # a decompression bomb: the compressed record is archived
+        if "max redirections" in message:
+            return "redirect_loop"
+    if type(failure.value).__name__ == "DownloadCancelledError":
+        # Scrapy cancels a download whose announced or streamed size passes DOWNLOAD_MAXSIZE (the streamed
+        # case carries no message); nothing partial is archived
+        return "body_too_large"
     return type(failure.value).__name__
 
 
