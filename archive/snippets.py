@@ -63,3 +63,15 @@ class Snippet:
 
 
 SNIPPET_FIELDS = [f.name for f in fields(Snippet)]
+
+
+@dataclass
+class Match(Snippet):
+    """A snippet found by a query: with its highlighted fragment and FTS5 rank (bm25, lower is better)."""
+
+    fragment: str = ""
+    score: float = 0.0
+
+    @classmethod
+    def from_snippet(cls, snippet: Snippet, fragment: str = "", score: float = 0.0) -> Match:
+        return cls(**{f.name: getattr(snippet, f.name) for f in fields(Snippet)}, fragment=fragment, score=score)

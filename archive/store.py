@@ -11,15 +11,15 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from archive.snippets import SNIPPET_FIELDS, Snippet
+from archive.query import Filters, Order, count_rows, select_rows, to_utc
+from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc import OPEN_SUFFIX, CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 Outcome = Literal["new", "changed", "unchanged"]
 
 SCHEMA = """
@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS snippets (
     UNIQUE (canonical_url, version)
 );
 CREATE INDEX IF NOT EXISTS snippets_site_published ON snippets (site, published_utc);
+CREATE INDEX IF NOT EXISTS snippets_published ON snippets (published_utc);
+CREATE TABLE IF NOT EXISTS latest (canonical_url TEXT PRIMARY KEY, snippet_id INTEGER NOT NULL UNIQUE);
+INSERT OR IGNORE INTO latest SELECT canonical_url, id FROM snippets s
+    WHERE version = (SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url);
 CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(
     title, text, content='snippets', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS snippets_ai AFTER INSERT ON snippets BEGIN
@@ -58,10 +62,6 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL, report TEXT
 );
 """
-
-
-class QueryError(ValueError):
-    """A search the store cannot run (for example a malformed FTS5 expression)."""
 
 
 @dataclass
@@ -97,16 +97,6 @@ class ArticleState:
     fetched_at: str
 
 
-def to_utc(value: str | None) -> str | None:
-    """ISO 8601 with offset to a UTC string that sorts and compares correctly."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data: dict[str, Any] = {k: row[k] for k in row.keys() if k in SNIPPET_FIELDS}  # noqa: SIM118 - Row has no __iter__ of keys
     data["authors"] = json.loads(row["authors"])
@@ -128,12 +118,27 @@ class SnippetStore:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+            if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                self.db.close()
+                self._migrate(data_dir)
+                # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
             self._set_up()
         self.db.row_factory = sqlite3.Row
+
+    @staticmethod
+    def _migrate(data_dir: Path) -> None:
+        """Bring a store written by an older version up to date before reading it."""
+        try:
+            SnippetStore(data_dir).close()
+        except sqlite3.OperationalError as exc:
+            raise sqlite3.OperationalError(f"{data_dir / STORE_FILENAME} has an older schema and cannot be "
+                                           f"upgraded here ({exc}); open it once where it is writable") from exc
 
     def _set_up(self) -> None:
         """WAL mode and the schema, once per file. Two runs may open a new store at the same moment: SQLite
@@ -159,13 +164,15 @@ class SnippetStore:
 
     # -- snippets -----------------------------------------------------------------------------------
 
-    def add(self, snippet: Snippet) -> Outcome:
-        """Store a snippet unless its text equals the latest version of the same article."""
+    def add(self, snippet: Snippet, *, compare: tuple[str, ...] = ("text_sha256", "title")) -> Outcome:
+        """Store a snippet unless it equals the latest version of the same article in the ``compare`` fields.
+
+        A crawl compares text and title (an article was edited); re-extraction compares every cleaned field.
+        """
         with self.db:
-            row = self.db.execute(
-                "SELECT version, text_sha256, title FROM snippets WHERE canonical_url = ? "
-                "ORDER BY version DESC LIMIT 1", (snippet.canonical_url,)).fetchone()
-            if row and row["text_sha256"] == snippet.text_sha256 and row["title"] == snippet.title:
+            row = self.db.execute("SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version DESC LIMIT 1",
+                                  (snippet.canonical_url,)).fetchone()
+            if row and all(getattr(_row_to_snippet(row), name) == getattr(snippet, name) for name in compare):
                 return "unchanged"
             snippet.version = (row["version"] + 1) if row else 1
             data = snippet.to_dict()
@@ -177,18 +184,46 @@ class SnippetStore:
             marks = ", ".join(f":{k}" for k in data)
             cur = self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks})", data)
             snippet.id = cur.lastrowid
+            self.db.execute("INSERT OR REPLACE INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
         return "changed" if row else "new"
 
     def latest(self, site: str | None = None) -> Iterator[Snippet]:
         """The latest version of every article, oldest publication first."""
-        sql = ("SELECT * FROM snippets s WHERE version = (SELECT MAX(version) FROM snippets "
-               "WHERE canonical_url = s.canonical_url)")
-        params: list[Any] = []
-        if site:
-            sql += " AND site = ?"
-            params.append(site)
-        for row in self.db.execute(sql + " ORDER BY published_utc, id", params):
+        for row in select_rows(self.db, Filters(site=site), order="oldest"):
             yield _row_to_snippet(row)
+
+    def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
+        """Snippets matching ``filters``, streamed; with a query each carries its fragment and score."""
+        for row in select_rows(self.db, filters, order=order, limit=limit, fragments=bool(filters.query)):
+            keys = row.keys()
+            yield Match.from_snippet(_row_to_snippet(row), row["fragment"] if "fragment" in keys else "",
+                                     row["score"] if "score" in keys else 0.0)
+
+    def count_matching(self, filters: Filters) -> int:
+        return count_rows(self.db, filters)
+
+    def sites(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM snippets ORDER BY site")]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``newsarchive stats``: latest versions per site, language and day; runs by status."""
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k) if k is not None else "": int(v) for k, v in self.db.execute(sql)}
+
+        latest = "FROM snippets s JOIN latest l ON l.snippet_id = s.id"
+        return {
+            "articles": int(self.db.execute("SELECT COUNT(*) FROM latest").fetchone()[0]),
+            "versions": int(self.db.execute("SELECT COUNT(*) FROM snippets").fetchone()[0]),
+            "sites": grouped(f"SELECT s.site, COUNT(*) {latest} GROUP BY s.site ORDER BY COUNT(*) DESC"),
+            "languages": grouped(f"SELECT s.language, COUNT(*) {latest} GROUP BY s.language ORDER BY COUNT(*) DESC"),
+            "days": grouped(f"SELECT substr(s.published_utc, 1, 10) AS day, COUNT(*) {latest} GROUP BY day "
+                            "ORDER BY day"),
+            "runs": grouped("SELECT status, COUNT(*) FROM runs GROUP BY status ORDER BY COUNT(*) DESC"),
+        }
+
+    def get(self, snippet_id: int) -> Snippet | None:
+        row = self.db.execute("SELECT * FROM snippets WHERE id = ?", (snippet_id,)).fetchone()
+        return _row_to_snippet(row) if row else None
 
     def versions(self, canonical_url: str) -> list[Snippet]:
         rows = self.db.execute("SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version", (canonical_url,))
@@ -200,28 +235,8 @@ class SnippetStore:
     def search(self, query: str, *, site: str | None = None, since: str | None = None, until: str | None = None,
                limit: int | None = 20) -> list[SearchHit]:
         """Full-text search (FTS5 syntax) over the latest versions, newest publication first."""
-        sql = ("SELECT s.*, snippet(snippets_fts, 1, '[', ']', '…', 16) AS fragment FROM snippets_fts "
-               "JOIN snippets s ON s.id = snippets_fts.rowid WHERE snippets_fts MATCH ? AND s.version = "
-               "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url)")
-        params: list[Any] = [query]
-        if site:
-            sql += " AND s.site = ?"
-            params.append(site)
-        if since:
-            sql += " AND s.published_utc >= ?"
-            params.append(to_utc(since))
-        if until:
-            sql += " AND s.published_utc < ?"
-            params.append(to_utc(until))
-        sql += " ORDER BY s.published_utc DESC, s.id DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        try:
-            rows = self.db.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
-        return [SearchHit(_row_to_snippet(r), r["fragment"]) for r in rows]
+        matches = self.select(Filters(query=query, site=site, since=since, until=until), limit=limit)
+        return [SearchHit(m, m.fragment) for m in matches]
 
     # -- payload digests for revisit records ---------------------------------------------------------
 
@@ -247,8 +262,8 @@ class SnippetStore:
     def articles(self, site: str) -> dict[str, ArticleState]:
         """The latest version of every article of a site, by canonical URL."""
         rows = self.db.execute(
-            "SELECT canonical_url, modified, published_utc, fetched_at FROM snippets s WHERE site = ? AND version = "
-            "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url)", (site,))
+            "SELECT s.canonical_url, s.modified, s.published_utc, s.fetched_at FROM snippets s "
+            "JOIN latest l ON l.snippet_id = s.id WHERE s.site = ?", (site,))
         return {r[0]: ArticleState(r[0], r[1], r[2], r[3]) for r in rows}
 
     def drop_dangling(self, warc_dir: Path) -> int:
@@ -279,6 +294,10 @@ class SnippetStore:
                 if gone(name, offset, length):
                     self.db.execute("DELETE FROM snippets WHERE id = ?", (row_id,))
                     dropped += 1
+            if dropped:  # the latest version of an article may be among them: point at the one now latest
+                self.db.execute("DELETE FROM latest WHERE snippet_id NOT IN (SELECT id FROM snippets)")
+                self.db.execute("INSERT OR IGNORE INTO latest SELECT canonical_url, id FROM snippets s WHERE version = "
+                                "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url)")
             for digest, name, offset in self.db.execute(
                     "SELECT payload_digest, warc_file, warc_offset FROM captures").fetchall():
                 if gone(name, offset):

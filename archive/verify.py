@@ -212,8 +212,11 @@ def _check_pairing(report: FileReport) -> None:
 
 
 def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] | None = None,
-                window: tuple[datetime, datetime] | None = None) -> FileReport:
-    """Check one WARC file; ``seen_ids`` carries record ids across files for the uniqueness check."""
+                window: tuple[datetime, datetime] | None = None, keep_blocks: bool = True) -> FileReport:
+    """Check one WARC file; ``seen_ids`` carries record ids across files for the uniqueness check.
+
+    With ``keep_blocks=False`` the records keep only their fields, so memory does not grow with the file.
+    """
     report = FileReport(path)
     if not FILENAME_RE.match(path.name):
         report.problem("A9", None, "name does not follow PREFIX-YYYYMMDDhhmmss-SERIAL-HOST(-TOKEN).warc.gz")
@@ -231,6 +234,8 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
                     continue
                 report.records.append(rec)
                 _check_record(report, rec, index, window)
+                if not keep_blocks:
+                    rec.block = b""
                 rid = rec.fields.get("WARC-Record-ID", "")
                 if seen_ids is not None:
                     if rid in seen_ids:
@@ -251,13 +256,14 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
 
 
 def verify_directory(directory: Path, *, max_bytes: int | None = None,
-                     window: tuple[datetime, datetime] | None = None) -> list[FileReport]:
+                     window: tuple[datetime, datetime] | None = None, keep_blocks: bool = True) -> list[FileReport]:
     """Check every closed WARC file of a directory; an ``.open`` file left behind is itself a problem."""
     seen: set[str] = set()
     reports = []
     for path in sorted(directory.iterdir()):
         if path.name.endswith(".warc.gz"):
-            reports.append(verify_file(path, max_bytes=max_bytes, seen_ids=seen, window=window))
+            reports.append(verify_file(path, max_bytes=max_bytes, seen_ids=seen, window=window,
+                                       keep_blocks=keep_blocks))
         elif path.name.endswith(OPEN_SUFFIX):
             stray = FileReport(path)
             stray.problem("C6", None, "file was never closed")

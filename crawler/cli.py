@@ -9,8 +9,10 @@ from pathlib import Path
 
 from crawler.commands.common import EXIT_USAGE, CliError, default_data_dir
 from crawler.commands.crawl import cmd_crawl, cmd_demo
+from crawler.commands.export import cmd_export
 from crawler.commands.fetch import cmd_fetch
-from crawler.commands.query import cmd_export, cmd_history, cmd_runs, cmd_search
+from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
+from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,14 +39,49 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-v", "--verbose", action="store_true", help="show the crawl log")
     demo.set_defaults(func=cmd_demo)
 
-    search = sub.add_parser("search", parents=[common], help="full-text search of the archived snippets")
-    search.add_argument("query", help="FTS5 query: words, \"phrases\", AND/OR/NOT, prefix*")
-    search.add_argument("--site")
-    search.add_argument("--since", help="published on or after (YYYY-MM-DD or ISO 8601)")
-    search.add_argument("--until", help="published before (YYYY-MM-DD or ISO 8601)")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--site", help="only this site (as stored: rki.news, or a host name)")
+    filters.add_argument("--since", help="published on or after (YYYY-MM-DD or ISO 8601)")
+    filters.add_argument("--until", help="published before (YYYY-MM-DD or ISO 8601)")
+    filters.add_argument("--language", help="language code, e.g. en, ur")
+    filters.add_argument("--category", help="one of the article's categories, exactly")
+    filters.add_argument("--author", help="one of the article's authors (any case)")
+
+    search = sub.add_parser("search", parents=[common, filters], help="full-text search of the archived snippets")
+    search.add_argument("query", nargs="?", help="FTS5 query: words, \"phrases\", AND/OR/NOT, prefix*; "
+                                                 "omit it to list by the filters alone")
     search.add_argument("--limit", type=int, default=10)
-    search.add_argument("--json", action="store_true", help="one JSON object a line")
+    search.add_argument("--order", choices=["newest", "oldest", "relevance"], default="newest")
+    out = search.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="a JSON array of snippet objects")
+    out.add_argument("--jsonl", action="store_true", help="one snippet object a line")
     search.set_defaults(func=cmd_search)
+
+    show = sub.add_parser("show", parents=[common], help="one snippet with every field and its provenance")
+    show.add_argument("ref", metavar="ID|URL", help="a snippet id, or an article URL (its latest version)")
+    show.add_argument("--json", action="store_true", help="one JSON object, with replay_url")
+    show.add_argument("--replay-port", type=int, default=8080, help="port of `newsarchive replay` (default 8080)")
+    show.set_defaults(func=cmd_show)
+
+    stats = sub.add_parser("stats", parents=[common], help="articles per site, day and language; runs; WARC bytes")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=cmd_stats)
+
+    verify = sub.add_parser("verify", parents=[common], help="check every WARC file and every snippet pointer")
+    verify.add_argument("--json", action="store_true")
+    verify.add_argument("-v", "--verbose", action="store_true", help="a line per file checked")
+    verify.set_defaults(func=cmd_verify)
+
+    reextract = sub.add_parser("reextract", parents=[common],
+                               help="clean archived records again with today's cleaners (no network)")
+    reextract.add_argument("--site")
+    reextract.add_argument("--since", help="only articles published on or after this date")
+    reextract.add_argument("--json", action="store_true")
+    reextract.set_defaults(func=cmd_reextract)
+
+    replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")
+    replay.add_argument("--port", type=int, default=8080)
+    replay.set_defaults(func=cmd_replay)
 
     fetch = sub.add_parser("fetch", parents=[common], help="fetch given URLs now, whatever was archived before")
     fetch.add_argument("urls", nargs="*", metavar="URL")
@@ -67,10 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(func=cmd_runs)
 
-    export = sub.add_parser("export", parents=[common], help="write the latest version of every article")
-    export.add_argument("--format", choices=["jsonl"], default="jsonl")
-    export.add_argument("-o", "--output", required=True, help="output file, - for stdout")
-    export.add_argument("--site")
+    export = sub.add_parser("export", parents=[common, filters],
+                            help="write snippets as JSON lines, CSV or Parquet (latest versions by default)")
+    export.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
+    export.add_argument("-o", "--output", required=True, help="output file, - for stdout (not for Parquet)")
+    export.add_argument("--all-versions", action="store_true", help="every stored version, not only the latest")
     export.set_defaults(func=cmd_export)
     return parser
 

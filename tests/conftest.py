@@ -21,12 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600
 
 
-def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `newsarchive ARGS` in a subprocess, as a user would."""
     cmd = [sys.executable, "-m", "crawler.cli", *args]
     if data is not None:
         cmd += ["--data", str(data)]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     env.pop("NEWSARCHIVE_DATA", None)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False)
 
@@ -44,8 +45,8 @@ class Crawl:
         return self.data / "warc"
 
 
-def crawl(data: Path, *args: str) -> Crawl:
-    result = run_cli("crawl", *args, "--json", data=data)
+def crawl(data: Path, *args: str, env: dict[str, str] | None = None) -> Crawl:
+    result = run_cli("crawl", *args, "--json", data=data, env=env)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     return Crawl(data, result, json.loads(result.stdout))
 

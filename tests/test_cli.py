@@ -63,7 +63,7 @@ def test_unknown_subcommand_exits_2() -> None:
 def test_search_finds_the_sample_article(replica_crawl: Crawl) -> None:
     result = run_cli("search", '"record strike"', "--json", data=replica_crawl.data)
     assert result.returncode == 0, result.stderr
-    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    hits = json.loads(result.stdout)
     assert hits
     assert "Putin Rejects Trump Truce as Kyiv Suffers Record Strike" in [h["title"] for h in hits]
     for hit in hits:
@@ -81,7 +81,7 @@ def test_search_table_output_and_filters(replica_crawl: Crawl) -> None:
 
 
 def test_search_results_are_newest_first(replica_crawl: Crawl) -> None:
-    result = run_cli("search", "the", "--json", "--limit", "50", data=replica_crawl.data)
+    result = run_cli("search", "the", "--jsonl", "--limit", "50", data=replica_crawl.data)
     dates = [datetime.fromisoformat(json.loads(line)["published"]) for line in result.stdout.splitlines()]
     assert len(dates) == 50
     assert dates == sorted(dates, reverse=True)

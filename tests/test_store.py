@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import QueryError
 from archive.snippets import Snippet
-from archive.store import QueryError, SnippetStore
+from archive.store import SnippetStore
 
 
 def snippet(url: str, text: str, published: str = "2025-07-04T10:00:00+05:00", title: str = "A title",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.locks import LockedError, SiteLock
+from archive.query import Filters
 from archive.store import SnippetStore
 from crawler.commands.common import (
     DEMO_PORT,
@@ -99,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store = SnippetStore(data, readonly=True)
     try:
         print(f"\narchive {data / 'archive.sqlite'} holds {store.count()} articles; sample search {DEMO_QUERY!r}:")
-        print_hits(store, DEMO_QUERY, limit=3)
+        print_hits(store, Filters(query=DEMO_QUERY), limit=3)
     finally:
         store.close()
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)

@@ -1,75 +1,135 @@
-"""Reading the archive: `search`, `export`, `history`, `runs`."""
+"""Reading the archive: `search`, `show`, `history`, `runs`, `stats`."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import itertools
 import json
-import sys
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from archive.api import Archive
+from archive.query import Filters, Order, QueryError
 from archive.snippets import Snippet
-from archive.store import QueryError, SnippetStore
+from archive.store import SnippetStore
 from crawler.commands.common import EXIT_OK, CliError, check_date, open_store
 from crawler.urls import BadUrlError, validate_url
 
 
-def print_hits(store: SnippetStore, query: str, *, site: str | None = None, since: str | None = None,
-               until: str | None = None, limit: int | None = 10, as_json: bool = False) -> int:
+def filters_from(args: argparse.Namespace, store: SnippetStore, query: str | None = None) -> Filters:
+    """The shared filter options of search, export and stats, checked: bad input is a one-line error."""
+    check_date(getattr(args, "since", None), "--since")
+    check_date(getattr(args, "until", None), "--until")
+    site = getattr(args, "site", None)
+    if site and site not in (known := store.sites()):
+        raise CliError(f"unknown site {site!r} in this archive (it has: {', '.join(known) or 'nothing yet'})")
+    return Filters(query=query, site=site, since=getattr(args, "since", None), until=getattr(args, "until", None),
+                   language=getattr(args, "language", None), category=getattr(args, "category", None),
+                   author=getattr(args, "author", None), all_versions=getattr(args, "all_versions", False))
+
+
+def print_hits(store: SnippetStore, filters: Filters, *, limit: int | None = 10, order: Order = "newest",
+               output: str = "table") -> int:
+    """Search results as a table (date, site, title, then url and fragment), a JSON array or JSON lines."""
     try:
-        hits = store.search(query, site=site, since=since, until=until, limit=limit)
+        hits = list(store.select(filters, order=order, limit=limit))
     except QueryError as exc:
         raise CliError(str(exc)) from exc
-    if as_json:
+    if output == "json":
+        print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
+    elif output == "jsonl":
         for hit in hits:
-            print(json.dumps({**hit.snippet.to_dict(), "fragment": hit.fragment}, ensure_ascii=False))
-        return EXIT_OK
-    for hit in hits:
-        s = hit.snippet
-        print(f"{(s.published or '')[:10]}  {s.title}\n            {s.url}\n            {hit.fragment}")
-    print(f"{len(hits)} result(s) for {query!r}")
+            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+    else:
+        for s in hits:
+            print(f"{(s.published or '')[:10]:10}  {s.site[:16]:16}  {s.title}")
+            print(f"{'':28}{s.url}")
+            if s.fragment:
+                print(f"{'':28}{s.fragment}")
+        described = repr(filters.query) if filters.query else "the filters"
+        print(f"{len(hits)} result(s) for {described}")
     return EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    since, until = check_date(args.since, "--since"), check_date(args.until, "--until")
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
     store = open_store(args.data)
     try:
-        return print_hits(store, args.query, site=args.site, since=since, until=until, limit=args.limit,
-                          as_json=args.json)
+        filters = filters_from(args, store, args.query)
+        output = "json" if args.json else "jsonl" if args.jsonl else "table"
+        return print_hits(store, filters, limit=args.limit, order=args.order, output=output)
     finally:
         store.close()
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def resolve_snippet(store: SnippetStore, ref: str) -> Snippet:
+    """A snippet by its id, or the latest version of the article at a URL."""
+    if ref.isdigit():
+        found = store.get(int(ref))
+        if found is None:
+            raise CliError(f"no snippet with id {ref}")
+        return found
+    try:
+        url = validate_url(ref)
+    except BadUrlError as exc:
+        raise CliError(f"{exc} (give a snippet id or an article URL)") from exc
+    versions = store.versions(url)
+    if not versions:
+        raise CliError(f"no archived version of {url}")
+    return versions[-1]
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """One snippet: every field, its text, and where it came from."""
     store = open_store(args.data)
-    count = 0
-    with contextlib.ExitStack() as stack:
-        stack.callback(store.close)
-        if args.output == "-":
-            handle: IO[str] = sys.stdout
-        else:
-            try:
-                handle = stack.enter_context(Path(args.output).open("w", encoding="utf-8"))
-            except OSError as exc:
-                raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
-        for snippet in store.latest(site=args.site):
-            handle.write(json.dumps(export_record(snippet), ensure_ascii=False) + "\n")
-            count += 1
-    print(f"exported {count} snippet(s) to {args.output}", file=sys.stderr)
+    try:
+        snippet = resolve_snippet(store, args.ref)
+        count = len(store.versions(snippet.canonical_url))
+    finally:
+        store.close()
+    replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
+    if args.json:
+        print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url}, ensure_ascii=False,
+                         indent=2))
+        return EXIT_OK
+    print(f"{snippet.title}\n")
+    for name in ("id", "url", "canonical_url", "site", "published", "modified", "document_date", "authors",
+                 "categories", "language", "word_count", "version", "cleaner_version", "run_id"):
+        value = getattr(snippet, name)
+        print(f"  {name:15} {', '.join(value) if isinstance(value, list) else value}")
+    print(f"  {'versions':15} {count}")
+    print("\nprovenance")
+    print(f"  {'warc file':15} warc/{snippet.warc_file}\n  {'offset':15} {snippet.warc_offset}"
+          f" ({snippet.warc_length} bytes)\n  {'record id':15} {snippet.warc_record_id}"
+          f"\n  {'payload digest':15} {snippet.payload_digest}\n  {'fetched at':15} {snippet.fetched_at}"
+          f"\n  {'replay':15} {replay_url}  (newsarchive replay --port {args.replay_port})")
+    print(f"\n{snippet.text}")
     return EXIT_OK
 
 
-def export_record(snippet: Snippet) -> dict[str, Any]:
-    """The documented export schema: every snippet field except the store's row id."""
-    data = snippet.to_dict()
-    data.pop("id")
-    return data
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Articles per site, day and language; runs by status; WARC files and bytes."""
+    store = open_store(args.data)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    warcs = sorted((args.data / "warc").glob("*.warc.gz"))
+    stats["warc"] = {"files": len(warcs), "bytes": sum(p.stat().st_size for p in warcs)}
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{stats['articles']} articles, {stats['versions']} versions; "
+          f"WARC: {stats['warc']['files']} file(s), {stats['warc']['bytes']:,} bytes")
+    for title, key in (("per site", "sites"), ("per language", "languages"), ("runs by status", "runs")):
+        print(f"\n{title}")
+        for name, count in stats[key].items():
+            print(f"  {name or '(none)':24} {count:>8}")
+    print("\nper day of publication (latest 14 days with articles)")
+    for day, count in list(stats["days"].items())[-14:]:
+        print(f"  {day or '(undated)':24} {count:>8}")
+    return EXIT_OK
 
 
 def paragraph_diff(old: Snippet, new: Snippet) -> list[dict[str, Any]]:

@@ -1,12 +1,33 @@
-"""The explicit registry of site profiles: a site is crawlable by name once it is listed here."""
+"""The explicit registry of site profiles: a site is crawlable by name once it is listed here.
+
+Profiles outside the package join through ``NEWSARCHIVE_SITE_MODULES`` (comma-separated module names):
+every SiteProfile subclass defined in those modules is registered, replacing a built-in one of the same
+id. That is how an archive adds its own sites without editing this package.
+"""
 
 from __future__ import annotations
+
+import importlib
+import inspect
+import os
 
 from crawler.sites.base import SiteProfile
 from crawler.sites.generic import GenericProfile
 from crawler.sites.rki_news import RkiNewsProfile
 
 PROFILES: dict[str, type[SiteProfile]] = {p.id: p for p in (RkiNewsProfile,)}
+
+
+def register_modules(names: str) -> None:
+    """Register the SiteProfile subclasses defined in the named modules."""
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        module = importlib.import_module(name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, SiteProfile) and cls.__module__ == module.__name__ and "id" in vars(cls):
+                PROFILES[cls.id] = cls
+
+
+register_modules(os.environ.get("NEWSARCHIVE_SITE_MODULES", ""))
 
 
 class UnknownSiteError(KeyError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta, timezone
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -37,7 +38,7 @@ class RkiNewsProfile(SiteProfile):
     concurrency = 2
     timezone = timezone(timedelta(hours=5))  # Asia/Karachi, no DST
     cleaner_version = "rki_news/1"
-    source_names = ("rki.news",)
+    source_names: ClassVar[tuple[str, ...]] = ("rki.news",)
 
     shortlink_query = re.compile(r"^p=\d+$")  # WordPress /?p=ID, answered with a 301 to the permalink
 

@@ -1,0 +1,114 @@
+"""The researcher's entry point: ``archive.open(DATA_DIR)`` and pull text, with no Scrapy involved.
+
+    import archive
+    with archive.open("data") as a:
+        for s in a.search('"fertiliser subsidies"', site="rki.news", since="2025-06-01", limit=20):
+            print(s.published, s.title, s.fragment)
+
+Read-only by default and safe while a crawl writes (SQLite WAL). Paths inside a data directory are
+relative to it, so a copied or moved directory works from its new place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from archive.query import Filters, Order
+from archive.snippets import SNIPPET_FIELDS, Match, Snippet
+from archive.store import STORE_FILENAME, SnippetStore
+from archive.warc import ArchivedResponse, read_response
+
+if TYPE_CHECKING:
+    import pandas
+
+REPLAY_COLLECTION = "archive"
+
+
+class Archive:
+    """One data directory: its snippet store and its WARC files."""
+
+    def __init__(self, data_dir: str | Path, *, readonly: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        if readonly and not (self.data_dir / STORE_FILENAME).exists():
+            raise FileNotFoundError(f"no archive in {self.data_dir} (no {STORE_FILENAME})")
+        self.store = SnippetStore(self.data_dir, readonly=readonly)
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warc"
+
+    # -- reading snippets ---------------------------------------------------------------------------
+
+    def search(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
+               until: str | None = None, language: str | None = None, category: str | None = None,
+               author: str | None = None, limit: int | None = None, order: Order = "newest",
+               all_versions: bool = False) -> Iterator[Match]:
+        """The latest version of each matching article (every version with ``all_versions``), newest first.
+
+        ``query`` is FTS5 syntax over title and text (``"a phrase"``, ``a AND b``, ``a OR b``, ``NOT a``,
+        ``pref*``); ``order="relevance"`` ranks by bm25. Each result is a Snippet with ``fragment`` and
+        ``score`` set when there was a query.
+        """
+        filters = Filters(query, site, since, until, language, category, author, all_versions)
+        return self.store.select(filters, order=order, limit=limit)
+
+    def count(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
+              until: str | None = None, language: str | None = None, category: str | None = None,
+              author: str | None = None, all_versions: bool = False) -> int:
+        return self.store.count_matching(Filters(query, site, since, until, language, category, author,
+                                                 all_versions))
+
+    def get(self, snippet_id: int) -> Snippet:
+        snippet = self.store.get(snippet_id)
+        if snippet is None:
+            raise KeyError(f"no snippet with id {snippet_id}")
+        return snippet
+
+    def versions(self, url: str) -> list[Snippet]:
+        """Every stored version of the article at this canonical URL, oldest first."""
+        return self.store.versions(url)
+
+    def to_pandas(self, query: str | None = None, **filters: Any) -> pandas.DataFrame:
+        """The matching snippets as a DataFrame, one row each, with the export's columns (needs pandas)."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise ImportError("to_pandas needs pandas: pip install 'newsarchive[research]'") from exc
+        rows = [{name: getattr(s, name) for name in SNIPPET_FIELDS} for s in self.search(query, **filters)]
+        frame = pandas.DataFrame(rows, columns=SNIPPET_FIELDS)
+        for column in ("published", "modified", "document_date", "fetched_at"):
+            frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601")
+        return frame
+
+    # -- provenance --------------------------------------------------------------------------------------
+
+    def record(self, snippet: Snippet) -> ArchivedResponse:
+        """The WARC response record a snippet was cleaned from."""
+        return read_response(self.warc_dir / snippet.warc_file, snippet.warc_offset)
+
+    @staticmethod
+    def replay_url(snippet: Snippet, base: str = "http://127.0.0.1:8080") -> str:
+        """Where ``newsarchive replay`` shows the page as captured (pywb's framed view at the fetch time)."""
+        stamp = datetime.fromisoformat(snippet.fetched_at).strftime("%Y%m%d%H%M%S")
+        return f"{base.rstrip('/')}/{REPLAY_COLLECTION}/{stamp}/{snippet.url}"
+
+    # -- lifetime ------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open(data_dir: str | Path, *, readonly: bool = True) -> Archive:
+    """Open a data directory; read-only unless asked otherwise."""
+    return Archive(data_dir, readonly=readonly)

@@ -1,0 +1,114 @@
+"""Selecting snippets: the filters every reader shares (API, search, export, count, reextract), as SQL.
+
+One builder, so ``search``, ``count`` and ``export`` given the same filters always agree on the rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Order = Literal["newest", "oldest", "relevance"]
+ORDER_SQL = {
+    "newest": "s.published_utc DESC, s.id DESC",
+    "oldest": "s.published_utc ASC, s.id ASC",
+    "relevance": "f.rank, s.published_utc DESC",  # FTS5's bm25: lower is better
+}
+
+
+class QueryError(ValueError):
+    """A search the store cannot run: a malformed FTS5 expression, a bad date, an unknown order."""
+
+
+def to_utc(value: str | None) -> str | None:
+    """ISO 8601 (a date, or a time with or without offset; UTC assumed without) as a sortable UTC string."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise QueryError(f"not a date: {value!r} (use YYYY-MM-DD or ISO 8601)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to select. ``query`` is FTS5 syntax over title and text; dates bound the publication time."""
+
+    query: str | None = None
+    site: str | None = None
+    since: str | None = None  # published on or after
+    until: str | None = None  # published before
+    language: str | None = None
+    category: str | None = None  # one of the article's categories, exactly
+    author: str | None = None  # one of the article's authors, case-insensitive
+    all_versions: bool = False  # every stored version, not only the latest of each article
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """FROM and WHERE clauses over ``snippets s`` (and ``snippets_fts f`` with a query), with parameters."""
+        joins = ["snippets s"]
+        where: list[str] = []
+        params: list[Any] = []
+        if not self.all_versions:
+            joins.append("JOIN latest l ON l.snippet_id = s.id")
+        if self.query:
+            joins.append("JOIN snippets_fts f ON f.rowid = s.id")
+            where.append("snippets_fts MATCH ?")
+            params.append(self.query)
+        for column, value in (("s.site", self.site), ("s.language", self.language)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if self.since:
+            where.append("s.published_utc >= ?")
+            params.append(to_utc(self.since))
+        if self.until:
+            where.append("s.published_utc < ?")
+            params.append(to_utc(self.until))
+        if self.category:
+            where.append("EXISTS (SELECT 1 FROM json_each(s.categories) WHERE value = ?)")
+            params.append(self.category)
+        if self.author:
+            where.append("EXISTS (SELECT 1 FROM json_each(s.authors) WHERE lower(value) = lower(?))")
+            params.append(self.author)
+        sql = " FROM " + " ".join(joins)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql, params
+
+
+def select_rows(db: sqlite3.Connection, filters: Filters, *, order: Order = "newest", limit: int | None = None,
+                fragments: bool = False) -> Iterator[sqlite3.Row]:
+    """Rows of ``snippets`` (plus ``fragment`` and ``score`` with a query), streamed, in the given order."""
+    if order not in ORDER_SQL:
+        raise QueryError(f"unknown order {order!r}: use one of {', '.join(ORDER_SQL)}")
+    if order == "relevance" and not filters.query:
+        order = "newest"
+    columns = "s.*"
+    if filters.query:
+        columns += ", f.rank AS score"
+        if fragments:
+            columns += ", snippet(snippets_fts, -1, '[', ']', '…', 16) AS fragment"
+    body, params = filters.sql()
+    sql = f"SELECT {columns}{body} ORDER BY {ORDER_SQL[order]}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    try:
+        cursor = db.execute(sql, params)
+        yield from cursor
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc
+
+
+def count_rows(db: sqlite3.Connection, filters: Filters) -> int:
+    body, params = filters.sql()
+    try:
+        return int(db.execute(f"SELECT COUNT(*){body}", params).fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc

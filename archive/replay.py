@@ -1,0 +1,79 @@
+"""``newsarchive replay``: the archive's WARC files served by pywb on 127.0.0.1.
+
+pywb pins old versions of redis and werkzeug, so it lives in its own virtualenv (``.venv-pywb``, made by
+``./run``; another place via ``NEWSARCHIVE_PYWB``, the directory holding its ``wayback`` and
+``cdxj-indexer`` scripts). Replay state lives in ``DATA/replay/``: a pywb ``config.yaml`` naming one
+collection, ``archive``, whose WARCs are ``DATA/warc/`` and whose index is rebuilt whenever the set of
+closed WARC files changed. The config is written at each start, so a moved data directory replays too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from archive.api import REPLAY_COLLECTION
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ReplayUnavailable(RuntimeError):
+    """pywb is not installed where we look."""
+
+
+def tool(name: str) -> Path:
+    """A script of the pywb environment."""
+    candidates = []
+    if os.environ.get("NEWSARCHIVE_PYWB"):
+        candidates.append(Path(os.environ["NEWSARCHIVE_PYWB"]) / name)
+    candidates.append(PROJECT_ROOT / ".venv-pywb" / "bin" / name)
+    found = shutil.which(name)
+    if found:
+        candidates.append(Path(found))
+    for path in candidates:
+        if path.exists():
+            return path
+    raise ReplayUnavailable(f"{name} not found (looked in {', '.join(str(c.parent) for c in candidates)}); "
+                            "./run sets up .venv-pywb, or point NEWSARCHIVE_PYWB at a bin directory with pywb")
+
+
+def _warc_files(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "warc").glob("*.warc.gz"))
+
+
+def prepare(data_dir: Path) -> Path:
+    """Write DATA/replay/config.yaml and (re)build the CDXJ index when the WARC files changed."""
+    replay = data_dir / "replay"
+    indexes = replay / "indexes"
+    indexes.mkdir(parents=True, exist_ok=True)
+    warcs = _warc_files(data_dir)
+    state = json.dumps([[p.name, p.stat().st_size] for p in warcs])
+    state_file = indexes / "index.state"
+    index = indexes / "index.cdxj"
+    if not index.exists() or not state_file.exists() or state_file.read_text() != state:
+        tmp = indexes / "index.cdxj.tmp"
+        with tmp.open("wb") as out:
+            if warcs:
+                subprocess.run([str(tool("cdxj-indexer")), "--sort", *map(str, warcs)], stdout=out, check=True)
+        tmp.replace(index)
+        state_file.write_text(state)
+    (replay / "config.yaml").write_text(
+        "# written by newsarchive replay at each start\n"
+        "collections:\n"
+        f"  {REPLAY_COLLECTION}:\n"
+        f"    index_paths: {json.dumps(str(indexes.resolve()) + '/')}\n"
+        f"    archive_paths: {json.dumps(str((data_dir / 'warc').resolve()) + '/')}\n"
+        "framed_replay: true\n"
+        "enable_memento: true\n")
+    return replay
+
+
+def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start pywb's ``wayback`` on 127.0.0.1:PORT for this data directory; the caller owns the process."""
+    replay = prepare(data_dir)
+    with (replay / "pywb.log").open("ab") as log:  # pywb's own log; the child keeps the descriptor
+        return subprocess.Popen([str(tool("wayback")), "-b", "127.0.0.1", "-p", str(port)], cwd=replay,
+                                stdout=log, stderr=subprocess.STDOUT)

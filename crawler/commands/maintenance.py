@@ -1,0 +1,86 @@
+"""Looking after an archive: `verify`, `reextract` and `replay`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from archive.integrity import verify_archive
+from archive.replay import ReplayUnavailable, start
+from archive.store import SnippetStore
+from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_store
+from crawler.reextract import reextract
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    open_store(args.data).close()  # a missing archive is a usage error, not a failed check
+    progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
+    report = verify_archive(args.data, progress)
+    if args.json:
+        print(json.dumps({**report.__dict__, "ok": report.ok}, indent=2))
+    else:
+        for problem in report.problems[:50]:
+            print(problem)
+        if len(report.problems) > 50:
+            print(f"... and {len(report.problems) - 50} more")
+        verdict = "OK" if report.ok else f"{len(report.problems)} PROBLEM(S)"
+        print(f"verify: {report.files} WARC file(s), {report.records:,} records, {report.bytes:,} bytes, "
+              f"{report.snippets:,} snippet(s): {verdict}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    check_date(args.since, "--since")
+    store = open_store(args.data)
+    try:
+        if args.site and args.site not in store.sites():
+            raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(store.sites())})")
+    finally:
+        store.close()
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-reextract-{secrets.token_hex(3)}"
+    writer = SnippetStore(args.data)
+    writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
+    started = time.monotonic()
+    try:
+        report = reextract(args.data, run_id, site=args.site, since=args.since)
+    except BaseException:
+        writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
+        writer.close()
+        raise
+    seconds = time.monotonic() - started
+    summary: dict[str, Any] = {"run_id": run_id, "records": report.records, "changed": report.changed,
+                               "unchanged": report.unchanged, "failed": {k: len(v) for k, v in report.failed.items()},
+                               "examples": {k: v[:5] for k, v in report.failed.items()},
+                               "duration_s": round(seconds, 3), "finished_at": datetime.now(UTC).isoformat()}
+    writer.finish_run(run_id, "finished", summary)
+    writer.close()
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(f"reextract {run_id}: {report.records} record(s) cleaned again in {seconds:.1f} s; "
+              f"new versions {report.changed}, unchanged {report.unchanged}")
+        for reason, urls in report.failed.items():
+            print(f"  {reason}: {len(urls)} (e.g. {', '.join(urls[:2])})")
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    open_store(args.data).close()
+    try:
+        proc = start(args.data, args.port)
+    except ReplayUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"replaying {args.data / 'warc'} at {base}/archive/ (Ctrl-C stops); "
+          f"`newsarchive show ID` prints a page's replay URL", flush=True)
+    try:
+        return proc.wait() and EXIT_FAILED
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=30)
+        return EXIT_OK

@@ -1,0 +1,351 @@
+"""Researchers pulling text: the Python API, search syntax and filters, exports, verify, reextract, replay."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import shutil
+import socket
+import sqlite3
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import archive
+from archive.query import QueryError
+from archive.replay import start
+from archive.snippets import SNIPPET_FIELDS, Snippet
+from archive.verify import verify_directory
+from crawler.sites import profile_class
+from replica import ReplicaServer
+from tests.conftest import Crawl, crawl, run_cli
+
+EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
+
+
+@pytest.fixture(scope="module")
+def truth(replica: ReplicaServer) -> list[dict[str, Any]]:
+    return replica.site.truth()
+
+
+@pytest.fixture
+def api(replica_crawl: Crawl) -> Iterator[archive.Archive]:
+    with archive.open(replica_crawl.data) as a:
+        yield a
+
+
+def edited(snippet: Snippet, paragraph: str) -> Snippet:
+    """A new version of a snippet with one more paragraph (derived fields recomputed)."""
+    return replace(snippet, text=snippet.text + "\n\n" + paragraph, text_sha256="", word_count=-1, id=None)
+
+
+def words(t: dict[str, Any]) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", str(t["title"]) + " " + " ".join(t["paragraphs"]))}
+
+
+# -- the Python API -------------------------------------------------------------------------------------
+
+
+def test_filters_match_the_ground_truth(api: archive.Archive, truth: list[dict[str, Any]]) -> None:
+    assert api.count() == len(truth)
+    assert api.count(language="ur") == sum(t["lang"] == "ur" for t in truth) > 0
+    assert api.count(category="Kashmir") == sum("Kashmir" in t["categories"] for t in truth) > 0
+    author = truth[7]["author"]
+    assert {s.canonical_url for s in api.search(author=author.upper())} == {
+        t["canonical"] for t in truth if t["author"] == author}
+    june = [t for t in truth if "2025-06-01" <= t["published"][:10] < "2025-07-01"]
+    got = list(api.search(since="2025-06-01T00:00:00+05:00", until="2025-07-01T00:00:00+05:00"))
+    assert {s.canonical_url for s in got} == {t["canonical"] for t in june}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("ceasefire", lambda w: "ceasefire" in w),
+    ("wheat AND prices", lambda w: {"wheat", "prices"} <= w),
+    ("wheat OR cotton", lambda w: bool({"wheat", "cotton"} & w)),
+    ("wheat NOT prices", lambda w: "wheat" in w and "prices" not in w),
+    ("irrigat*", lambda w: any(x.startswith("irrigat") for x in w)),
+])
+def test_fts_syntax(api: archive.Archive, truth: list[dict[str, Any]], query: str, expected: Any) -> None:
+    want = {t["canonical"] for t in truth if expected(words(t))}
+    assert want
+    assert {s.canonical_url for s in api.search(query)} == want
+    assert api.count(query) == len(want)
+
+
+def test_phrase_search_and_fragments(api: archive.Archive) -> None:
+    (hit,) = api.search('"record strike"')
+    assert hit.title == "Putin Rejects Trump Truce as Kyiv Suffers Record Strike"
+    assert "[" in hit.fragment
+    assert hit.score < 0  # bm25 from FTS5: more negative is better
+
+
+def test_newest_first_and_relevance(api: archive.Archive) -> None:
+    newest = list(api.search("wheat"))
+    stamps = [s.published for s in newest]
+    assert stamps == sorted(stamps, key=lambda p: archive.query.to_utc(p) or "", reverse=True)
+    ranked = list(api.search("wheat", order="relevance"))
+    assert {s.id for s in ranked} == {s.id for s in newest}
+    assert [s.score for s in ranked] == sorted(s.score for s in ranked)
+
+
+def test_get_versions_and_pandas(api: archive.Archive) -> None:
+    first = next(api.search(limit=1))
+    assert first.id is not None
+    assert api.get(first.id).text == first.text
+    assert [v.version for v in api.versions(first.canonical_url)] == [1]
+    with pytest.raises(KeyError):
+        api.get(10**9)
+    frame = api.to_pandas(language="ur")
+    assert len(frame) == api.count(language="ur")
+    assert list(frame.columns) == SNIPPET_FIELDS
+    assert str(frame["published"].dtype).startswith("datetime64")
+
+
+def test_malformed_query_and_bad_dates_raise_query_error(api: archive.Archive) -> None:
+    with pytest.raises(QueryError):
+        list(api.search('"unbalanced'))
+    with pytest.raises(QueryError):
+        api.count(since="last tuesday")
+
+
+def test_read_only_by_default_and_live_while_written(replica_crawl: Crawl, replica: ReplicaServer, tmp_path: Path,
+                                                     truth: list[dict[str, Any]]) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    with archive.open(data) as a:
+        with pytest.raises(sqlite3.OperationalError):
+            a.store.db.execute("DELETE FROM snippets")
+        before = a.count(all_versions=True)
+        # another process stores a new version while the archive is open
+        store = archive.SnippetStore(data)
+        latest = store.versions(str(truth[0]["canonical"]))[-1]
+        store.add(edited(latest, "A correction was appended."))
+        store.close()
+        assert a.count(all_versions=True) == before + 1
+        assert a.versions(str(truth[0]["canonical"]))[-1].text.endswith("A correction was appended.")
+
+
+def test_a_moved_data_directory_still_works(replica_crawl: Crawl, tmp_path: Path) -> None:
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(replica_crawl.data, moved)
+    result = run_cli("verify", data=moved)
+    assert result.returncode == 0, result.stdout
+    assert "OK" in result.stdout
+    with archive.open(moved) as a:
+        snippet = next(a.search('"record strike"'))
+        assert a.record(snippet).warc_headers["WARC-Record-ID"] == snippet.warc_record_id
+
+
+# -- exports --------------------------------------------------------------------------------------------
+
+
+def store_rows(data: Path, **filters: Any) -> list[dict[str, Any]]:
+    with archive.open(data) as a:
+        return [{k: getattr(s, k) for k in EXPORT_FIELDS} for s in a.search(order="oldest", **filters)]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    result = run_cli("export", "--format", fmt, "-o", str(out), data=replica_crawl.data)
+    assert result.returncode == 0, result.stderr
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    elif fmt == "csv":
+        with out.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            for name in ("authors", "categories"):
+                row[name] = json.loads(row[name])
+            for name in ("warc_offset", "warc_length", "word_count", "version"):
+                row[name] = int(row[name])
+            for name in ("published", "modified", "document_date", "language"):
+                row[name] = row[name] or None
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        assert table.schema.names == EXPORT_FIELDS
+        rows = table.to_pylist()
+    assert rows == store_rows(replica_crawl.data)
+
+
+def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    store = archive.SnippetStore(data)
+    store.add(edited(next(iter(store.latest())), "Updated."))
+    store.close()
+    out = tmp_path / "all.jsonl"
+    assert run_cli("export", "--all-versions", "-o", str(out), data=data).returncode == 0
+    assert len(out.read_text().splitlines()) == 321  # 320 articles, one of them in two versions
+    urdu = tmp_path / "ur.jsonl"
+    assert run_cli("export", "--language", "ur", "-o", str(urdu), data=data).returncode == 0
+    assert [json.loads(line) for line in urdu.read_text().splitlines()] == store_rows(data, language="ur")
+
+
+# -- verify -------------------------------------------------------------------------------------------------
+
+
+def test_verify_catches_a_flipped_byte(replica_crawl: Crawl, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    target = [r for r in verify_directory(data / "warc")[0].records if r.type == "response"][100]
+    raw = bytearray(warc.read_bytes())
+    member = gzip.decompress(bytes(raw[target.offset : target.offset + target.length]))
+    flipped = bytearray(member)
+    flipped[-40] ^= 0x20  # one bit of the payload, re-compressed validly: only digests can tell
+    raw[target.offset : target.offset + target.length] = gzip.compress(bytes(flipped), mtime=0)
+    warc.write_bytes(bytes(raw))
+    result = run_cli("verify", data=data)
+    assert result.returncode == 1
+    assert "digest does not match" in result.stdout or "payload digest" in result.stdout
+    assert "PROBLEM" in result.stdout
+
+
+def test_verify_catches_a_snippet_pointing_at_a_wrong_offset(replica_crawl: Crawl, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    db = sqlite3.connect(data / "archive.sqlite")
+    db.execute("UPDATE snippets SET warc_offset = warc_offset + 7 WHERE id = 3")
+    db.commit()
+    db.close()
+    result = run_cli("verify", "--json", data=data)
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert len(problems) == 1
+    assert problems[0].startswith("P1 snippet 3 ")
+
+
+# -- re-extraction ----------------------------------------------------------------------------------------
+
+
+def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Path) -> None:
+    sloppy = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.sloppy_rki"}
+    first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "30", env=sloppy)
+    assert first.report["counts"]["articles/new"] == 30
+    with archive.open(tmp_path) as a:
+        old = {s.canonical_url: s for s in a.search()}
+    assert all("rki.news" in s.text.split("\n\n") for s in old.values())  # the chrome line the bug left
+    result = run_cli("reextract", "--json", data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["records"], summary["changed"], summary["unchanged"]) == (30, 30, 0)
+    with archive.open(tmp_path) as a:
+        for url, before in old.items():
+            v1, v2 = a.versions(url)
+            assert v1.text == before.text  # the old version stays
+            assert "rki.news" not in v2.text.split("\n\n")
+            assert v2.text == before.text.replace("rki.news\n\n", "")
+            assert (v1.cleaner_version, v2.cleaner_version) == ("rki_news/0-sloppy", "rki_news/1")
+            assert (v2.warc_file, v2.warc_offset, v2.warc_record_id) == (v1.warc_file, v1.warc_offset,
+                                                                         v1.warc_record_id)
+            assert v2.run_id == summary["run_id"]
+    again = json.loads(run_cli("reextract", "--json", data=tmp_path).stdout)
+    assert (again["changed"], again["unchanged"]) == (0, 30)
+
+
+# -- replay ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body: bytes = response.read()
+                return body
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_replay_serves_an_archived_article(replica_crawl: Crawl, tmp_path: Path, truth: list[dict[str, Any]]) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    port = free_port()
+    seed = next(t for t in truth if t["title"].startswith("Putin Rejects"))
+    shown = json.loads(run_cli("show", str(seed["canonical"]), "--json", "--replay-port", str(port),
+                               data=data).stdout)
+    proc = start(data, port)
+    try:
+        framed = fetch(shown["replay_url"])
+        assert b"<iframe" in framed or b"wbinfo" in framed
+        stamp = shown["replay_url"].split("/")[4]
+        page = fetch(f"http://127.0.0.1:{port}/archive/{stamp}id_/{seed['canonical']}")
+        article = profile_class("rki.news")().clean(page, str(seed["canonical"]))
+        assert article is not None
+        assert article.text == "\n\n".join(seed["paragraphs"])  # the page as captured, text and all
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# -- the CLI ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["search", "kyiv", "--since", "2025-13-01"], "--since"),
+    (["search", "kyiv", "--site", "nope.example"], "unknown site 'nope.example'"),
+    (["search", "kyiv AND"], "cannot search"),
+    (["export", "-o", "-", "--until", "soon"], "--until"),
+    (["export", "--format", "parquet", "-o", "-"], "Parquet"),
+    (["show", "999999"], "no snippet with id"),
+    (["show", "ftp://x/"], "not an http(s) URL"),
+    (["reextract", "--site", "nope.example"], "unknown site"),
+])
+def test_bad_input_is_one_line_and_exit_2(replica_crawl: Crawl, args: list[str], needle: str) -> None:
+    result = run_cli(*args, data=replica_crawl.data)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert needle in result.stderr
+
+
+@pytest.mark.parametrize("command", ["search", "show 1", "stats", "verify", "export -o -", "reextract", "replay"])
+def test_missing_data_dir_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    result = run_cli(*command.split(), data=tmp_path / "nothing-here")
+    assert result.returncode == 2
+    assert "no archive" in result.stderr
+
+
+def test_search_table_and_filters_on_the_command_line(replica_crawl: Crawl, truth: list[dict[str, Any]]) -> None:
+    result = run_cli("search", "--language", "ur", "--limit", "1000", data=replica_crawl.data)
+    assert result.returncode == 0
+    assert f"{sum(t['lang'] == 'ur' for t in truth)} result(s) for the filters" in result.stdout
+    hits = json.loads(run_cli("search", "wheat", "--category", "Pakistan", "--order", "relevance", "--json",
+                              "--limit", "5", data=replica_crawl.data).stdout)
+    assert hits
+    assert all("Pakistan" in h["categories"] for h in hits)
+    assert [h["score"] for h in hits] == sorted(h["score"] for h in hits)
+
+
+def test_show_and_stats(replica_crawl: Crawl, truth: list[dict[str, Any]]) -> None:
+    seed = next(t for t in truth if t["title"].startswith("Putin Rejects"))
+    text = run_cli("show", str(seed["canonical"]), data=replica_crawl.data).stdout
+    assert text.startswith(seed["title"])
+    assert "payload digest" in text
+    assert text.rstrip().endswith(seed["paragraphs"][-1])
+    shown = json.loads(run_cli("show", str(seed["canonical"]), "--json", data=replica_crawl.data).stdout)
+    assert shown["replay_url"].startswith("http://127.0.0.1:8080/archive/")
+    assert shown["versions"] == 1
+    stats = json.loads(run_cli("stats", "--json", data=replica_crawl.data).stdout)
+    assert stats["articles"] == len(truth)
+    assert stats["sites"] == {"rki.news": len(truth)}
+    assert stats["languages"]["ur"] == sum(t["lang"] == "ur" for t in truth)
+    assert sum(stats["days"].values()) == len(truth)
+    assert stats["warc"]["bytes"] == sum(p.stat().st_size for p in replica_crawl.warc_dir.glob("*.warc.gz"))
