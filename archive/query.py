@@ -17,6 +17,10 @@ ORDER_SQL = {
     "oldest": "s.published_utc ASC, s.id ASC",
     "relevance": "f.rank, s.published_utc DESC",  # FTS5's bm25: lower is better
 }
+# with a query, the index's rowid is the snippet's time key (archive/store.py): FTS5 returns matches in
+# that order without sorting them all, and stops at the LIMIT
+ORDER_SQL_FTS = {**ORDER_SQL, "newest": "f.rowid DESC", "oldest": "f.rowid ASC"}
+TIME_KEY_SHIFT = 24
 
 
 class QueryError(ValueError):
@@ -34,6 +38,13 @@ def to_utc(value: str | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_key(value: str) -> int:
+    """The smallest time key of a moment: its Unix second shifted as in the store's index."""
+    utc = to_utc(value)
+    assert utc is not None
+    return int(datetime.fromisoformat(utc.replace("Z", "+00:00")).timestamp()) << TIME_KEY_SHIFT
 
 
 @dataclass(frozen=True)
@@ -57,9 +68,13 @@ class Filters:
         if not self.all_versions:
             joins.append("JOIN latest l ON l.snippet_id = s.id")
         if self.query:
-            joins.append("JOIN snippets_fts f ON f.rowid = s.id")
+            joins[0] = "snippets_fts f JOIN snippets s ON s.time_key = f.rowid"
             where.append("snippets_fts MATCH ?")
             params.append(self.query)
+            for op, value in ((">=", self.since), ("<", self.until)):
+                if value:  # lets FTS5 seek to the time range instead of filtering every match
+                    where.append(f"f.rowid {op} ?")
+                    params.append(time_key(value))
         for column, value in (("s.site", self.site), ("s.language", self.language)):
             if value:
                 where.append(f"{column} = ?")
@@ -95,7 +110,7 @@ def select_rows(db: sqlite3.Connection, filters: Filters, *, order: Order = "new
         if fragments:
             columns += ", snippet(snippets_fts, -1, '[', ']', '…', 16) AS fragment"
     body, params = filters.sql()
-    sql = f"SELECT {columns}{body} ORDER BY {ORDER_SQL[order]}"
+    sql = f"SELECT {columns}{body} ORDER BY {(ORDER_SQL_FTS if filters.query else ORDER_SQL)[order]}"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

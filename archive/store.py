@@ -19,7 +19,7 @@ from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc import OPEN_SUFFIX, CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 Outcome = Literal["new", "changed", "unchanged"]
 
 SCHEMA = """
@@ -33,24 +33,27 @@ CREATE TABLE IF NOT EXISTS snippets (
     warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER NOT NULL,
     warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
     version INTEGER NOT NULL,
+    time_key INTEGER,  -- publication second << 24 | id: the full-text index's rowid, so it walks in time order
     UNIQUE (canonical_url, version)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS snippets_time_key ON snippets (time_key);
 CREATE INDEX IF NOT EXISTS snippets_site_published ON snippets (site, published_utc);
 CREATE INDEX IF NOT EXISTS snippets_published ON snippets (published_utc);
 CREATE TABLE IF NOT EXISTS latest (canonical_url TEXT PRIMARY KEY, snippet_id INTEGER NOT NULL UNIQUE);
 INSERT OR IGNORE INTO latest SELECT canonical_url, id FROM snippets s
     WHERE version = (SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url);
 CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(
-    title, text, content='snippets', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+    title, text, content='snippets', content_rowid='time_key', tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS snippets_ai AFTER INSERT ON snippets BEGIN
-    INSERT INTO snippets_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    UPDATE snippets SET time_key = TIME_KEY(new) WHERE id = new.id;
+    INSERT INTO snippets_fts (rowid, title, text) SELECT time_key, new.title, new.text FROM snippets WHERE id = new.id;
 END;
 CREATE TABLE IF NOT EXISTS captures (
     payload_digest TEXT PRIMARY KEY, record_id TEXT NOT NULL, target_uri TEXT NOT NULL,
     warc_date TEXT NOT NULL, warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS snippets_ad AFTER DELETE ON snippets BEGIN
-    INSERT INTO snippets_fts (snippets_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO snippets_fts (snippets_fts, rowid, title, text) VALUES ('delete', old.time_key, old.title, old.text);
 END;
 CREATE TABLE IF NOT EXISTS url_state (
     url TEXT PRIMARY KEY, site TEXT NOT NULL, status INTEGER NOT NULL, fetched_at TEXT NOT NULL,
@@ -61,6 +64,19 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, site TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
     status TEXT NOT NULL, report TEXT
 );
+"""
+# Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
+# FTS5 walks the matches from the newest and stops after LIMIT rows (and seeks to --until/--since).
+TIME_KEY_SQL = ("((CAST(strftime('%s', COALESCE({row}.published_utc, {row}.fetched_at)) AS INTEGER) << 24)"
+                " | ({row}.id & 16777215))")
+SCHEMA = SCHEMA.replace("TIME_KEY(new)", TIME_KEY_SQL.format(row="new"))
+# stores of schema 3 and older: the index was keyed by id; add the key and index again
+MIGRATE_TO_TIME_KEY = f"""
+ALTER TABLE snippets ADD COLUMN time_key INTEGER;
+UPDATE snippets SET time_key = {TIME_KEY_SQL.format(row="snippets")};
+DROP TRIGGER IF EXISTS snippets_ai;
+DROP TRIGGER IF EXISTS snippets_ad;
+DROP TABLE IF EXISTS snippets_fts;
 """
 
 
@@ -97,6 +113,19 @@ class ArticleState:
     fetched_at: str
 
 
+def _split_sql(script: str) -> list[str]:
+    """Statements of a script, keeping trigger bodies whole (executescript would commit on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]
+
+
 def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data: dict[str, Any] = {k: row[k] for k in row.keys() if k in SNIPPET_FIELDS}  # noqa: SIM118 - Row has no __iter__ of keys
     data["authors"] = json.loads(row["authors"])
@@ -118,18 +147,20 @@ class SnippetStore:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
-            # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+            self.db = self._connect_readonly()
             if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 self.db.close()
                 self._migrate(data_dir)
-                # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+                self.db = self._connect_readonly()
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
             self._set_up()
         self.db.row_factory = sqlite3.Row
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
 
     @staticmethod
     def _migrate(data_dir: Path) -> None:
@@ -150,7 +181,7 @@ class SnippetStore:
                     self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")  # a committed snippet survives power loss
                 if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                    self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+                    self._upgrade()
                 return
             except sqlite3.OperationalError as exc:
                 if self.db.in_transaction:
@@ -158,6 +189,22 @@ class SnippetStore:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def _upgrade(self) -> None:
+        """Create the schema, or bring an older one up to date, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:  # another process did it
+            self.db.rollback()
+            return
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(snippets)")}
+        migrating = bool(columns) and "time_key" not in columns
+        statements = (MIGRATE_TO_TIME_KEY if migrating else "") + SCHEMA
+        if migrating:
+            statements += "\nINSERT INTO snippets_fts (snippets_fts) VALUES ('rebuild');"
+        for statement in _split_sql(statements):
+            self.db.execute(statement)
+        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.db.commit()
 
     def close(self) -> None:
         self.db.close()

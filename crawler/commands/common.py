@@ -136,6 +136,12 @@ def check_date(value: str | None, flag: str) -> str | None:
     return value
 
 
+def check_limit(limit: int | None) -> int | None:
+    if limit is not None and limit < 1:
+        raise CliError("--limit must be at least 1")
+    return limit
+
+
 def open_store(data: Path) -> SnippetStore:
     try:
         return SnippetStore(data, readonly=True)

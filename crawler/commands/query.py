@@ -12,7 +12,7 @@ from archive.api import Archive
 from archive.query import Filters, Order, QueryError
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from crawler.commands.common import EXIT_OK, CliError, check_date, open_store
+from crawler.commands.common import EXIT_OK, CliError, check_date, check_limit, open_store
 from crawler.urls import BadUrlError, validate_url
 
 
@@ -52,8 +52,7 @@ def print_hits(store: SnippetStore, filters: Filters, *, limit: int | None = 10,
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1")
+    check_limit(args.limit)
     store = open_store(args.data)
     try:
         filters = filters_from(args, store, args.query)
@@ -194,8 +193,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """Past runs, newest first: what a scheduler's operator looks at."""
-    if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1")
+    check_limit(args.limit)
     store = open_store(args.data)
     try:
         runs = store.runs(site=args.site, limit=args.limit)
