@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -94,3 +95,51 @@ def test_reader_sees_commits_while_a_writer_is_open(store: SnippetStore, tmp_pat
 def test_urdu_text_is_searchable(store: SnippetStore) -> None:
     store.add(snippet("https://rki.news/%d8%a7/", "کسانوں نے گندم کی فصل کاٹ لی۔"))
     assert len(store.search("گندم")) == 1
+
+
+FIRST_SCHEMA = """
+CREATE TABLE snippets (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL, canonical_url TEXT NOT NULL, site TEXT NOT NULL, title TEXT NOT NULL,
+    published TEXT, published_utc TEXT, modified TEXT, document_date TEXT,
+    authors TEXT NOT NULL, categories TEXT NOT NULL, language TEXT,
+    text TEXT NOT NULL, word_count INTEGER NOT NULL, text_sha256 TEXT NOT NULL,
+    fetched_at TEXT NOT NULL, run_id TEXT NOT NULL, cleaner_version TEXT NOT NULL,
+    warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    UNIQUE (canonical_url, version)
+);
+CREATE VIRTUAL TABLE snippets_fts USING fts5(
+    title, text, content='snippets', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER snippets_ai AFTER INSERT ON snippets BEGIN
+    INSERT INTO snippets_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None:
+    """The first released layout (schema 1): opened read-only, it is upgraded and searches as a new one."""
+    db = sqlite3.connect(tmp_path / "archive.sqlite")
+    db.executescript(FIRST_SCHEMA)
+    old = [snippet(f"https://rki.news/{n}/", f"Story {n} about wheat.", f"2025-0{n}-01T09:00:00+05:00")
+           for n in (1, 2, 3)]
+    for n, s in enumerate(old, 1):
+        row = s.to_dict()
+        row.pop("id")
+        row.update(authors='["Staff"]', categories='["English"]', version=1, published_utc=f"2025-0{n}-01T04:00:00Z")
+        db.execute(f"INSERT INTO snippets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    db.commit()
+    db.close()
+    store = SnippetStore(tmp_path, readonly=True)
+    try:
+        assert [h.snippet.canonical_url for h in store.search("wheat")] == [
+            "https://rki.news/3/", "https://rki.news/2/", "https://rki.news/1/"]
+        assert store.count() == 3
+    finally:
+        store.close()
+    writer = SnippetStore(tmp_path)
+    assert writer.add(snippet("https://rki.news/2/", "Story 2 about wheat, corrected.")) == "changed"
+    assert [h.snippet.version for h in writer.search("corrected")] == [2]
+    writer.close()
