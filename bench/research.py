@@ -1,6 +1,6 @@
 """Benchmark of the researchers' side on a large store: search latency, export speed and memory, reextract.
 
-    ./run python bench/research.py [--snippets 200000] [--keep DIR]
+    ./run bench research [--snippets 200000] [--keep DIR]
 
 1. Builds a store of N synthetic snippets (default 200,000) with realistic lengths: bodies of 80 to
    1,200 words (median about 350) drawn from a Zipf-distributed vocabulary, so FTS5 sees common and rare
