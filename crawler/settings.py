@@ -36,6 +36,9 @@ LOG_LEVEL = "INFO"
 
 # -- components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # RFC 9309 for 5xx and unreachable robots.txt: assume complete disallow (Scrapy's would allow all)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # above HttpCompressionMiddleware (590): sees bodies still content-coded and requests as sent
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
 }

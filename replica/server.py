@@ -215,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default listen backlog of 5 refuses connections under a parallel crawl
     site: ReplicaSite
 
 

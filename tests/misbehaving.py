@@ -49,8 +49,11 @@ class _Handler(BaseHTTPRequestHandler):
         head = status_line.encode() + b"\r\n"
         for name, value in headers:
             head += name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
-        self.wfile.write(head + b"Connection: close\r\n\r\n" + body)
         self.close_connection = True
+        try:
+            self.wfile.write(head + b"Connection: close\r\n\r\n" + body)
+        except OSError:
+            return  # the client gave up first (a timeout test does that on purpose)
 
     def _ok(self, body: bytes, ctype: str = "text/html; charset=utf-8", extra: list[tuple[str, str | bytes]] | None
             = None) -> None:
@@ -60,7 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path
         if path == "/robots.txt":
-            self._ok(b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            status = self.server.robots_status  # type: ignore[attr-defined]
+            if status != 200:
+                self._raw(f"HTTP/1.1 {status} Unavailable", [("Content-Length", "21")], b"<h1>Unavailable</h1>\n")
+            else:
+                self._ok(b"User-agent: *\nDisallow: /private/\n", "text/plain")
         elif path == "/":
             self._ok(INDEX.encode())
         elif path == "/gzip":
@@ -134,11 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default listen backlog of 5 refuses connections under a parallel crawl
+
+
 class MisbehavingServer:
     """Serves the endpoints above on 127.0.0.1 in a background thread; use as a context manager."""
 
-    def __init__(self) -> None:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, robots_status: int = 200) -> None:
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.robots_status = robots_status  # type: ignore[attr-defined]
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

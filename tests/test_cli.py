@@ -133,7 +133,7 @@ def test_crawl_of_an_unreachable_site_fails(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     result = run_cli("crawl", f"http://127.0.0.1:{port}/", "-s", "RETRY_TIMES=0", data=tmp_path)
     assert result.returncode == 1
-    assert "ConnectionRefusedError" in result.stdout
+    assert "robots_unreachable" in result.stdout  # RFC 9309: an unreachable robots.txt disallows all
 
 
 def test_demo_crawls_the_replica_and_searches(tmp_path: Path) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
+from pathlib import Path
 
 import pytest
 
 from archive.store import SnippetStore
 from archive.verify import FileReport, RecordInfo, verify_directory
 from archive.warc import dechunk, sha1_digest
-from tests.conftest import Crawl, header_values, http_parts, records_by_uri
-from tests.misbehaving import CAFE, MAXSIZE, MisbehavingServer
+from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
+from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, MisbehavingServer
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +141,12 @@ def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[Rec
     assert misbehaving.base_url + "/robots.txt" in requests_
 
 
-def test_a_redirect_loop_ends(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer) -> None:
+def test_a_redirect_loop_ends_and_is_reported(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer,
+                                             misbehaving_crawl: Crawl) -> None:
     hops = [u for u in responses if "/redirect-loop-" in u]
-    assert 1 <= sum(len(responses[u]) for u in hops) <= 21  # REDIRECT_MAX_TIMES + 1 at most
+    assert 1 <= sum(len(responses[u]) for u in hops) <= 11  # REDIRECT_MAX_TIMES + 1 at most
+    examples = misbehaving_crawl.report["errors"]["redirect_loop"]["examples"]
+    assert examples == [misbehaving.base_url + "/redirect-loop-a"]
 
 
 @pytest.mark.parametrize(("kind", "path"), [
@@ -186,3 +191,20 @@ def test_charsets_and_broken_markup(misbehaving_crawl: Crawl, misbehaving: Misbe
     assert broken.text.startswith("First line of a page")
     assert "/binary" not in snippets  # a PNG served as text/html is archived, not cleaned
     assert all("\ufffd" not in s.text for s in snippets.values())
+
+
+@pytest.mark.parametrize(("status", "fetched"), [(503, False), (404, True)])
+def test_robots_txt_status_as_rfc_9309_reads_it(tmp_path: Path, status: int, fetched: bool) -> None:
+    """5xx: assume complete disallow (Scrapy alone would allow all); 4xx: no rules."""
+    with MisbehavingServer(robots_status=status) as server:
+        result = run_cli("crawl", server.base_url + "/", "--json", *CRAWL_SETTINGS, data=tmp_path)
+    report = json.loads(result.stdout)
+    requests = records_by_uri(verify_directory(tmp_path / "warc"), "request")
+    assert server.base_url + "/robots.txt" in requests  # archived either way
+    assert (server.base_url + "/" in requests) is fetched
+    if fetched:
+        assert result.returncode == 0
+        assert server.base_url + "/private/secret" in requests  # no rules at all
+    else:
+        assert result.returncode == 1  # nothing but robots.txt could be fetched
+        assert report["errors"]["robots_unavailable"]["examples"] == [server.base_url + "/robots.txt"]

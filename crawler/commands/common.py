@@ -113,8 +113,8 @@ def crawl_exit_code(report: dict[str, Any]) -> int:
     c = report["counts"]
     if report["status"] == "interrupted":
         return EXIT_INTERRUPTED
-    if report["status"] != "finished" or report["pages_fetched"] == 0:
-        return EXIT_FAILED
+    if report["status"] != "finished" or report["pages_fetched"] - report.get("robots_fetched", 0) <= 0:
+        return EXIT_FAILED  # nothing fetched, or only robots.txt (which then forbade everything)
     if c["warc/records/response"] + c["warc/records/revisit"] == 0 or c["warc/write_errors"] or c["store/errors"]:
         return EXIT_FAILED
     done = sum(c[k] for k in ("articles/new", "articles/changed", "articles/unchanged", "articles/not_modified",

@@ -41,6 +41,7 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
         "finished_at": finished.isoformat(),
         "duration_s": round((finished - started).total_seconds(), 3) if started else None,
         "pages_fetched": stats.get("downloader/response_count", 0),  # redirects and robots.txt included
+        "robots_fetched": stats.get("pages/robots", 0),
         "counts": {key: stats.get(key, 0) for key in REPORT_KEYS},
         "examples": examples,
         "errors": errors,

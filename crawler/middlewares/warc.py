@@ -152,6 +152,8 @@ class WarcRecorderMiddleware:
         record = pointers[0]
         if stats:
             stats.inc_value(f"warc/records/{records[0].record_type}")
+            if urlsplit(response.url).path == "/robots.txt":
+                stats.inc_value("pages/robots")
             if response.status == 304:
                 stats.inc_value("warc/records/not_modified")
         uri = target_uri(exchange.url)

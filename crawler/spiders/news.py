@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -91,6 +91,7 @@ class NewsSpider(scrapy.Spider):
         if spider.recheck_hours < 0:
             spider.recheck_hours = spider.profile.recheck_hours
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         delay, concurrency, loopback = spider.politeness()
         if loopback:
             s.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
@@ -353,6 +354,14 @@ class NewsSpider(scrapy.Spider):
         logger.warning("failed %s: %s", url, kind)
         self._count(f"errors/{kind}", url)
         self.note_outcome(request, "failed", kind)
+
+    def request_dropped(self, request: Request) -> None:
+        """The duplicate filter ends a redirect loop before REDIRECT_MAX_TIMES does: report it as one."""
+        if request.url in request.meta.get("redirect_urls", []):
+            first = request.meta["redirect_urls"][0]
+            logger.warning("redirect loop: %s", first)
+            self._count("errors/redirect_loop", first)
+            self.note_outcome(request, "failed", "redirect_loop")
 
     def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
         """Hook for spiders that report per URL (``urls``); a crawl reports counts only."""
