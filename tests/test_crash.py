@@ -214,3 +214,23 @@ def test_double_sigint_stops_at_once_and_leaves_nothing_torn(replica: ReplicaSer
     final = crawl(tmp_path, "rki.news", "--base-url", replica.base_url)
     assert final.report["status"] == "finished"
     assert_archive_consistent(tmp_path, truth_urls)
+
+
+def test_scrapy_crawl_takes_the_site_lock_too(replica: ReplicaServer, tmp_path: Path) -> None:
+    """`scrapy crawl` and Scrapyd jobs start without the CLI: the spider takes the lock itself."""
+    from archive.locks import SiteLock
+
+    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=rki.news", "-a",
+               f"base_url={replica.base_url}", "-a", "max_articles=2"]
+    with SiteLock(tmp_path, "rki.news"):
+        refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                                 check=False)
+    assert "already in progress" in refused.stderr
+    runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
+    assert [(r["status"], r["report"]["pages_fetched"]) for r in runs] == [("locked", 0)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
+    assert runs[0]["status"] == "finished"
+    assert runs[0]["report"]["counts"]["articles/new"] == 2

@@ -70,6 +70,8 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
     settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
     settings.set("NEWSARCHIVE_RECOVERY", recovery or {}, priority="cmdline")
+    # the caller holds the site lock of a crawl (fetch takes none), so the spider must not take it again
+    settings.set("NEWSARCHIVE_LOCK_HELD", getattr(spider_cls, "name", "") != "urls", priority="cmdline")
     if not verbose:
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
     for name, value in overrides.items():

@@ -29,6 +29,8 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
     examples = {key: stats[f"{key}/examples"] for key in REPORT_KEYS if f"{key}/examples" in stats}
     if reason == "finished":
         status = "finished"
+    elif reason == "locked":  # another run of the site held its lock: this one did nothing
+        status = "locked"
     elif reason == "shutdown":  # SIGINT or SIGTERM: Scrapy finished or dropped what was in flight
         status = "interrupted"
     else:
@@ -83,12 +85,14 @@ class RunReportExtension:
         self._reason = reason
         self._site = getattr(spider, "site_name", spider.name)
         self._url_outcomes = getattr(spider, "url_outcomes", None)
+        if getattr(spider, "lock_refused", None):
+            self._reason = "locked"
 
     def engine_stopped(self) -> None:
         """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         self.report = build_report(stats, self.run_id, self._site, self._reason)
-        self.report["recovery"] = dict(self.crawler.settings.getdict("NEWSARCHIVE_RECOVERY"))
+        self.report["recovery"] = stats.get("recovery") or dict(self.crawler.settings.getdict("NEWSARCHIVE_RECOVERY"))
         if self._url_outcomes is not None:
             self.report["urls"] = self._url_outcomes
         runs = self.data_dir / "runs"

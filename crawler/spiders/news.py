@@ -20,10 +20,12 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive import __version__
+from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
 from archive.store import ArticleState, SnippetStore, UrlState
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
+from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.snippet import make_snippet
@@ -118,6 +120,26 @@ class NewsSpider(scrapy.Spider):
     def warc_prefix(self) -> str:
         return self.profile.id
 
+    def take_site_lock(self) -> bool:
+        """Runs started by Scrapy itself (``scrapy crawl``, Scrapyd) take the site lock and repair the data
+        directory here; ``newsarchive crawl`` has done both before starting Scrapy. False: another run of
+        the site is in progress, and this one does nothing."""
+        if self.settings.getbool("NEWSARCHIVE_LOCK_HELD"):
+            return True
+        data = Path(self.settings.get("NEWSARCHIVE_DATA"))
+        self._site_lock = SiteLock(data, self.site_name)
+        try:
+            self._site_lock.acquire()
+        except LockedError as exc:
+            logger.error("not crawling %s: %s", self.site_name, exc)
+            self.lock_refused = str(exc)
+            return False
+        self.crawler.signals.connect(self._site_lock.release, signal=signals.spider_closed)
+        recovery = recover(data, self.site_name)
+        if self.crawler.stats:
+            self.crawler.stats.set_value("recovery", recovery.as_dict())  # for the run report
+        return True
+
     def load_archive(self) -> None:
         """What earlier runs archived of this site: the run is incremental from it."""
         data = Path(self.settings.get("NEWSARCHIVE_DATA"))
@@ -132,6 +154,8 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Discovery sources first (articles are scheduled as they are found), then the re-check window."""
+        if not self.take_site_lock():
+            return
         self.load_archive()
         p = self.profile
         for request in self._rechecks():
