@@ -189,8 +189,11 @@ def english_post(rng: random.Random, post_id: int, published: datetime) -> Post:
            f"expected to shape the coming season."
     paragraphs = [lead]
     for _ in range(rng.randint(3, 9)):
-        paragraphs.append(rng.choice(DETAILS).format(n=rng.randint(2, 90), day=rng.choice(DAYS),
-                                                     year=rng.randint(2015, 2023)))
+        paragraph = paragraphs[-1]
+        while paragraph in paragraphs:  # no story repeats one of its paragraphs
+            paragraph = rng.choice(DETAILS).format(n=rng.randint(2, 90), day=rng.choice(DAYS),
+                                                   year=rng.randint(2015, 2023))
+        paragraphs.append(paragraph)
     subheads: set[int] = set()
     if len(paragraphs) >= 6 and rng.random() < 0.3:
         paragraphs.insert(4, rng.choice(SUBHEADS))
@@ -212,7 +215,12 @@ def english_post(rng: random.Random, post_id: int, published: datetime) -> Post:
 def _urdu_post(rng: random.Random, post_id: int, published: datetime) -> Post:
     words = rng.sample(URDU_TITLE_WORDS, 4)
     title = " ".join(words) + f" {post_id}"
-    paragraphs = [" ".join(rng.sample(URDU_SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(3, 7))]
+    paragraphs: list[str] = []
+    for _ in range(rng.randint(3, 7)):
+        paragraph = paragraphs[-1] if paragraphs else ""
+        while not paragraph or paragraph in paragraphs:
+            paragraph = " ".join(rng.sample(URDU_SENTENCES, rng.randint(1, 3)))
+        paragraphs.append(paragraph)
     author, author_slug = rng.choice(URDU_AUTHORS)
     group1 = ["urdu", rng.choice(["pakistan", "kashmir", "agriculture"])]
     slug = quote("-".join(words) + f"-{post_id}", safe="-").lower()  # WordPress lowercases %XX escapes

@@ -86,7 +86,8 @@ class SiteProfile:
             # feeds and sitemaps reach the cleaner in generic mode; they are simply not articles
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
             soup = BeautifulSoup(html, "lxml")
-        return self.extract(soup, url)
+        return self.extract(soup, url, html)
 
-    def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
+    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
+        """The article in a parsed page (``html`` is the same page as text, for extractors that want it)."""
         raise NotImplementedError

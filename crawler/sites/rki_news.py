@@ -57,7 +57,7 @@ class RkiNewsProfile(SiteProfile):
     def is_article_url(self, url: str) -> bool:
         return self.is_shortlink(url) or super().is_article_url(url)
 
-    def extract(self, soup: BeautifulSoup, url: str) -> Article | None:
+    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
         body = soup.select_one(self.body_selector)
         title_tag = soup.select_one(self.title_selector)
         classes = soup.body.get_attribute_list("class") if soup.body else []
