@@ -52,14 +52,14 @@ class Recovery:
                     or self.crashed_runs)
 
 
-def _profile(store: SnippetStore, run_site: str | None, url: str) -> SiteProfile:
+def _profile(store: SnippetStore, run_site: str | None, url: str, fetched_at: str) -> SiteProfile:
     """The profile the crashed run would have cleaned with: the URL's archived site first (a fetch run's
     "site" is not a profile), then the run's site, else the generic profile."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     versions = store.versions(url)
     for site in ([versions[-1].site] if versions else []) + [run_site or ""]:
         try:
-            return profile_class(site)(origin)
+            return profile_class(site, at=fetched_at)(origin)
         except UnknownSiteError:
             continue
     return GenericProfile(origin)
@@ -100,7 +100,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
                                     headers.get("etag"), headers.get("last-modified"), ref))
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
-        profile = _profile(store, site, uri)
+        profile = _profile(store, site, uri, date.replace("Z", "+00:00"))
         article = profile.clean(archived.body, uri, headers.get("content-type"))
         if article is None or garbled(article):
             continue

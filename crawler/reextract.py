@@ -1,7 +1,8 @@
 """Re-extraction: today's cleaners over yesterday's WARC records, with no network.
 
 For the latest version of each selected article, the response record it was cleaned from is read back and
-cleaned again with the current profile of its site. Where any cleaned field differs (text, title, dates,
+cleaned again with its site's rules as they stand today for the day it was fetched (a retired layout's
+rules for a capture from before the change). Where any cleaned field differs (text, title, dates,
 authors, categories, language), a new version is stored, tagged with the current cleaner version and the
 re-extraction's run id and pointing at the same record. Old versions stay. This is how an improved
 cleaner reaches years of archive.
@@ -42,10 +43,11 @@ class ReextractReport:
         self.failed.setdefault(reason, []).append(url)
 
 
-def current_profile(snippet: Snippet) -> SiteProfile:
+def profile_for_capture(snippet: Snippet) -> SiteProfile:
+    """The site's rules that were valid when the record was fetched (the current ones unless retired)."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(snippet.url))
     try:
-        return profile_class(snippet.site)(origin)
+        return profile_class(snippet.site, at=snippet.fetched_at)(origin)
     except UnknownSiteError:
         return GenericProfile(origin)
 
@@ -69,7 +71,7 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
                 report.fail(f"record unreadable: {exc}", snippet.url)
                 continue
             headers = {name.lower(): value for name, value in record.http_headers}
-            profile = current_profile(snippet)
+            profile = profile_for_capture(snippet)
             article = profile.clean(record.body, snippet.url, headers.get("content-type"))
             if article is None:
                 report.fail("not an article for the current cleaner", snippet.url)

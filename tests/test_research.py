@@ -349,3 +349,24 @@ def test_show_and_stats(replica_crawl: Crawl, truth: list[dict[str, Any]]) -> No
     assert stats["languages"]["ur"] == sum(t["lang"] == "ur" for t in truth)
     assert sum(stats["days"].values()) == len(truth)
     assert stats["warc"]["bytes"] == sum(p.stat().st_size for p in replica_crawl.warc_dir.glob("*.warc.gz"))
+
+
+def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: ReplicaServer, tmp_path: Path) -> None:
+    """Retired rules (valid until 2026-01-01) clean captures fetched before that day; today's the rest."""
+    crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "6")
+    db = sqlite3.connect(tmp_path / "archive.sqlite")
+    old_ids = [r[0] for r in db.execute("SELECT id FROM snippets ORDER BY id LIMIT 2")]
+    db.execute(f"UPDATE snippets SET fetched_at = '2025-06-01T08:00:00+00:00' WHERE id IN ({old_ids[0]}, {old_ids[1]})")
+    db.commit()
+    db.close()
+    retired = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.retired_rki"}
+    summary = json.loads(run_cli("reextract", "--json", data=tmp_path, env=retired).stdout)
+    assert (summary["changed"], summary["unchanged"]) == (2, 4)
+    with archive.open(tmp_path) as a:
+        for snippet in a.search():
+            if snippet.version == 2:
+                assert a.versions(snippet.canonical_url)[0].id in old_ids
+                assert snippet.cleaner_version == "rki_news/0"
+                assert "rki.news" in snippet.text.split("\n\n")  # the retired rules kept the source line
+            else:
+                assert snippet.cleaner_version == "rki_news/1"

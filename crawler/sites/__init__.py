@@ -3,6 +3,10 @@
 Profiles outside the package join through ``NEWSARCHIVE_SITE_MODULES`` (comma-separated module names):
 every SiteProfile subclass defined in those modules is registered, replacing a built-in one of the same
 id. That is how an archive adds its own sites without editing this package.
+
+When a site changes its layout, its old rules are kept as a class with ``valid_until`` set (the date the
+new layout went live) and listed in ``RETIRED``: re-extraction and recovery clean a capture with the
+rules that were valid when it was fetched, as fundus does, so old records keep being read right.
 """
 
 from __future__ import annotations
@@ -10,12 +14,22 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+from datetime import date, datetime
 
 from crawler.sites.base import SiteProfile
 from crawler.sites.generic import GenericProfile
 from crawler.sites.rki_news import RkiNewsProfile
 
 PROFILES: dict[str, type[SiteProfile]] = {p.id: p for p in (RkiNewsProfile,)}
+RETIRED: dict[str, list[type[SiteProfile]]] = {}  # id -> earlier rule versions, each with valid_until
+
+
+def _register(cls: type[SiteProfile]) -> None:
+    if cls.valid_until is None:
+        PROFILES[cls.id] = cls
+    else:
+        RETIRED.setdefault(cls.id, []).append(cls)
+        RETIRED[cls.id].sort(key=lambda c: c.valid_until or date.max)
 
 
 def register_modules(names: str) -> None:
@@ -24,7 +38,7 @@ def register_modules(names: str) -> None:
         module = importlib.import_module(name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, SiteProfile) and cls.__module__ == module.__name__ and "id" in vars(cls):
-                PROFILES[cls.id] = cls
+                _register(cls)
 
 
 register_modules(os.environ.get("NEWSARCHIVE_SITE_MODULES", ""))
@@ -37,10 +51,19 @@ class UnknownSiteError(KeyError):
         return f"unknown site {self.args[0]!r} (known: {', '.join(sorted(p.name for p in PROFILES.values()))})"
 
 
-def profile_class(name: str) -> type[SiteProfile]:
-    """Look a profile up by its id ("rki_news") or its name ("rki.news")."""
+def profile_class(name: str, at: str | None = None) -> type[SiteProfile]:
+    """Look a profile up by its id ("rki_news") or its name ("rki.news").
+
+    With ``at`` (an ISO 8601 fetch time), the rules valid then: the earliest retired version whose
+    ``valid_until`` is after that day, else the current one.
+    """
     for cls in PROFILES.values():
         if name in (cls.id, cls.name):
+            if at:
+                day = datetime.fromisoformat(at).date()
+                for old in RETIRED.get(cls.id, []):
+                    if old.valid_until is not None and day < old.valid_until:
+                        return old
             return cls
     raise UnknownSiteError(name)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import timedelta, timezone, tzinfo
+from datetime import date, timedelta, timezone, tzinfo
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -37,6 +37,7 @@ class SiteProfile:
     concurrency: ClassVar[int] = 2  # parallel requests to the site
     timezone: ClassVar[tzinfo] = timezone(timedelta(0))  # the site's local time, for dates printed without offset
     cleaner_version: ClassVar[str] = "1"
+    valid_until: ClassVar[date | None] = None  # set on retired rules: the day the site's next layout began
     source_names: ClassVar[tuple[str, ...]] = ()  # bare "source" lines that are chrome in the body
 
     def __init__(self, base_url: str | None = None) -> None:
