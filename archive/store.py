@@ -302,9 +302,13 @@ class SnippetStore:
                               (record_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def snippet_record_ids(self) -> set[str]:
-        """Record ids of every response a snippet points at."""
-        return {r[0] for r in self.db.execute("SELECT DISTINCT warc_record_id FROM snippets")}
+    def snippet_record_ids(self, warc_files: list[str]) -> set[str]:
+        """Record ids of the responses in these WARC files that a snippet points at."""
+        if not warc_files:
+            return set()
+        marks = ", ".join("?" * len(warc_files))
+        return {r[0] for r in self.db.execute(
+            f"SELECT DISTINCT warc_record_id FROM snippets WHERE warc_file IN ({marks})", warc_files)}
 
     def articles(self, site: str) -> dict[str, ArticleState]:
         """The latest version of every article of a site, by canonical URL."""

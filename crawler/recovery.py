@@ -119,8 +119,9 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     salvaged = salvage_directory(warc_dir)
     store = SnippetStore(data_dir)
     try:
-        result.snippets_dropped = store.drop_dangling(warc_dir)
-        have = store.snippet_record_ids()
+        if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
+            result.snippets_dropped = store.drop_dangling(warc_dir)
+        have = store.snippet_record_ids([item.name for item in salvaged if not item.removed])
         for item in salvaged:
             result.bytes_dropped += item.bytes_dropped
             if item.removed:
