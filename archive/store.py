@@ -310,12 +310,21 @@ class SnippetStore:
         return {r[0] for r in self.db.execute(
             f"SELECT DISTINCT warc_record_id FROM snippets WHERE warc_file IN ({marks})", warc_files)}
 
-    def articles(self, site: str) -> dict[str, ArticleState]:
-        """The latest version of every article of a site, by canonical URL."""
+    def article_state(self, canonical_url: str) -> ArticleState | None:
+        row = self.db.execute(
+            "SELECT s.canonical_url, s.modified, s.published_utc, s.fetched_at FROM latest l "
+            "JOIN snippets s ON s.id = l.snippet_id WHERE l.canonical_url = ?", (canonical_url,)).fetchone()
+        return ArticleState(row[0], row[1], row[2], row[3]) if row else None
+
+    def recent_articles(self, site: str, since_utc: str) -> list[str]:
+        """Canonical URLs of the site's articles published at or after ``since_utc``, newest first."""
         rows = self.db.execute(
-            "SELECT s.canonical_url, s.modified, s.published_utc, s.fetched_at FROM snippets s "
-            "JOIN latest l ON l.snippet_id = s.id WHERE s.site = ?", (site,))
-        return {r[0]: ArticleState(r[0], r[1], r[2], r[3]) for r in rows}
+            "SELECT s.canonical_url FROM snippets s JOIN latest l ON l.snippet_id = s.id "
+            "WHERE s.site = ? AND s.published_utc >= ? ORDER BY s.published_utc DESC", (site, since_utc))
+        return [r[0] for r in rows]
+
+    def has_articles(self, site: str) -> bool:
+        return self.db.execute("SELECT 1 FROM snippets WHERE site = ? LIMIT 1", (site,)).fetchone() is not None
 
     def drop_dangling(self, warc_dir: Path) -> int:
         """Delete snippets and index rows whose WARC record is gone; only a repair after a crash needs this.
@@ -375,10 +384,6 @@ class SnippetStore:
                  "run_id": state.run_id, "location": state.location, "etag": state.etag,
                  "last_modified": state.last_modified, "ref_record_id": ref.record_id if ref else None,
                  "ref_target_uri": ref.target_uri if ref else None, "ref_date": ref.date if ref else None})
-
-    def url_states(self, site: str) -> dict[str, UrlState]:
-        rows = self.db.execute("SELECT * FROM url_state WHERE site = ?", (site,))
-        return {r["url"]: _row_to_state(r) for r in rows}
 
     def url_state(self, url: str) -> UrlState | None:
         row = self.db.execute("SELECT * FROM url_state WHERE url = ?", (url,)).fetchone()

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from archive import __version__
 from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
-from archive.store import ArticleState, SnippetStore, UrlState
+from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.recovery import recover
@@ -73,8 +73,7 @@ class NewsSpider(scrapy.Spider):
     def _init_state(self, max_articles: str | int = 0, recheck_hours: str | float = -1) -> None:
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
-        self.known: dict[str, ArticleState] = {}  # the archive's articles of this site, read at start
-        self.states: dict[str, UrlState] = {}  # the last fetch of each URL of this site: validators, redirects
+        self.known = ArchiveView(None, "")  # the archive's articles and URL states of this site, per URL
         self.scheduled: set[str] = set()  # canonical article URLs requested this run
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
@@ -142,13 +141,8 @@ class NewsSpider(scrapy.Spider):
 
     def load_archive(self) -> None:
         """What earlier runs archived of this site: the run is incremental from it."""
-        data = Path(self.settings.get("NEWSARCHIVE_DATA"))
-        store = SnippetStore(data)
-        try:
-            self.known = store.articles(self.site_name)
-            self.states = store.url_states(self.site_name)
-        finally:
-            store.close()
+        self.known = ArchiveView(Path(self.settings.get("NEWSARCHIVE_DATA")), self.site_name)
+        self.crawler.signals.connect(self.known.close, signal=signals.spider_closed)
 
     # -- discovery -------------------------------------------------------------------------------------
 
@@ -175,10 +169,8 @@ class NewsSpider(scrapy.Spider):
         if not self.known or self.recheck_hours <= 0:
             return
         cutoff = (datetime.now(UTC) - timedelta(hours=self.recheck_hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        recent = sorted((a for a in self.known.values() if (a.published_utc or "") >= cutoff),
-                        key=lambda a: a.published_utc or "", reverse=True)
-        for article in recent:
-            if req := self._article(article.canonical_url, reason="recheck"):
+        for url in self.known.recent(cutoff):
+            if req := self._article(url, reason="recheck"):
                 yield req
 
     @property
@@ -213,7 +205,7 @@ class NewsSpider(scrapy.Spider):
         canonical = canonicalize(url)
         if canonical in self.scheduled or not self.profile.is_article_url(canonical):
             return None
-        known = self.known.get(canonical)
+        known = self.known.article(canonical)
         if known is not None:
             if lastmod and _later(lastmod, known.modified or known.fetched_at):
                 reason = "modified"
@@ -238,13 +230,13 @@ class NewsSpider(scrapy.Spider):
                        headers=self._validators(canonical) if known else None)
 
     def _redirects_to_known(self, url: str) -> bool:
-        state = self.states.get(url)
+        state = self.known.state(url)
         return bool(state and 300 <= state.status < 400 and state.location
                     and canonicalize(state.location) in self.known)
 
     def _validators(self, url: str) -> dict[str, str]:
         """Conditional request headers from the last archived response of this URL."""
-        state = self.states.get(url)
+        state = self.known.state(url)
         headers: dict[str, str] = {}
         if not self.settings.getbool("NEWSARCHIVE_CONDITIONAL", True):
             return headers
