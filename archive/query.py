@@ -17,8 +17,8 @@ ORDER_SQL = {
     "oldest": "s.published_utc ASC, s.id ASC",
     "relevance": "f.rank, s.published_utc DESC",  # FTS5's bm25: lower is better
 }
-# with a query, the index's rowid is the snippet's time key (archive/store.py): FTS5 returns matches in
-# that order without sorting them all, and stops at the LIMIT
+# with a query, the index's rowid is the snippet's time key (archive/store.py: its publication second
+# << 24, plus a counter within the second): FTS5 returns matches in that order without sorting them all
 ORDER_SQL_FTS = {**ORDER_SQL, "newest": "f.rowid DESC", "oldest": "f.rowid ASC"}
 TIME_KEY_SHIFT = 24
 

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS snippets (
     warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER NOT NULL,
     warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
     version INTEGER NOT NULL,
-    time_key INTEGER,  -- publication second << 24 | id: the full-text index's rowid, so it walks in time order
+    time_key INTEGER,  -- publication second << 24, plus a counter within the second: the full-text rowid
     UNIQUE (canonical_url, version)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS snippets_time_key ON snippets (time_key);
@@ -45,7 +45,9 @@ INSERT OR IGNORE INTO latest SELECT canonical_url, id FROM snippets s
 CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(
     title, text, content='snippets', content_rowid='time_key', tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS snippets_ai AFTER INSERT ON snippets BEGIN
-    UPDATE snippets SET time_key = TIME_KEY(new) WHERE id = new.id;
+    UPDATE snippets SET time_key = COALESCE((SELECT MAX(time_key) FROM snippets
+        WHERE time_key >= TIME_BASE(new) AND time_key < TIME_BASE(new) + 16777216), TIME_BASE(new) - 1) + 1
+        WHERE id = new.id;
     INSERT INTO snippets_fts (rowid, title, text) SELECT time_key, new.title, new.text FROM snippets WHERE id = new.id;
 END;
 CREATE TABLE IF NOT EXISTS captures (
@@ -67,13 +69,11 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
 # FTS5 walks the matches from the newest and stops after LIMIT rows (and seeks to --until/--since).
-TIME_KEY_SQL = ("((CAST(strftime('%s', COALESCE({row}.published_utc, {row}.fetched_at)) AS INTEGER) << 24)"
-                " | ({row}.id & 16777215))")
-SCHEMA = SCHEMA.replace("TIME_KEY(new)", TIME_KEY_SQL.format(row="new"))
-# stores of schema 3 and older: the index was keyed by id; add the key and index again
-MIGRATE_TO_TIME_KEY = f"""
-ALTER TABLE snippets ADD COLUMN time_key INTEGER;
-UPDATE snippets SET time_key = {TIME_KEY_SQL.format(row="snippets")};
+TIME_BASE_SQL = "(CAST(strftime('%s', COALESCE({row}.published_utc, {row}.fetched_at)) AS INTEGER) << 24)"
+SCHEMA = SCHEMA.replace("TIME_BASE(new)", TIME_BASE_SQL.format(row="new"))
+# stores of schema 3 and older: the index was keyed by id; the key is added (see _upgrade) and the index
+# built again
+DROP_ID_KEYED_INDEX = """
 DROP TRIGGER IF EXISTS snippets_ai;
 DROP TRIGGER IF EXISTS snippets_ad;
 DROP TABLE IF EXISTS snippets_fts;
@@ -198,7 +198,14 @@ class SnippetStore:
             return
         columns = {r[1] for r in self.db.execute("PRAGMA table_info(snippets)")}
         migrating = bool(columns) and "time_key" not in columns
-        statements = (MIGRATE_TO_TIME_KEY if migrating else "") + SCHEMA
+        if migrating:
+            self.db.execute("ALTER TABLE snippets ADD COLUMN time_key INTEGER")
+            last: dict[int, int] = {}  # second -> last key given in it
+            rows = self.db.execute(f"SELECT id, {TIME_BASE_SQL.format(row='snippets')} FROM snippets ORDER BY id")
+            for snippet_id, base in rows.fetchall():
+                last[base] = last.get(base, base - 1) + 1
+                self.db.execute("UPDATE snippets SET time_key = ? WHERE id = ?", (last[base], snippet_id))
+        statements = (DROP_ID_KEYED_INDEX if migrating else "") + SCHEMA
         if migrating:
             statements += "\nINSERT INTO snippets_fts (snippets_fts) VALUES ('rebuild');"
         for statement in _split_sql(statements):

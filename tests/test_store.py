@@ -143,3 +143,15 @@ def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None
     assert writer.add(snippet("https://rki.news/2/", "Story 2 about wheat, corrected.")) == "changed"
     assert [h.snippet.version for h in writer.search("corrected")] == [2]
     writer.close()
+
+
+def test_snippets_published_in_the_same_second_get_distinct_keys(store: SnippetStore) -> None:
+    """The full-text rowid is the publication second plus a counter: many articles may share a second."""
+    for n in range(5):
+        store.add(snippet(f"https://rki.news/same-second-{n}/", f"Story {n} on wheat.", "2025-03-01T09:00:00+05:00"))
+    keys = [r[0] for r in store.db.execute("SELECT time_key FROM snippets ORDER BY id")]
+    assert len(set(keys)) == 5
+    assert keys == sorted(keys)
+    assert keys[0] >> 24 == 1740801600  # 2025-03-01T04:00:00Z
+    assert [h.snippet.canonical_url for h in store.search("wheat")] == [
+        f"https://rki.news/same-second-{n}/" for n in reversed(range(5))]
