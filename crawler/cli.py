@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                                help="clean archived records again with today's cleaners (no network)")
     reextract.add_argument("--site")
     reextract.add_argument("--since", help="only articles published on or after this date")
+    reextract.add_argument("--unclaimed", action="store_true",
+                           help="also clean article pages no snippet came from (rejected or flagged before)")
     reextract.add_argument("--json", action="store_true")
     reextract.set_defaults(func=cmd_reextract)
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.query import Filters
+from archive.query import Filters, to_utc
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from archive.warc import read_response
+from archive.verify import FileReport, iter_members, parse_record
+from archive.warc import FILENAME_RE, read_response
 from crawler.cleaning.decode import garbled
 from crawler.sites import SiteProfile, UnknownSiteError, profile_class
 from crawler.sites.generic import GenericProfile
@@ -37,6 +38,7 @@ class ReextractReport:
     records: int = 0
     changed: int = 0
     unchanged: int = 0
+    unclaimed: int = 0  # articles found in records no snippet pointed at
     failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> URLs
 
     def fail(self, reason: str, url: str) -> None:
@@ -53,8 +55,9 @@ def profile_for_capture(snippet: Snippet) -> SiteProfile:
 
 
 def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: str | None = None,
-              progress: Callable[[int], None] | None = None) -> ReextractReport:
-    """Clean the archived records of the selected articles again and store what changed."""
+              unclaimed: bool = False, progress: Callable[[int], None] | None = None) -> ReextractReport:
+    """Clean the archived records of the selected articles again and store what changed; with ``unclaimed``,
+    also the article pages no snippet came from."""
     report = ReextractReport(run_id)
     reader = SnippetStore(data_dir, readonly=True)
     writer = SnippetStore(data_dir)
@@ -89,7 +92,67 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
                 report.unchanged += 1
             else:
                 report.changed += 1
+        if unclaimed:
+            _reextract_unclaimed(writer, warc_dir, report, site=site, since=since, progress=progress)
     finally:
         reader.close()
         writer.close()
     return report
+
+
+def _chronological(warc_dir: Path) -> list[Path]:
+    """Closed WARC files, oldest first (by the timestamp in their names, whatever their prefix)."""
+    files = [(m["ts"], m["serial"], path) for path in warc_dir.glob("*.warc.gz")
+             if (m := FILENAME_RE.match(path.name))]
+    return [path for _, _, path in sorted(files)]
+
+
+def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractReport, *, site: str | None,
+                         since: str | None, progress: Callable[[int], None] | None) -> None:
+    """Clean the 200 HTML responses no snippet points at (pages an earlier cleaner rejected or flagged).
+
+    Only articles the archive does not have yet are stored (the records behind existing snippets are the
+    first pass's work); files are read oldest first, so a later capture of the same article becomes a
+    later version.
+    """
+    claimed = {r[0] for r in store.db.execute("SELECT DISTINCT warc_record_id FROM snippets")}
+    new_articles: set[str] = set()
+    for path in _chronological(warc_dir):
+        with path.open("rb") as f:
+            for offset, length, data in iter_members(f):
+                rec = parse_record(FileReport(path), offset, length, data)
+                if rec is None or rec.type != "response" or rec.fields.get("WARC-Record-ID") in claimed:
+                    continue
+                if not rec.block.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or b"text/html" not in \
+                        rec.block[:rec.block.find(b"\r\n\r\n")].lower():
+                    continue
+                uri = rec.fields["WARC-Target-URI"]
+                state = store.url_state(uri)
+                record_site = state.site if state else None
+                if site and record_site != site:
+                    continue
+                report.records += 1
+                if progress:
+                    progress(report.records)
+                fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
+                origin = "{0.scheme}://{0.netloc}".format(urlsplit(uri))
+                try:
+                    profile = profile_class(record_site or "", at=fetched_at)(origin)
+                except UnknownSiteError:
+                    profile = GenericProfile(origin)
+                record = read_response(path, offset)
+                headers = {name.lower(): value for name, value in record.http_headers}
+                article = profile.clean(record.body, uri, headers.get("content-type"))
+                if article is None or garbled(article):
+                    continue
+                if since and (to_utc(article.published) or "") < (to_utc(since) or ""):
+                    continue
+                if store.versions(article.canonical_url) and article.canonical_url not in new_articles:
+                    continue  # archived already: the first pass re-cleans the record behind it
+                fresh = make_snippet(article, profile, url=uri, run_id=report.run_id, fetched_at=fetched_at,
+                                     warc_file=path.name, warc_offset=offset, warc_length=length,
+                                     warc_record_id=rec.fields["WARC-Record-ID"],
+                                     payload_digest=rec.fields["WARC-Payload-Digest"])
+                if store.add(fresh, compare=CLEANED_FIELDS) != "unchanged":
+                    report.unclaimed += 1
+                    new_articles.add(fresh.canonical_url)

@@ -370,3 +370,27 @@ def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: Repli
                 assert "rki.news" in snippet.text.split("\n\n")  # the retired rules kept the source line
             else:
                 assert snippet.cleaner_version == "rki_news/1"
+
+
+def test_reextract_unclaimed_finds_articles_an_earlier_cleaner_rejected(replica: ReplicaServer,
+                                                                        tmp_path: Path) -> None:
+    blind = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.no_urdu_rki"}
+    first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=blind)
+    with archive.open(tmp_path) as a:
+        assert a.count(language="ur") == 0
+        english = a.count()
+    urdu = sum(t["lang"] == "ur" for t in replica.site.truth())
+    assert first.report["counts"]["articles/not_article"] >= urdu
+    plain = json.loads(run_cli("reextract", "--json", data=tmp_path).stdout)
+    assert plain["unclaimed_articles"] == 0  # without the flag only records behind snippets are read
+    summary = json.loads(run_cli("reextract", "--unclaimed", "--json", data=tmp_path).stdout)
+    assert summary["unclaimed_articles"] == urdu
+    with archive.open(tmp_path) as a:
+        assert a.count(language="ur") == urdu
+        assert a.count() == english + urdu
+        for s in a.search(language="ur"):
+            assert s.version == 1
+            assert s.cleaner_version == "rki_news/1"
+            assert a.record(s).warc_headers["WARC-Record-ID"] == s.warc_record_id
+    again = json.loads(run_cli("reextract", "--unclaimed", "--json", data=tmp_path).stdout)
+    assert again["unclaimed_articles"] == 0

@@ -47,14 +47,15 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
     started = time.monotonic()
     try:
-        report = reextract(args.data, run_id, site=args.site, since=args.since)
+        report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed)
     except BaseException:
         writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
         writer.close()
         raise
     seconds = time.monotonic() - started
     summary: dict[str, Any] = {"run_id": run_id, "records": report.records, "changed": report.changed,
-                               "unchanged": report.unchanged, "failed": {k: len(v) for k, v in report.failed.items()},
+                               "unchanged": report.unchanged, "unclaimed_articles": report.unclaimed,
+                               "failed": {k: len(v) for k, v in report.failed.items()},
                                "examples": {k: v[:5] for k, v in report.failed.items()},
                                "duration_s": round(seconds, 3), "finished_at": datetime.now(UTC).isoformat()}
     writer.finish_run(run_id, "finished", summary)
@@ -63,7 +64,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         print(f"reextract {run_id}: {report.records} record(s) cleaned again in {seconds:.1f} s; "
-              f"new versions {report.changed}, unchanged {report.unchanged}")
+              f"new versions {report.changed}, unchanged {report.unchanged}"
+              + (f", articles from records no snippet had {report.unclaimed}" if args.unclaimed else ""))
         for reason, urls in report.failed.items():
             print(f"  {reason}: {len(urls)} (e.g. {', '.join(urls[:2])})")
     return EXIT_OK

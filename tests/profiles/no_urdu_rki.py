@@ -1,0 +1,17 @@
+"""An rki.news cleaner that does not know Urdu pages are articles, for the re-extraction test."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from crawler.cleaning import Article
+from crawler.sites.rki_news import RkiNewsProfile
+
+
+class NoUrduRkiNewsProfile(RkiNewsProfile):
+    id = "rki_news"
+    cleaner_version = "rki_news/0-no-urdu"
+
+    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
+        article = super().extract(soup, url, html)
+        return None if article is not None and article.language == "ur" else article
