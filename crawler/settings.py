@@ -39,6 +39,8 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309 for 5xx and unreachable robots.txt: assume complete disallow (Scrapy's would allow all)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    # before robots.txt and the network: a limited run that has its articles fetches no more listings
+    "crawler.middlewares.budget.DiscoveryBudgetMiddleware": 50,
     # above HttpCompressionMiddleware (590): sees bodies still content-coded and requests as sent
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
 }

@@ -121,7 +121,10 @@ def test_crawl_prints_a_summary(replica: ReplicaServer, tmp_path: Path) -> None:
     assert "articles new 5," in result.stdout
     assert "errors: none" in result.stdout
     (report,) = (tmp_path / "runs").glob("*.json")
-    assert json.loads(report.read_text())["counts"]["articles/new"] == 5
+    facts = json.loads(report.read_text())
+    assert facts["counts"]["articles/new"] == 5
+    assert facts["pages_fetched"] < 20  # robots, feed, a sitemap, the five: queued discovery is dropped
+    assert facts["errors"] == {}
     assert list((tmp_path / "runs").glob("*.log"))
 
 

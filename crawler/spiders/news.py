@@ -25,6 +25,7 @@ from archive.snippets import Snippet
 from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
+from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.sites import SiteProfile, profile_class, profile_for_url
@@ -190,7 +191,7 @@ class NewsSpider(scrapy.Spider):
     def _listing(self, url: str, page_no: int) -> Request:
         self.followed.add(canonicalize(url))
         return Request(url, self.parse_listing, priority=PRIORITY_LISTING, errback=self.on_error,
-                       meta={"page_no": page_no})
+                       meta={"page_no": page_no, DISCOVERY: True})
 
     def _article(self, url: str, *, lastmod: str | None = None, reason: str = "") -> Request | None:
         """A request for an article URL not scheduled yet, or None when this run should not fetch it.
@@ -275,7 +276,8 @@ class NewsSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 if self.limit_reached:
                     return
-                yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error)
+                yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error,
+                              meta={DISCOVERY: True})
             elif req := self._article(loc, lastmod=entry.get("lastmod")):
                 yield req
 
@@ -361,6 +363,8 @@ class NewsSpider(scrapy.Spider):
         """Every failed request is counted by kind, with example URLs, for the run report."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if isinstance(failure.value, DiscoveryBudgetExhausted):
+            return  # a limited run that has its articles: not an error
         kind = error_kind(failure)
         if kind in ("http_404", "http_410") and canonicalize(url) in self.known:
             logger.warning("gone: %s (%s)", url, kind)

@@ -1,0 +1,32 @@
+"""DiscoveryBudgetMiddleware: once a limited run (--max-articles) has its articles, discovery stops.
+
+Listing and sitemap requests already queued when the limit is reached would still be fetched; they are
+dropped here instead, before robots.txt or the network, and not reported as errors.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+DISCOVERY = "discovery"  # request meta key set on listing and sitemap requests
+
+
+class DiscoveryBudgetExhausted(IgnoreRequest):
+    """A discovery request dropped because the run's article limit is reached."""
+
+
+class DiscoveryBudgetMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DiscoveryBudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get(DISCOVERY) and getattr(self.crawler.spider, "limit_reached", False):
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("discovery/dropped_at_limit")
+            raise DiscoveryBudgetExhausted(f"article limit reached: {request.url} not fetched")
