@@ -171,7 +171,8 @@ def article_page(post: Post, base: str, neighbours: list[Post]) -> str:
         '<a class="td-social-sharing-buttons td-social-twitter" href="https://twitter.com/intent/tweet">Tweet on Twitter</a>'
         '<a class="td-social-sharing-buttons td-social-whatsapp" href="https://api.whatsapp.com/send">WhatsApp</a>'
         '</div></div>\n'
-        '<div class="td-post-featured-image"><figure><img src="/wp-content/uploads/photo.jpg" alt="">'
+        f'<div class="td-post-featured-image"><figure><a href="/?attachment_id={post.post_id + 1}">'
+        '<img src="/wp-content/uploads/photo.jpg" alt=""></a>'
         '<figcaption class="wp-caption-text">Photo: file image for illustration</figcaption></figure></div>\n'
         '<div class="td-post-content tagdiv-type">\n'
         f"<p>Published on {wp_date(post.published)}</p>\n"
@@ -257,6 +258,20 @@ def static_page(title: str, text: str, base: str, path: str) -> str:
         + f'<div class="td-ss-main-content"><article class="page type-page"><h1 class="entry-title">{_e(title)}</h1>'
         f'<div class="td-page-content"><p>{_e(text)}</p><p>{_e(text)}</p></div></article></div>\n'
         + _sidebar([]) + FOOTER + "</body></html>\n"
+    )
+
+
+def attachment_page(attachment_id: int, base: str) -> str:
+    """An image attachment page: each links to the next id, forever (rki-replica.md §5.1: a crawl trap)."""
+    path = f"/?attachment_id={attachment_id}"
+    return (
+        _head(f"photo-{attachment_id} - rki.news", base, base + path,
+              '<meta property="og:type" content="website">\n')
+        + '<body class="attachment attachment-template-default">\n' + _menu()
+        + f'<div class="td-ss-main-content"><h1 class="entry-title">photo-{attachment_id}</h1>'
+        f'<p><img src="/wp-content/uploads/photo-{attachment_id}.jpg" alt=""></p>'
+        f'<p><a href="/?attachment_id={attachment_id + 1}">Next image</a></p></div>\n'
+        + FOOTER + "</body></html>\n"
     )
 
 

@@ -165,6 +165,8 @@ class ReplicaSite:
         if path == "/" and "p" in query:
             post = self.by_id.get(int(query["p"][0])) if query["p"][0].isdigit() else None
             return Page(301, HTML, b"", self.base + post.path) if post else self.not_found
+        if path == "/" and query.get("attachment_id", [""])[0].isdigit():
+            return Page(200, HTML, render.attachment_page(int(query["attachment_id"][0]), self.base).encode("utf-8"))
         if path in ("/wp-login.php",) or path.startswith("/wp-admin/"):
             return Page(403, HTML, b"<h1>Forbidden</h1>")
         if path == "/sitemap.xml":

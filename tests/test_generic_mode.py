@@ -42,3 +42,13 @@ def test_generic_mode_honours_max_articles(replica: ReplicaServer, tmp_path: Pat
     limited = crawl(tmp_path, replica.base_url + "/", "--max-articles", "7")
     assert limited.report["counts"]["articles/new"] == 7
     assert limited.report["pages_fetched"] < 60  # of 548: queued discovery is dropped at the limit
+
+
+def test_generic_mode_bounds_a_crawl_trap(generic: Crawl, replica: ReplicaServer) -> None:
+    """Every article links an attachment page, and each attachment page links the next id, forever."""
+    uris = records_by_uri(verify_directory(generic.warc_dir), "request")
+    trap = [u for u in uris if "attachment_id=" in u]
+    assert 1 <= len(trap) <= 25
+    assert generic.report["counts"]["discovery/trap_bounded"] >= 1
+    assert "attachment_id=" in generic.report["examples"]["discovery/trap_bounded"][0]
+    assert generic.report["counts"]["articles/new"] == 320  # and every article was still found

@@ -15,7 +15,7 @@ from archive.store import SnippetStore
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
                "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
-               "warc/bytes", "warc/write_errors", "store/errors")
+               "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded")
 
 
 def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -38,6 +38,7 @@ PRIORITY_ARTICLE = 30  # articles first: they are the point, and a short run sho
 PRIORITY_FEED = 20
 PRIORITY_SITEMAP = 10
 PRIORITY_LISTING = 0
+MAX_URLS_PER_QUERY_PATTERN = 25  # generic mode: URLs followed per path and set of query keys
 PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 
@@ -79,6 +80,7 @@ class NewsSpider(scrapy.Spider):
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
         self.followed: set[str] = set()  # listing (generic mode: any) page URLs requested this run
+        self.query_patterns: dict[tuple[str, tuple[str, ...]], int] = {}  # generic mode: (path, query keys) -> URLs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -193,6 +195,22 @@ class NewsSpider(scrapy.Spider):
         return Request(url, self.parse_listing, priority=PRIORITY_LISTING, errback=self.on_error,
                        meta={"page_no": page_no, DISCOVERY: True})
 
+    def _trap(self, url: str) -> bool:
+        """Generic mode: many URLs that differ only in query values (?attachment_id=1, 2, 3 ...) are a trap."""
+        parts = urlsplit(url)
+        if not parts.query:
+            return False
+        pattern = (parts.path, tuple(sorted(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))))
+        seen = self.query_patterns.get(pattern, 0)
+        if seen >= MAX_URLS_PER_QUERY_PATTERN:
+            if seen == MAX_URLS_PER_QUERY_PATTERN:
+                logger.warning("crawl trap? more than %d URLs like %s; following no more", seen, url)
+                self._count("discovery/trap_bounded", url)
+            self.query_patterns[pattern] = seen + 1
+            return True
+        self.query_patterns[pattern] = seen + 1
+        return False
+
     def _article(self, url: str, *, lastmod: str | None = None, reason: str = "") -> Request | None:
         """A request for an article URL not scheduled yet, or None when this run should not fetch it.
 
@@ -301,7 +319,7 @@ class NewsSpider(scrapy.Spider):
             url = canonicalize(urljoin(response.url, href))
             if self.start_url:
                 if self.profile.on_site(url) and url not in self.followed and url not in self.known and \
-                        len(self.followed) < self.profile.max_listing_pages:
+                        len(self.followed) < self.profile.max_listing_pages and not self._trap(url):
                     yield self._listing(url, page_no + 1)
             elif req := self._article(url):
                 yield req
