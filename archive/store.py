@@ -392,6 +392,12 @@ class SnippetStore:
                  "last_modified": state.last_modified, "ref_record_id": ref.record_id if ref else None,
                  "ref_target_uri": ref.target_uri if ref else None, "ref_date": ref.date if ref else None})
 
+    def site_of_origin(self, origin: str) -> str | None:
+        """The site this archive files URLs of an origin (scheme://host:port) under, if it has any."""
+        row = self.db.execute("SELECT site FROM url_state WHERE url >= ? AND url < ? LIMIT 1",
+                              (origin + "/", origin + "0")).fetchone()  # '0' sorts right after '/'
+        return str(row[0]) if row else None
+
     def url_state(self, url: str) -> UrlState | None:
         row = self.db.execute("SELECT * FROM url_state WHERE url = ?", (url,)).fetchone()
         return _row_to_state(row) if row else None

@@ -123,6 +123,7 @@ def article_page(post: Post, base: str, neighbours: list[Post]) -> str:
         "author": {"@type": "Person", "name": post.author},
         "articleSection": [c.name for c in cats], "inLanguage": lang_attr}]}
     extra = (
+        f'<link rel="amphtml" href="{_e(url)}amp/">\n'
         f'<link rel="shortlink" href="{base}/?p={post.post_id}">\n'
         f'<link rel="alternate" type="application/json" href="{base}/wp-json/wp/v2/posts/{post.post_id}">\n'
         f'<meta property="og:type" content="article">\n<meta property="og:title" content="{_e(post.title)}">\n'
@@ -258,6 +259,41 @@ def static_page(title: str, text: str, base: str, path: str) -> str:
         + f'<div class="td-ss-main-content"><article class="page type-page"><h1 class="entry-title">{_e(title)}</h1>'
         f'<div class="td-page-content"><p>{_e(text)}</p><p>{_e(text)}</p></div></article></div>\n'
         + _sidebar([]) + FOOTER + "</body></html>\n"
+    )
+
+
+def amp_page(post: Post, base: str) -> str:
+    """The AMP variant at PERMALINK/amp/ (the WordPress AMP plugin's reader template): the same text and
+    rki block, other chrome, and a canonical link back to the permalink."""
+    url = base + post.path
+    lang_attr, direction = ("ur", "rtl") if post.lang == "ur" else ("en", "ltr")
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": post.title,
+          "datePublished": post.published.isoformat(), "dateModified": post.modified.isoformat(),
+          "author": {"@type": "Person", "name": post.author}, "mainEntityOfPage": url}
+    g1 = ",".join(_e(CATEGORIES[s].name) for s in post.group1)
+    g2 = ",".join(_e(CATEGORIES[s].name) for s in post.group2)
+    body = "\n".join(_body_paragraph(post, i, p) for i, p in enumerate(post.paragraphs))
+    cats = ", ".join(f'<a href="/category/{c.slug}/">{_e(c.name)}</a>' for c in post.categories)
+    return (
+        f'<!doctype html>\n<html amp lang="{lang_attr}" dir="{direction}">\n<head><meta charset="utf-8">'
+        f'<title>{_e(post.title)} - rki.news</title><link rel="canonical" href="{_e(url)}">'
+        '<meta name="viewport" content="width=device-width">'
+        f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+        '<style amp-custom>.amp-wp-header{background:#222}</style></head>\n'
+        '<body class="amp-wp-template"><header id="top" class="amp-wp-header"><div>'
+        '<a href="/">rki.news</a></div></header>\n<article class="amp-wp-article">'
+        f'<header class="amp-wp-article-header"><h1 class="amp-wp-title">{_e(post.title)}</h1>'
+        f'<div class="amp-wp-meta amp-wp-byline"><span class="amp-wp-author author vcard">{_e(post.author)}</span>'
+        f'</div><div class="amp-wp-meta amp-wp-posted-on"><time datetime="{post.published.isoformat()}">'
+        f'{wp_date(post.published)}</time></div></header>\n<div class="amp-wp-article-content">\n'
+        f"<p>Published on {wp_date(post.published)}</p>\n<p>Document Date: {doc_date(post.modified)}</p>\n"
+        f"<p>Category: ,{g1}" + (f" - ,{g2}" if g2 else "") + "</p>\n"
+        '<p>Show on website : <a href="#">Click Here</a></p>\n<p>rki.news</p>\n'
+        f"{body}\n<amp-ad width=300 height=250 type=\"adsense\"></amp-ad>\n</div>\n"
+        f'<footer class="amp-wp-article-footer"><div class="amp-wp-meta amp-wp-tax-category">Categories: {cats}'
+        '</div><div class="amp-wp-meta amp-wp-comments-link"><a href="#respond">Leave a Comment</a></div>'
+        '</footer></article>\n<footer class="amp-wp-footer"><div><h2>rki.news</h2>'
+        '<a href="#top" class="back-to-top">Back to top</a></div></footer>\n</body></html>\n'
     )
 
 

@@ -122,6 +122,7 @@ class ReplicaSite:
         for i, post in enumerate(posts):
             neighbours = [posts[(i + k) % len(posts)] for k in (1, 2, 3, 4)]
             self._add(post.path, render.article_page(post, b, neighbours), last_modified=post.modified)
+            self._add(post.path + "amp/", render.amp_page(post, b), last_modified=post.modified)
         self._listing("rki.news", posts, "/", featured=posts[:3])
         for cat in CATEGORIES.values():
             members = [p for p in posts if cat.slug in p.group1 + p.group2]

@@ -97,3 +97,25 @@ def test_scrapy_crawl_urls(replica: ReplicaServer, tmp_path: Path) -> None:
         store.close()
     assert snippet.canonical_url == url
     assert snippet.site == "rki.news"
+
+
+def test_the_amp_variant_is_the_same_article(replica_crawl: Crawl, replica: ReplicaServer, tmp_path: Path) -> None:
+    """PERMALINK/amp/ (linked by rel=amphtml) canonicalises to the permalink: one article, one record."""
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    truth = truth_of(replica, 2)
+    result = run_cli("fetch", f"{truth['url']}amp/", "--json", data=data)
+    assert result.returncode == 0, result.stderr
+    (outcome,) = json.loads(result.stdout)["results"]
+    assert outcome["outcome"] == "unchanged"
+    assert outcome["canonical_url"] == truth["url"]
+    fresh = tmp_path / "fresh"
+    assert run_cli("fetch", f"{truth['url']}amp/", "--site", "rki.news", data=fresh).returncode == 0
+    store = SnippetStore(fresh, readonly=True)
+    try:
+        (snippet,) = list(store.latest())
+    finally:
+        store.close()
+    assert snippet.canonical_url == truth["url"]
+    assert snippet.text == "\n\n".join(truth["paragraphs"])
+    assert snippet.categories == truth["categories"]

@@ -43,8 +43,10 @@ class RkiNewsProfile(SiteProfile):
     shortlink_query = re.compile(r"^p=\d+$")  # WordPress /?p=ID, answered with a 301 to the permalink
 
     body_selector = "div.td-post-content"
+    amp_body_selector = "div.amp-wp-article-content"  # PERMALINK/amp/, the WordPress AMP plugin's template
+    amp_title_selector = "h1.amp-wp-title"
     title_selector = "h1.entry-title"
-    author_selector = "div.td-post-author-name a"
+    author_selector = "div.td-post-author-name a, span.amp-wp-author"
     category_selector = "ul.td-category a"
     # chrome inside the body container; the generic vocabulary in cleaning.chrome catches the rest
     body_chrome = ("div.td-a-rec", "blockquote.td_quote", "div.sharedaddy", "div#jp-relatedposts",
@@ -58,14 +60,20 @@ class RkiNewsProfile(SiteProfile):
         return self.is_shortlink(url) or super().is_article_url(url)
 
     def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
-        body = soup.select_one(self.body_selector)
-        title_tag = soup.select_one(self.title_selector)
         classes = soup.body.get_attribute_list("class") if soup.body else []
-        if body is None or title_tag is None or "single-post" not in classes:
+        if "amp-wp-template" in classes:  # the AMP variant: same text and block, other chrome
+            body = soup.select_one(self.amp_body_selector)
+            title_tag = soup.select_one(self.amp_title_selector)
+        elif "single-post" in classes:
+            body = soup.select_one(self.body_selector)
+            title_tag = soup.select_one(self.title_selector)
+        else:
             return None  # pages, archives, 404s: not articles
+        if body is None or title_tag is None:
+            return None
         ld = (json_ld_articles(soup) or [{}])[0]
         published = iso(meta(soup, "article:published_time")) or iso(ld.get("datePublished"))
-        time_tag = soup.select_one("span.td-post-date time[datetime]")
+        time_tag = soup.select_one("span.td-post-date time[datetime], div.amp-wp-posted-on time[datetime]")
         if published is None and isinstance(time_tag, Tag):
             published = iso(str(time_tag["datetime"]), self.timezone)
         modified = iso(meta(soup, "article:modified_time")) or iso(ld.get("dateModified"))

@@ -80,6 +80,8 @@ class UrlsSpider(NewsSpider):
             state = store.url_state(url)
             versions = store.versions(url)
             names = [versions[-1].site] if versions else [state.site] if state else []
+        if not names and (known := store.site_of_origin(origin)):
+            names = [known]  # a URL never fetched, on an origin the archive files under a site
         for name in names:
             try:
                 return profile_class(name)(origin)
