@@ -25,8 +25,7 @@ from archive.repair import Salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
 from crawler.cleaning.decode import garbled
-from crawler.sites import SiteProfile, UnknownSiteError, profile_class
-from crawler.sites.generic import GenericProfile
+from crawler.sites import SiteProfile, profile_for_site
 from crawler.snippet import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -55,14 +54,8 @@ class Recovery:
 def _profile(store: SnippetStore, run_site: str | None, url: str, fetched_at: str) -> SiteProfile:
     """The profile the crashed run would have cleaned with: the URL's archived site first (a fetch run's
     "site" is not a profile), then the run's site, else the generic profile."""
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     versions = store.versions(url)
-    for site in ([versions[-1].site] if versions else []) + [run_site or ""]:
-        try:
-            return profile_class(site, at=fetched_at)(origin)
-        except UnknownSiteError:
-            continue
-    return GenericProfile(origin)
+    return profile_for_site([versions[-1].site if versions else None, run_site], url, fetched_at)
 
 
 def _run_id(salvaged: Salvaged) -> str:

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from archive.query import Filters, to_utc
 from archive.snippets import Snippet
@@ -22,8 +21,7 @@ from archive.store import SnippetStore
 from archive.verify import FileReport, iter_members, parse_record
 from archive.warc import FILENAME_RE, read_response
 from crawler.cleaning.decode import garbled
-from crawler.sites import SiteProfile, UnknownSiteError, profile_class
-from crawler.sites.generic import GenericProfile
+from crawler.sites import SiteProfile, profile_for_site
 from crawler.snippet import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -47,11 +45,7 @@ class ReextractReport:
 
 def profile_for_capture(snippet: Snippet) -> SiteProfile:
     """The site's rules that were valid when the record was fetched (the current ones unless retired)."""
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(snippet.url))
-    try:
-        return profile_class(snippet.site, at=snippet.fetched_at)(origin)
-    except UnknownSiteError:
-        return GenericProfile(origin)
+    return profile_for_site([snippet.site], snippet.url, snippet.fetched_at)
 
 
 def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: str | None = None,
@@ -135,11 +129,7 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                 if progress:
                     progress(report.records)
                 fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
-                origin = "{0.scheme}://{0.netloc}".format(urlsplit(uri))
-                try:
-                    profile = profile_class(record_site or "", at=fetched_at)(origin)
-                except UnknownSiteError:
-                    profile = GenericProfile(origin)
+                profile = profile_for_site([record_site], uri, fetched_at)
                 record = read_response(path, offset)
                 headers = {name.lower(): value for name, value in record.http_headers}
                 article = profile.clean(record.body, uri, headers.get("content-type"))

@@ -68,6 +68,22 @@ def profile_class(name: str, at: str | None = None) -> type[SiteProfile]:
     raise UnknownSiteError(name)
 
 
+def profile_for_site(sites: list[str | None], url: str, at: str | None = None) -> SiteProfile:
+    """The first of ``sites`` that has a profile (its rules valid ``at`` a fetch time), bound to the origin of
+    ``url``; else the generic profile for that origin. Re-extraction, recovery and fetch all choose so."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    for site in sites:
+        if site:
+            try:
+                return profile_class(site, at=at)(origin)
+            except UnknownSiteError:
+                continue
+    return GenericProfile(origin)
+
+
 def profile_for_url(url: str) -> SiteProfile:
     """The profile whose real origin serves ``url``, else the generic profile bound to its origin."""
     from urllib.parse import urlsplit
@@ -80,4 +96,5 @@ def profile_for_url(url: str) -> SiteProfile:
     return GenericProfile(f"{parts.scheme}://{parts.netloc}")
 
 
-__all__ = ["PROFILES", "GenericProfile", "SiteProfile", "UnknownSiteError", "profile_class", "profile_for_url"]
+__all__ = ["PROFILES", "GenericProfile", "SiteProfile", "UnknownSiteError", "profile_class", "profile_for_site",
+           "profile_for_url"]

@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from crawler.sites import SiteProfile, UnknownSiteError, profile_class, profile_for_url
+from crawler.sites import SiteProfile, profile_for_site, profile_for_url
 from crawler.sites.generic import GenericProfile
 from crawler.spiders.news import LOOPBACK_CONCURRENCY, NewsSpider
 from crawler.urls import BadUrlError, is_loopback, validate_url
@@ -74,20 +74,16 @@ class UrlsSpider(NewsSpider):
         return "fetch"
 
     def _profile(self, url: str, store: SnippetStore) -> SiteProfile:
+        """--site; else the site the URL was archived under; else the site of its origin; else by host."""
+        if self.forced_site:
+            return profile_for_site([self.forced_site], url)
+        versions = store.versions(url)
+        state = store.url_state(url)
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-        names = [self.forced_site] if self.forced_site else []
-        if not names:
-            state = store.url_state(url)
-            versions = store.versions(url)
-            names = [versions[-1].site] if versions else [state.site] if state else []
-        if not names and (known := store.site_of_origin(origin)):
-            names = [known]  # a URL never fetched, on an origin the archive files under a site
-        for name in names:
-            try:
-                return profile_class(name)(origin)
-            except UnknownSiteError:
-                if name == (urlsplit(url).hostname or "").removeprefix("www."):
-                    return GenericProfile(origin)
+        known = [versions[-1].site if versions else None, state.site if state else None,
+                 store.site_of_origin(origin)]
+        if any(known):
+            return profile_for_site(known, url)
         return profile_for_url(url)
 
     async def start(self) -> AsyncIterator[Request]:
