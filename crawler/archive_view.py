@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from archive.store import ArticleState, SnippetStore, UrlState
+from archive.store import STORE_FILENAME, ArticleState, SnippetStore, UrlState
 
 CACHE = 100_000  # URLs remembered per run
 
@@ -19,7 +19,7 @@ class ArchiveView:
 
     def __init__(self, data_dir: Path | None, site: str) -> None:
         self.site = site
-        self._store = SnippetStore(data_dir, readonly=True) if data_dir and (data_dir / "archive.sqlite").exists() \
+        self._store = SnippetStore(data_dir, readonly=True) if data_dir and (data_dir / STORE_FILENAME).exists() \
             else None
         self.article = lru_cache(maxsize=CACHE)(self._article)
         self.state = lru_cache(maxsize=CACHE)(self._state)

@@ -58,7 +58,3 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def same_host(url: str, other: str) -> bool:
-    return (urlsplit(url).netloc.lower()) == (urlsplit(other).netloc.lower())
