@@ -42,6 +42,8 @@ class Snippet:
     warc_length: int
     warc_record_id: str
     payload_digest: str
+    declared_language: str | None = None  # what the page declared (<html lang>), when `language` was detected
+    flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed": the text is a best reading
     word_count: int = field(default=-1)
     text_sha256: str = field(default="")
     version: int = 0  # assigned by the store: 1 for the first version of a canonical URL

@@ -19,7 +19,7 @@ from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc import OPEN_SUFFIX, CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 Outcome = Literal["new", "changed", "unchanged"]
 
 SCHEMA = """
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS snippets (
     warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
     version INTEGER NOT NULL,
     time_key INTEGER,  -- publication second << 24, plus a counter within the second: the full-text rowid
+    declared_language TEXT, flags TEXT NOT NULL DEFAULT '[]',
     UNIQUE (canonical_url, version)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS snippets_time_key ON snippets (time_key);
@@ -130,6 +131,7 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data: dict[str, Any] = {k: row[k] for k in row.keys() if k in SNIPPET_FIELDS}  # noqa: SIM118 - Row has no __iter__ of keys
     data["authors"] = json.loads(row["authors"])
     data["categories"] = json.loads(row["categories"])
+    data["flags"] = json.loads(row["flags"])
     return Snippet.from_dict(data)
 
 
@@ -205,6 +207,9 @@ class SnippetStore:
             for snippet_id, base in rows.fetchall():
                 last[base] = last.get(base, base - 1) + 1
                 self.db.execute("UPDATE snippets SET time_key = ? WHERE id = ?", (last[base], snippet_id))
+        for column, declaration in (("declared_language", "TEXT"), ("flags", "TEXT NOT NULL DEFAULT '[]'")):
+            if columns and column not in columns:  # schema 4 and older
+                self.db.execute(f"ALTER TABLE snippets ADD COLUMN {column} {declaration}")
         statements = (DROP_ID_KEYED_INDEX if migrating else "") + SCHEMA
         if migrating:
             statements += "\nINSERT INTO snippets_fts (snippets_fts) VALUES ('rebuild');"
@@ -233,6 +238,7 @@ class SnippetStore:
             data.pop("id")
             data["authors"] = json.dumps(snippet.authors, ensure_ascii=False)
             data["categories"] = json.dumps(snippet.categories, ensure_ascii=False)
+            data["flags"] = json.dumps(snippet.flags, ensure_ascii=False)
             data["published_utc"] = to_utc(snippet.published)
             cols = ", ".join(data)
             marks = ", ".join(f":{k}" for k in data)

@@ -11,6 +11,7 @@ from pathlib import Path
 from crawler.commands.common import EXIT_USAGE, CliError, default_data_dir
 from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
+from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
@@ -94,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
     fetch.set_defaults(func=cmd_fetch)
+
+    extract = sub.add_parser("extract", help="clean one page of your own: title, dates, authors, text")
+    extract.add_argument("file", metavar="FILE", help="the page's HTML as served (bytes); - for standard input")
+    extract.add_argument("--url", required=True, help="the page's URL: picks the site profile, resolves links")
+    extract.add_argument("--content-type", help="the HTTP Content-Type it was served with (its charset is used)")
+    extract.add_argument("--json", action="store_true", help="print the article as JSON")
+    extract.set_defaults(func=cmd_extract)
 
     history = sub.add_parser("history", parents=[common], help="the archived versions of an article")
     history.add_argument("url")

@@ -25,6 +25,7 @@ from archive.repair import Salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
 from crawler.cleaning.decode import garbled
+from crawler.extraction import clean_with_fallback
 from crawler.sites import SiteProfile, profile_for_site
 from crawler.snippet import make_snippet
 
@@ -94,7 +95,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
         profile = _profile(store, site, uri, date.replace("Z", "+00:00"))
-        article = profile.clean(archived.body, uri, headers.get("content-type"))
+        article = clean_with_fallback(profile, archived.body, uri, headers.get("content-type"))
         if article is None or garbled(article):
             continue
         snippet = make_snippet(article, profile, url=uri, run_id=run_id, fetched_at=date.replace("Z", "+00:00"),

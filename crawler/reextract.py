@@ -21,6 +21,7 @@ from archive.store import SnippetStore
 from archive.verify import FileReport, iter_members, parse_record
 from archive.warc import FILENAME_RE, read_response
 from crawler.cleaning.decode import garbled
+from crawler.extraction import clean_with_fallback
 from crawler.sites import SiteProfile, profile_for_site
 from crawler.snippet import make_snippet
 
@@ -69,7 +70,7 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
                 continue
             headers = {name.lower(): value for name, value in record.http_headers}
             profile = profile_for_capture(snippet)
-            article = profile.clean(record.body, snippet.url, headers.get("content-type"))
+            article = clean_with_fallback(profile, record.body, snippet.url, headers.get("content-type"))
             if article is None:
                 report.fail("not an article for the current cleaner", snippet.url)
                 continue
@@ -132,7 +133,7 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                 profile = profile_for_site([record_site], uri, fetched_at)
                 record = read_response(path, offset)
                 headers = {name.lower(): value for name, value in record.http_headers}
-                article = profile.clean(record.body, uri, headers.get("content-type"))
+                article = clean_with_fallback(profile, record.body, uri, headers.get("content-type"))
                 if article is None or garbled(article):
                     continue
                 if since and (to_utc(article.published) or "") < (to_utc(since) or ""):

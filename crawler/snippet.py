@@ -13,7 +13,8 @@ def make_snippet(article: Article, profile: SiteProfile, *, url: str, run_id: st
         url=url, canonical_url=article.canonical_url, site=profile.site_name, title=article.title,
         published=article.published, modified=article.modified, document_date=article.document_date,
         authors=article.authors, categories=article.categories, language=article.language, text=article.text,
-        fetched_at=fetched_at, run_id=run_id, cleaner_version=profile.cleaner_version, warc_file=warc_file,
+        fetched_at=fetched_at, run_id=run_id, cleaner_version=article.cleaner or profile.cleaner_version,
+        declared_language=article.declared_language, flags=list(article.flags), warc_file=warc_file,
         warc_offset=warc_offset, warc_length=warc_length, warc_record_id=warc_record_id,
         payload_digest=payload_digest,
     )

@@ -61,8 +61,9 @@ class Page:
 class ReplicaSite:
     """Every URL of the replica, rendered once for a given origin (base URL)."""
 
-    def __init__(self, base_url: str, article_count: int = DEFAULT_ARTICLE_COUNT) -> None:
+    def __init__(self, base_url: str, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper") -> None:
         self.base = base_url.rstrip("/")
+        self.layout = layout  # "newspaper" (the theme the rki.news profile knows) or "redesign" (one it does not)
         self.posts = build_posts(article_count)
         self.pages: dict[str, Page] = {}
         self._build()
@@ -121,7 +122,9 @@ class ReplicaSite:
         b, posts = self.base, self.posts
         for i, post in enumerate(posts):
             neighbours = [posts[(i + k) % len(posts)] for k in (1, 2, 3, 4)]
-            self._add(post.path, render.article_page(post, b, neighbours), last_modified=post.modified)
+            html = render.article_page(post, b, neighbours)
+            self._add(post.path, render.redesigned(html) if self.layout == "redesign" else html,
+                      last_modified=post.modified)
             self._add(post.path + "amp/", render.amp_page(post, b), last_modified=post.modified)
         self._listing("rki.news", posts, "/", featured=posts[:3])
         for cat in CATEGORIES.values():
@@ -225,11 +228,11 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
 class ReplicaServer:
     """Serves the replica on 127.0.0.1 in a background thread; use as a context manager."""
 
-    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT) -> None:
+    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper") -> None:
         self._httpd = _ReplicaHTTPServer(("127.0.0.1", port), _Handler)
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._httpd.site = ReplicaSite(self.base_url, article_count)
+        self._httpd.site = ReplicaSite(self.base_url, article_count, layout)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica", daemon=True)
 
     @property

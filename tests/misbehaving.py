@@ -13,7 +13,7 @@ ARTICLE = (
     '<meta property="og:type" content="article"><meta property="article:published_time" '
     'content="2026-01-02T03:04:05+00:00"></head><body><nav><a href="/">Home</a></nav><article>'
     "<h1>{title}</h1><div class=\"entry-content\"><p>{body} The first paragraph is long enough to count.</p>"
-    "<p>A second paragraph closes the story about {title}.</p></div>"
+    "<p>A second paragraph closes the story about {title}, as news stories close: with what happens next.</p></div>"
     '<div class="share-buttons">Share on Facebook</div></article></body></html>'
 )
 LINKS = ["/gzip", "/chunked", "/chunked-gzip", "/dup-headers", "/redirect", "/redirect-loop-a", "/notfound",
@@ -120,7 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/broken":  # NULs, control characters, tags left open
             self._ok(b'<html lang="en"><head><meta property="og:type" content="article"><title>Broken story</title>'
                      b"<body><h1>Broken story<article><div class=entry-content><p>First\x00 line \x07of a page "
-                     b"that is broken in every way a page can be broken.<p>Second <b>bold <i>line</div>")
+                     b"that is broken in every way a page can be broken.<p>Second <b>bold <i>line of a story that "
+                     b"still has to be read as a story, tags left open or not</div>")
         elif path == "/server-error":
             self._raw("HTTP/1.1 500 Internal Server Error", [("Content-Length", "5")], b"oops!")
         else:

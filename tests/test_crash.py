@@ -133,7 +133,7 @@ def test_two_sites_crawl_one_data_directory_at_once(replica: ReplicaServer, misb
     assert first.returncode == 0, err1[-2000:]
     assert second.returncode == 0, err2[-2000:]
     assert json.loads(out1)["counts"]["articles/new"] == 320
-    assert json.loads(out2)["counts"]["articles/new"] == 6
+    assert json.loads(out2)["counts"]["articles/new"] == 7
     assert [p for r in verify_directory(tmp_path / "warc") for p in r.problems] == []
     assert_archive_consistent(tmp_path, truth_urls)
 

@@ -130,8 +130,8 @@ def test_errors_are_reported_by_kind_and_the_crawl_goes_on(misbehaving_crawl: Cr
     assert errors["http_404"]["examples"] == [base + "/notfound"]
     assert errors["http_500"]["examples"] == [base + "/server-error"]
     assert errors["robots_disallowed"]["examples"] == [base + "/private/secret"]
-    # gzip, chunked, chunked-gzip, final, nocharset, broken
-    assert misbehaving_crawl.report["counts"]["articles/new"] == 6
+    # gzip, chunked, chunked-gzip, final, nocharset, broken, latin1-mislabeled
+    assert misbehaving_crawl.report["counts"]["articles/new"] == 7
     assert misbehaving_crawl.result.returncode == 0
 
 
@@ -151,7 +151,7 @@ def test_a_redirect_loop_ends_and_is_reported(responses: dict[str, list[RecordIn
 
 @pytest.mark.parametrize(("kind", "path"), [
     ("body_too_large", "/huge"), ("body_too_large", "/endless"), ("body_too_large", "/bomb"),
-    ("DownloadTimeoutError", "/slow"), ("bad_encoding", "/latin1-mislabeled"),
+    ("DownloadTimeoutError", "/slow"),
 ])
 def test_hostile_responses_are_reported_by_kind(misbehaving_crawl: Crawl, misbehaving: MisbehavingServer, kind: str,
                                                 path: str) -> None:
@@ -182,7 +182,11 @@ def test_charsets_and_broken_markup(misbehaving_crawl: Crawl, misbehaving: Misbe
     store = SnippetStore(misbehaving_crawl.data, readonly=True)
     snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.latest()}
     store.close()
-    assert "/latin1-mislabeled" not in snippets  # flagged in the report, never stored garbled
+    mislabeled = snippets["/latin1-mislabeled"]  # Latin-1 under a UTF-8 label: read by a guess, and flagged
+    assert mislabeled.text.startswith(CAFE)
+    assert mislabeled.flags == ["encoding_guessed"]
+    assert misbehaving_crawl.report["counts"]["articles/encoding_guessed"] == 1
+    assert snippets["/nocharset"].flags == []
     assert snippets["/nocharset"].text.startswith(CAFE)  # unlabelled UTF-8 still decodes
     broken = snippets["/broken"]
     assert broken.title == "Broken story"

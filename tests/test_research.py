@@ -162,11 +162,11 @@ def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> No
         with out.open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
         for row in rows:
-            for name in ("authors", "categories"):
+            for name in ("authors", "categories", "flags"):
                 row[name] = json.loads(row[name])
             for name in ("warc_offset", "warc_length", "word_count", "version"):
                 row[name] = int(row[name])
-            for name in ("published", "modified", "document_date", "language"):
+            for name in ("published", "modified", "document_date", "language", "declared_language"):
                 row[name] = row[name] or None
     else:
         import pyarrow.parquet as pq

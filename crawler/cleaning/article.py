@@ -20,6 +20,10 @@ class Article:
     authors: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     language: str | None = None
+    declared_language: str | None = None  # what <html lang> or the page's metadata says, when it says
+    cleaner: str = ""  # the cleaner version that made it, e.g. "rki_news/1" or "generic/3 (fallback of ...)"
+    fallback: bool = False  # made by the generic cleaner because the site's own rules missed the page
+    flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed"
 
     @property
     def text(self) -> str:

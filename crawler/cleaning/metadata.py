@@ -85,21 +85,6 @@ def canonical_link(soup: BeautifulSoup, page_url: str) -> str | None:
     return None
 
 
-ARTICLE_ITEMTYPE_RE = re.compile(r"schema\.org/(News|Blog|Report|Scholarly|Tech)?Article$|schema\.org/BlogPosting$")
-
-
-def is_article_page(soup: BeautifulSoup) -> bool:
-    """Pages that say they are one article: og:type article, a schema.org Article in JSON-LD or microdata,
-    or exactly one dated <article> element (listings hold one per teaser; static pages carry no date)."""
-    if (meta(soup, "og:type") or "").lower() == "article" or json_ld_articles(soup):
-        return True
-    if any(ARTICLE_ITEMTYPE_RE.search(str(t.get("itemtype") or "")) for t in soup.find_all(itemtype=True)):
-        return True
-    articles = soup.find_all("article", limit=2)
-    return len(articles) == 1 and bool(soup.find("time") or soup.find(itemprop="datePublished")
-                                       or meta(soup, "article:published_time"))
-
-
 # rki.news prints a metadata block at the top of the body (rki-replica.md §2):
 #   Published on July 4, 2025 / Document Date: Sun, Apr 26 2026 10:09:30 am /
 #   Category: ,English,International - ,Snippets

@@ -15,6 +15,7 @@ EXIT_FAILED = 1  # it did not: site unreachable, nothing archived, every article
 EXIT_USAGE = 2  # bad arguments or input: a one-line error on stderr
 EXIT_PARTIAL = 3  # some of the work failed (fetch: some URLs), the rest is archived
 EXIT_INTERRUPTED = 4  # stopped by SIGINT/SIGTERM; what was archived is intact
+EXIT_LAYOUT_DRIFT = 5  # archived, but most article pages missed the site profile's rules: the profile needs work
 EXIT_LOCKED = 75  # another run of the site holds its lock (EX_TEMPFAIL: try again later)
 DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
@@ -103,6 +104,13 @@ def print_report(report: dict[str, Any], data: Path) -> None:
         print(f"  recovered after a crash: {len(recovery['salvaged'])} WARC file(s) salvaged, "
               f"{recovery['snippets_restored']} snippet(s) restored, runs marked crashed: "
               f"{', '.join(recovery['crashed_runs']) or 'none'}")
+    if drift := report.get("layout_drift"):
+        print(f"  warning: {report['site']}: {drift['misses']} of {drift['articles']} article pages "
+              f"({drift['share']:.0%}) did not match the {drift['profile']} rules and were cleaned by the generic "
+              f"cleaner{'; the layout has changed, update the profile' if drift['drifted'] else ''}")
+    if report["counts"].get("articles/encoding_guessed"):
+        print(f"  {report['counts']['articles/encoding_guessed']} article(s) stored with a guessed encoding "
+              "(flag encoding_guessed)")
     if report["errors"]:
         for kind, info in sorted(report["errors"].items()):
             print(f"  errors {kind}: {info['count']} (e.g. {', '.join(info['examples'][:2])})")
@@ -123,6 +131,8 @@ def crawl_exit_code(report: dict[str, Any]) -> int:
                               "articles/gone"))
     if c["articles/requested"] and not done:
         return EXIT_FAILED  # every article failed
+    if (report.get("layout_drift") or {}).get("drifted"):
+        return EXIT_LAYOUT_DRIFT
     return EXIT_OK
 
 

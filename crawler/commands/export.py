@@ -1,7 +1,7 @@
 """`newsarchive export`: snippets to JSON lines, CSV or Parquet, streamed in constant memory.
 
 The schema is the snippet's fields in SNIPPET_FIELDS order, without the store's row ``id``: stable, and
-documented in the README. In CSV, ``authors`` and ``categories`` are JSON arrays in their cells; in
+documented in the README. In CSV, ``authors``, ``categories`` and ``flags`` are JSON arrays in their cells; in
 Parquet they are lists of strings.
 """
 
@@ -23,7 +23,7 @@ from crawler.commands.query import filters_from
 
 EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
 INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version"}
-LIST_FIELDS = {"authors", "categories"}
+LIST_FIELDS = {"authors", "categories", "flags"}
 BATCH = 2000  # Parquet rows per record batch: bounds memory, whatever the archive's size
 
 

@@ -15,7 +15,21 @@ from archive.store import SnippetStore
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
                "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
-               "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded")
+               "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded",
+               "articles/profile_misses", "articles/encoding_guessed")
+DRIFT_SHARE = 0.5  # more than this share of a run's articles cleaned by the fallback: the layout has changed
+
+
+def layout_drift(stats: dict[str, Any]) -> dict[str, Any] | None:
+    """How many article pages the site profile's rules missed (the generic cleaner stood in), or None."""
+    misses = int(stats.get("articles/profile_misses", 0))
+    if not misses:
+        return None
+    cleaned = sum(int(stats.get(k, 0)) for k in ("articles/new", "articles/changed", "articles/unchanged",
+                                                    "articles/duplicate"))
+    share = misses / max(cleaned, misses)
+    return {"profile": stats.get("articles/profile_version", ""), "misses": misses, "articles": max(cleaned, misses),
+            "share": round(share, 3), "drifted": share > DRIFT_SHARE}
 
 
 def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> dict[str, Any]:
@@ -47,6 +61,7 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
         "counts": {key: stats.get(key, 0) for key in REPORT_KEYS},
         "examples": examples,
         "errors": errors,
+        "layout_drift": layout_drift(stats),
     }
 
 

@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from crawler.cleaning import Article
-from crawler.cleaning.decode import decode_html, looks_binary
+from crawler.cleaning.decode import looks_binary
+from crawler.cleaning.page import Page
 from crawler.urls import canonicalize
 
 
@@ -38,6 +39,7 @@ class SiteProfile:
     timezone: ClassVar[tzinfo] = timezone(timedelta(0))  # the site's local time, for dates printed without offset
     cleaner_version: ClassVar[str] = "1"
     valid_until: ClassVar[date | None] = None  # set on retired rules: the day the site's next layout began
+    fallback_to_generic: ClassVar[bool] = True  # the generic cleaner stands in where these rules miss an article
     source_names: ClassVar[tuple[str, ...]] = ()  # bare "source" lines that are chrome in the body
 
     def __init__(self, base_url: str | None = None) -> None:
@@ -71,23 +73,36 @@ class SiteProfile:
     def canonical(self, url: str) -> str:
         return canonicalize(url)
 
-    def clean(self, html: bytes | str, url: str, content_type: str | None = None) -> Article | None:
+    def clean(self, html: bytes | str | Page, url: str, content_type: str | None = None) -> Article | None:
         """Extract the article of a page; None when the page is not an article. Pure: no I/O.
 
-        ``html`` is the decoded body or its bytes; bytes are decoded with ``content_type`` (the HTTP
-        header), as a browser would, so a live response and its WARC record give the same result.
+        ``html`` is the body's bytes, its decoded text or an already parsed ``Page``; bytes are decoded
+        with ``content_type`` (the HTTP header) as a browser would, so a live response and its WARC record
+        give the same result. An article whose encoding had to be guessed is flagged ``encoding_guessed``.
         """
         if isinstance(html, bytes):
             if looks_binary(html):
                 return None
-            html = decode_html(html, content_type)
+            page = Page.from_bytes(html, url, content_type)
+        elif isinstance(html, str):
+            page = Page(html, url)
         else:
-            html = html.replace("\x00", "")
+            page = html
+        article = self.extract_page(page)
+        if article is not None:
+            article.cleaner = article.cleaner or self.cleaner_version
+            if page.encoding_guessed and "encoding_guessed" not in article.flags:
+                article.flags.append("encoding_guessed")
+        return article
+
+    def extract_page(self, page: Page) -> Article | None:
+        """The article of a parsed page. Profiles written against BeautifulSoup implement ``extract``
+        instead and get a soup of the page here."""
         with warnings.catch_warnings():
             # feeds and sitemaps reach the cleaner in generic mode; they are simply not articles
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = BeautifulSoup(html, "lxml")
-        return self.extract(soup, url, html)
+            soup = BeautifulSoup(page.text, "lxml")
+        return self.extract(soup, page.url, page.text)
 
     def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
         """The article in a parsed page (``html`` is the same page as text, for extractors that want it)."""

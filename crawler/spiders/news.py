@@ -25,6 +25,7 @@ from archive.snippets import Snippet
 from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
+from crawler.extraction import clean_with_fallback
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.recovery import recover
 from crawler.responses import header_text
@@ -346,11 +347,18 @@ class NewsSpider(scrapy.Spider):
         if response.status != 200:
             return None
         profile = self.profile_for(response)
-        article: Article | None = profile.clean(response.body, response.url, header_text(response, b"Content-Type"))
+        article: Article | None = clean_with_fallback(profile, response.body, response.url,
+                                                      header_text(response, b"Content-Type"))
         if article is None:
             if not self.start_url:
                 self._count("articles/not_article", response.url)
             return None
+        if article.fallback:  # the profile's rules missed a page its article rule claims: layout drift?
+            self._count("articles/profile_misses", response.url)
+            if self.crawler.stats:
+                self.crawler.stats.set_value("articles/profile_version", profile.cleaner_version)
+        if "encoding_guessed" in article.flags:
+            self._count("articles/encoding_guessed", response.url)
         if garbled(article):  # the WARC record keeps the bytes; a fixed cleaner can re-extract them later
             logger.warning("not stored, wrongly labelled encoding: %s", response.url)
             self._count("errors/bad_encoding", response.url)

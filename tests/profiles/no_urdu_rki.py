@@ -11,6 +11,7 @@ from crawler.sites.rki_news import RkiNewsProfile
 class NoUrduRkiNewsProfile(RkiNewsProfile):
     id = "rki_news"
     cleaner_version = "rki_news/0-no-urdu"
+    fallback_to_generic = False  # what it rejects stays rejected, as cleaners before the fallback did
 
     def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
         article = super().extract(soup, url, html)

@@ -1,0 +1,117 @@
+"""Author names of an article page: names only, without "By", roles, dates, e-mail addresses or agencies' boilerplate.
+
+Sources in order: the article's JSON-LD ``author`` (Person objects, ``@id`` references into the page's
+graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article:author`` when it is not a
+URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
+(``rel=author``, class ``byline``/``author``). The first source that yields a name wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.cssselect import CSSSelector
+
+from crawler.cleaning.page import HtmlElement, Page, brand_key, json_ld_types, site_brands
+from crawler.cleaning.text import normalize_paragraph
+
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+               "byl", "citation_author", "article:author_name")
+BY_RE = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez|text(?:e)?|autor(?:in)?|author|reporting by|"
+                   r"written by|story by|words by)\s*[:.]?\s+", re.IGNORECASE)
+SPLIT_RE = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\bmit\b|\bwith\b|、|，)\s*",
+                      re.IGNORECASE)
+NOT_A_NAME_RE = re.compile(r"@|https?:|www\.|\d{3,}|\b(?:updated|published|aktualisiert|veröffentlicht|min read|"
+                           r"minutes?|hours?|ago|photo|foto|image|editor|redakt|staff|reporter|correspondent|"
+                           r"korrespondent|team|newsroom|desk)\b", re.IGNORECASE)
+PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")  # "Elena Oberholzer (obe)": initials, roles, places
+BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
+                                               ".byline", ".article-author", ".author")]
+MAX_NAME_WORDS = 6
+MAX_BYLINE_CHARS = 120  # a byline element longer than this is a paragraph that mentions an author
+MAX_AUTHORS = 12
+
+
+def clean_names(raw: str) -> list[str]:
+    """'By Jane Doe and John Roe, Reporters' -> ['Jane Doe', 'John Roe']."""
+    text = PARENTHESIS_RE.sub(" ", normalize_paragraph(raw))
+    text = BY_RE.sub("", text)
+    names: list[str] = []
+    for part in SPLIT_RE.split(text):
+        part = BY_RE.sub("", part.strip(" -–—:·•()[]"))
+        if not part or NOT_A_NAME_RE.search(part) or len(part.split()) > MAX_NAME_WORDS or len(part) < 2:
+            continue
+        if part.casefold() not in (n.casefold() for n in names):
+            names.append(part)
+    return names[:MAX_AUTHORS]
+
+
+def _graph_index(page: Page) -> dict[str, dict[str, Any]]:
+    return {str(node["@id"]): node for node in page.json_ld if isinstance(node.get("@id"), str)}
+
+
+def json_ld_names(page: Page, article: dict[str, Any] | None) -> list[str]:
+    """Names of the JSON-LD article's authors, following ``@id`` references; organisations left out."""
+    if not article:
+        return []
+    value = article.get("author") or article.get("creator")
+    items = value if isinstance(value, list) else [value] if value else []
+    graph: dict[str, dict[str, Any]] | None = None
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            if "name" not in item and isinstance(item.get("@id"), str):
+                graph = graph if graph is not None else _graph_index(page)
+                item = graph.get(item["@id"], item)
+            if "Organization" in json_ld_types(item) or "NewsMediaOrganization" in json_ld_types(item):
+                continue
+            name = item.get("name")
+            if isinstance(name, list):
+                name = " ".join(str(n) for n in name)
+            if isinstance(name, str):
+                names += clean_names(name)
+        elif isinstance(item, str) and not item.startswith("http"):
+            names += clean_names(item)
+    return names
+
+
+def _element_names(elements: list[HtmlElement]) -> list[str]:
+    names: list[str] = []
+    for element in elements:
+        inner = [e for e in element.iter() if "name" in (e.get("itemprop") or "").split()]
+        source = inner[0] if inner else element
+        value = source.get("content") or source.text_content()
+        for name in clean_names(value):
+            if name.casefold() not in (n.casefold() for n in names):
+                names.append(name)
+    return names
+
+
+def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
+    yield json_ld_names(page, article)
+    yield _element_names(page.itemprop("author"))
+    for key in AUTHOR_META:
+        values = [v for v in page.metas.get(key, []) if v and not v.startswith("http")]
+        yield list(dict.fromkeys(n for v in values for n in clean_names(v)))
+    if page.tree is None:
+        return
+    for selector in BYLINE_SELECTORS:
+        elements = selector(page.tree)
+        yield _element_names([e for e in elements if len(e.text_content()) < MAX_BYLINE_CHARS][:3])
+
+
+def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
+    """The first source's names; a source that names only the site itself ("mdr.de", "LTO") yields to a
+    later one that names people, and is the answer only when no source names anyone else."""
+    brands = site_brands(page, article)
+    brand_only: list[str] = []
+    for names in _sources(page, article):
+        if not names:
+            continue
+        if all(brand_key(n) in brands or any(b and b in brand_key(n) for b in brands) for n in names):
+            brand_only = brand_only or names
+            continue
+        return names
+    return brand_only

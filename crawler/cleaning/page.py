@@ -1,0 +1,166 @@
+"""A page parsed once: the decoded text, one lxml tree, and the metadata every stage asks for.
+
+Detection, metadata and body extraction all read the same ``Page``, so a page is decoded and parsed one
+time whatever the cleaner does with it. The JSON-LD objects, meta tags and microdata are collected
+lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree, html
+
+from crawler.cleaning.decode import decode_page
+from crawler.cleaning.text import normalize_paragraph
+
+HtmlElement = html.HtmlElement
+MAX_JSON_LD_CHARS = 2_000_000  # a script block larger than this is a data dump, not a description of the page
+NESTED_KEYS = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "hasPart", "subjectOf")
+
+
+class Page:
+    """One HTML page: ``text`` as decoded, ``tree`` its lxml parse (``None`` when nothing parses)."""
+
+    def __init__(self, text: str, url: str, *, encoding_guessed: bool = False) -> None:
+        self.text = text.replace("\x00", "")
+        self.url = url
+        self.encoding_guessed = encoding_guessed
+        self.tree = _parse(self.text)
+
+    @classmethod
+    def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
+        decoded = decode_page(body, content_type)
+        return cls(decoded.text, url, encoding_guessed=decoded.guessed)
+
+    # -- metadata sources -------------------------------------------------------------------------------
+
+    @cached_property
+    def metas(self) -> dict[str, list[str]]:
+        """``<meta>`` contents by lower-cased name, property or itemprop, in page order."""
+        out: dict[str, list[str]] = {}
+        if self.tree is None:
+            return out
+        for tag in self.tree.iter("meta"):
+            content = tag.get("content")
+            if content is None:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = (tag.get(attr) or "").strip().lower()
+                if key:
+                    out.setdefault(key, []).append(normalize_paragraph(content))
+        return out
+
+    def meta(self, *keys: str) -> str | None:
+        """The first non-empty content among the given meta keys, in the order of ``keys``."""
+        for key in keys:
+            for value in self.metas.get(key.lower(), []):
+                if value:
+                    return value
+        return None
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page, nested ones (``@graph``, ``mainEntity`` ...) flattened out."""
+        found: list[dict[str, Any]] = []
+        if self.tree is None:
+            return found
+
+        def visit(node: Any, depth: int = 0) -> None:
+            if depth > 8:
+                return
+            if isinstance(node, list):
+                for item in node:
+                    visit(item, depth + 1)
+            elif isinstance(node, dict):
+                found.append(node)
+                for key in NESTED_KEYS:
+                    if isinstance(node.get(key), dict | list):
+                        visit(node[key], depth + 1)
+
+        for script in self.tree.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json":
+                continue
+            raw = (script.text or "").strip()
+            if not raw or len(raw) > MAX_JSON_LD_CHARS:
+                continue
+            try:
+                visit(json.loads(raw, strict=False))
+            except ValueError:
+                try:  # a trailing comma or a comment breaks many sites' blocks; one repair is worth trying
+                    visit(json.loads(_lenient_json(raw), strict=False))
+                except ValueError:
+                    continue
+        return found
+
+    def json_ld_of_type(self, types: set[str]) -> list[dict[str, Any]]:
+        return [node for node in self.json_ld if json_ld_types(node) & types]
+
+    def itemprop(self, name: str) -> list[HtmlElement]:
+        """Elements whose itemprop names ``name`` (microdata allows several names in one attribute)."""
+        if self.tree is None:
+            return []
+        found = _ITEMPROP(self.tree, name=f" {name} ")
+        return [e for e in found if isinstance(e, HtmlElement)] if isinstance(found, list) else []
+
+    @cached_property
+    def html_lang(self) -> str | None:
+        """Primary language subtag of ``<html lang>``, lower-cased ("en-US" -> "en")."""
+        if self.tree is None:
+            return None
+        lang = self.tree.get("lang") or self.tree.get("xml:lang") or self.meta("og:locale", "language",
+                                                                                  "content-language", "dc.language")
+        if not lang:
+            return None
+        return re.split(r"[-_]", lang.strip())[0].lower() or None
+
+
+def json_ld_types(node: dict[str, Any]) -> set[str]:
+    """The schema.org type names of a JSON-LD object ("schema:NewsArticle" and URLs reduced to the name)."""
+    types = node.get("@type", [])
+    names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(
+        types, list) else []
+    return {re.split(r"[/:#]", t)[-1] for t in names}
+
+
+def brand_key(text: str) -> str:
+    """A name reduced to its letters and digits, case-folded: "Golem.de", "golem de" and "GOLEM-DE" agree."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def site_brands(page: Page, article: dict[str, Any] | None) -> set[str]:
+    """Keys of the names the site goes by: og:site_name, application-name, the publisher, the host."""
+    names = {page.meta("og:site_name") or "", page.meta("application-name") or "", page.meta("twitter:site") or ""}
+    publisher = (article or {}).get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        names.add(publisher["name"])
+    host = (urlsplit(page.url).hostname or "").removeprefix("www.")
+    names |= {host, host.split(".")[0]}
+    return {key for n in names if n and (key := brand_key(n.removeprefix("@")))}
+
+
+def _lenient_json(raw: str) -> str:
+    raw = re.sub(r"/\*.*?\*/", "", raw, flags=re.DOTALL)
+    raw = re.sub(r",\s*([}\]])", r"\1", raw)
+    return raw.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+
+
+def _parse(text: str) -> HtmlElement | None:
+    """lxml's HTML parser, which recovers from anything; an XML declaration with an encoding is stripped
+    first because lxml refuses it on a str."""
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        root = html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+_ITEMPROP = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), $name)]")
+_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True)

@@ -1,0 +1,105 @@
+"""The headline of an article page: the story's title, not a kicker, a logo, a log-in link or the site's name.
+
+Candidates come from the article's JSON-LD ``headline``, ``og:title``/``twitter:title``, the ``<h1>``
+elements (``itemprop=headline`` first) and ``<title>``. Each is unescaped (many sites double-escape JSON-LD)
+and loses a trailing site name (" | AP News", " - Golem.de", "– DW – 28.04.2023"), recognised because it is
+the site's declared name, its host, a date, or what is left when another candidate is a prefix. An ``<h1>``
+counts only when it agrees with a declared title (shares most of its words), so a kicker, a logo or a
+"Log In" heading is never chosen; the declared titles are preferred in the order og:title, JSON-LD, then
+``<title>``, since they are what the publisher names the story when it is shared.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from typing import Any
+
+from crawler.cleaning.page import Page, brand_key, site_brands
+from crawler.cleaning.text import normalize_paragraph
+
+MAX_TITLE = 300  # characters; no headline is longer
+SEPARATORS_RE = re.compile(r"\s+[|–—\-:·•»/]\s+|\s*[｜ㅣ|]\s*|\s+-{2}\s*|-{2}")
+DATE_TAIL_RE = re.compile(r"^\d{1,2}[./]\d{1,2}[./]\d{2,4}$|^\d{4}-\d\d-\d\d$")
+MAX_GROWTH = 2  # an <h1> over twice as long as the declared title has swallowed the page (an unclosed tag)
+AGREEMENT = 0.6  # share of a declared title's words an <h1> must contain to count as the same headline
+
+
+def _clean(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    text = normalize_paragraph(html.unescape(html.unescape(value)))
+    return text if len(text) <= MAX_TITLE else ""
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.casefold()))
+
+
+def _agreement(a: str, b: str) -> float:
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    return sum((wa & wb).values()) / min(sum(wa.values()), sum(wb.values()))
+
+
+def strip_site_name(title: str, brands: set[str]) -> str:
+    """Drop trailing (or leading) segments that name the site or give a date."""
+    parts = SEPARATORS_RE.split(title)
+    if len(parts) < 2:
+        return title
+    seps = SEPARATORS_RE.findall(title)
+
+    def is_brand(segment: str) -> bool:
+        key = brand_key(segment)
+        return bool(key) and (any(key == b or (len(b) > 3 and key.startswith(b)) or (len(key) > 3 and b.startswith(key))
+                                  for b in brands) or bool(DATE_TAIL_RE.match(segment.strip())))
+
+    while len(parts) > 1 and is_brand(parts[-1]):
+        parts, seps = parts[:-1], seps[:-1]
+    while len(parts) > 1 and is_brand(parts[0]):
+        parts, seps = parts[1:], seps[1:]
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:], strict=False):
+        out += sep + part
+    return out.strip()
+
+
+def _h1s(page: Page) -> list[str]:
+    if page.tree is None:
+        return []
+    marked = [e for e in page.itemprop("headline") if e.tag in ("h1", "h2", "div", "span")]
+    heads = marked + [e for e in page.tree.iter("h1") if e not in marked]
+    out = []
+    for element in heads:
+        text = _clean(element.text_content())
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def page_title(page: Page, article: dict[str, Any] | None) -> str:
+    brands = site_brands(page, article)
+    title_tag = page.tree.find(".//title") if page.tree is not None else None
+    declared = [
+        _clean(page.meta("og:title", "twitter:title")),
+        _clean((article or {}).get("headline") or (article or {}).get("name")),
+        _clean(title_tag.text_content() if title_tag is not None else ""),
+    ]
+    declared = [strip_site_name(t, brands) for t in declared if t]
+    # a declared title that is another one plus a tail is that one with the site's name on it
+    for i, longer in enumerate(declared):
+        for shorter in declared:
+            if shorter != longer and longer.startswith(shorter) and SEPARATORS_RE.match(longer[len(shorter):]):
+                declared[i] = shorter
+    headings = _h1s(page)
+    for heading in headings:
+        if any(_agreement(heading, d) >= AGREEMENT and len(heading) <= MAX_GROWTH * len(d) + 20 for d in declared) \
+                or not declared:
+            stripped = strip_site_name(heading, brands)
+            for d in declared:  # the h1 with a kicker glued on ("Kultur : Title") is the declared title
+                if d != stripped and stripped.endswith(d) and len(d) > 0.5 * len(stripped):
+                    return d
+            return stripped
+    return declared[0] if declared else ""

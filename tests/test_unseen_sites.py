@@ -1,0 +1,136 @@
+"""Sites nobody wrote a profile for, and profiled sites whose layout changed: the public extraction entry point,
+the generic cleaner's fallback for a profile that misses, encodings that lie, and the `extract` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.store import SnippetStore
+from crawler import extract
+from crawler.cleaning.chrome import CHROME_LINE_RES
+from replica import ReplicaServer
+from tests.conftest import run_cli
+from tests.extraction_score import HTML_UTF8, metadata_pages, shingles
+
+DRIFT_ARTICLES = 30
+RUSSIAN = ("Москва — столица России, крупнейший по численности населения город страны. Городская дума "
+           "обсудила новый план развития транспорта и утвердила бюджет на следующий год.")
+FRENCH = "Le café de la Gare a rouvert ses portes après deux années de travaux et de débats municipaux à Genève."
+
+
+def page(lang: str, title: str, paragraph: str, charset_meta: str = "") -> str:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head>{charset_meta}<title>{title}</title>'
+            '<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2026-03-01T09:30:00+01:00"></head><body>'
+            f'<article><h1>{title}</h1><div class="entry-content"><p>{paragraph}</p><p>2. {paragraph}</p>'
+            "</div></article></body></html>")
+
+
+@pytest.mark.parametrize(("body", "content_type", "expected"), [
+    (page("ru", "Новости Москвы", RUSSIAN).encode("cp1251"), "text/html; charset=utf-8", RUSSIAN),  # wrong label
+    (page("fr", "Le café rouvre", FRENCH).encode("latin-1"), "text/html", FRENCH),  # no label anywhere
+])
+def test_mislabelled_encodings_are_read_by_a_guess_and_flagged(body: bytes, content_type: str, expected: str) -> None:
+    article = extract(body, "https://news.example/2026/03/01/story-of-the-day/", content_type)
+    assert article is not None
+    assert article.text.split("\n\n")[0] == expected
+    assert article.flags == ["encoding_guessed"]
+    assert "\ufffd" not in article.text + article.title
+
+
+def test_a_correct_label_is_not_second_guessed() -> None:
+    body = page("fr", "Le café rouvre", FRENCH, '<meta charset="utf-8">').encode("utf-8")
+    article = extract(body, "https://news.example/2026/03/01/story-of-the-day/")
+    assert article is not None
+    assert article.flags == []
+    assert article.language == "fr"
+
+
+def test_language_is_detected_when_the_page_declares_another() -> None:
+    body = page("en", "Новости Москвы", RUSSIAN, '<meta charset="utf-8">').encode("utf-8")
+    article = extract(body, "https://news.example/2026/03/01/story-of-the-day/")
+    assert article is not None
+    assert (article.language, article.declared_language) == ("ru", "en")
+
+
+def test_extract_reads_a_real_page_of_an_unseen_publisher() -> None:
+    _page_id, html, truth = next(p for p in metadata_pages() if p[0] == "KleineZeitung_2025_06_30")
+    article = extract(html, truth["url"], HTML_UTF8)
+    assert article is not None
+    assert article.title == truth["title"]
+    assert article.published == truth["published"]  # JSON-LD's instant, not the meta tag's UTC-labelled one
+    assert article.authors == truth["authors"]
+    assert article.cleaner == "generic/3"
+    assert not article.fallback
+
+
+def test_extract_command_prints_the_article_as_json(tmp_path: Path) -> None:
+    _page_id, html, truth = next(p for p in metadata_pages() if p[0] == "KleineZeitung_2025_06_30")
+    source = tmp_path / "page.html"
+    source.write_bytes(html)
+    result = run_cli("extract", str(source), "--url", truth["url"], "--content-type", HTML_UTF8, "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["title"] == truth["title"]
+    assert record["cleaner"] == "generic/3"
+    api = extract(html, truth["url"], HTML_UTF8)
+    assert api is not None
+    assert record["text"] == api.text
+    got, want = shingles(record["text"]), shingles(truth["body"])
+    assert 2 * sum((got & want).values()) / (sum(got.values()) + sum(want.values())) > 0.8
+
+
+def test_extract_command_rejects_bad_input(tmp_path: Path) -> None:
+    listing = tmp_path / "listing.html"
+    listing.write_text("<html><body><ul>" + "".join(f'<li><h2><a href="/{i}">Item {i}</a></h2></li>'
+                                                    for i in range(20)) + "</ul></body></html>")
+    result = run_cli("extract", str(listing), "--url", "https://news.example/")
+    assert result.returncode == 1
+    assert "not an article page" in result.stderr
+    bad_url = run_cli("extract", str(listing), "--url", "news.example")
+    assert bad_url.returncode == 2
+    assert bad_url.stderr.count("\n") == 1
+    missing = run_cli("extract", str(tmp_path / "nothing.html"), "--url", "https://news.example/a")
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr
+
+
+@pytest.mark.slow
+def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_path: Path) -> None:
+    with ReplicaServer(article_count=DRIFT_ARTICLES, layout="redesign") as server:
+        result = run_cli("crawl", "rki.news", "--base-url", server.base_url, data=tmp_path)
+        truth = {server.base_url + p.path: p for p in server.site.posts}
+        report_json = run_cli("runs", "--json", data=tmp_path)
+    assert result.returncode == 5, result.stderr[-2000:] + result.stdout[-2000:]
+    warnings = [line for line in result.stdout.splitlines() if "warning:" in line]
+    assert len(warnings) == 1
+    assert "did not match the rki_news/1 rules" in warnings[0]
+    assert "update the profile" in warnings[0]
+    run = json.loads(report_json.stdout)[0]
+    assert run["report"]["layout_drift"]["misses"] == DRIFT_ARTICLES
+    assert run["report"]["layout_drift"]["drifted"] is True
+    store = SnippetStore(tmp_path, readonly=True)
+    snippets = list(store.latest())
+    store.close()
+    assert len(snippets) == DRIFT_ARTICLES
+    for snippet in snippets:
+        post = truth[snippet.url]
+        assert snippet.site == "rki.news"
+        assert snippet.cleaner_version == "generic/3 (fallback of rki_news/1)"
+        assert snippet.title == post.title
+        assert snippet.text == "\n\n".join(post.paragraphs)
+        assert snippet.published == post.published.isoformat()
+        assert not any(rx.search(line) for line in snippet.text.split("\n\n") for rx in CHROME_LINE_RES)
+
+
+@pytest.mark.slow
+def test_the_current_layout_needs_no_fallback(tmp_path: Path) -> None:
+    with ReplicaServer(article_count=DRIFT_ARTICLES) as server:
+        result = run_cli("crawl", "rki.news", "--base-url", server.base_url, "--json", data=tmp_path)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert report["layout_drift"] is None
+    assert report["counts"]["articles/profile_misses"] == 0
