@@ -10,7 +10,6 @@ stable across refactors.
 from __future__ import annotations
 
 from crawler.cleaning import Article
-from crawler.cleaning.decode import looks_binary
 from crawler.cleaning.page import Page
 from crawler.sites import GenericProfile, SiteProfile, profile_for_url
 
@@ -18,9 +17,9 @@ from crawler.sites import GenericProfile, SiteProfile, profile_for_url
 def clean_with_fallback(profile: SiteProfile, body: bytes | str, url: str,
                         content_type: str | None = None) -> Article | None:
     """The profile's article, or the generic cleaner's where the profile misses a page it claims."""
-    if isinstance(body, bytes) and looks_binary(body):
+    page = Page.of(body, url, content_type)
+    if page is None:
         return None
-    page = Page.from_bytes(body, url, content_type) if isinstance(body, bytes) else Page(body, url)
     article = profile.clean(page, url)
     if article is not None or isinstance(profile, GenericProfile) or not profile.fallback_to_generic or \
             not profile.is_article_url(url):

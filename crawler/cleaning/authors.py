@@ -3,7 +3,8 @@
 Sources in order: the article's JSON-LD ``author`` (Person objects, ``@id`` references into the page's
 graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article:author`` when it is not a
 URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
-(``rel=author``, class ``byline``/``author``). The first source that yields a name wins.
+(``rel=author``, class ``byline``/``author``). The first source that names someone other than the site
+itself wins; a source that names only the site ("mdr.de", "LTO") is the answer only when none names anyone.
 """
 
 from __future__ import annotations

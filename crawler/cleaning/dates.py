@@ -138,7 +138,8 @@ def _json_ld_value(article: dict[str, Any] | None, key: str) -> list[Any]:
 
 
 def _time_elements(page: Page) -> list[str]:
-    """datetime attributes of <time> elements: the published ones first, then all in page order."""
+    """datetime attributes of <time> elements: those marked as the publication time, then the page's first
+    other one (later ones date related items, comments and the footer)."""
     if page.tree is None:
         return []
     marked: list[str] = []
@@ -157,8 +158,7 @@ def _candidates(page: Page, article: dict[str, Any] | None, keys: tuple[str, ...
     raw: list[Any] = _json_ld_value(article, ld_key)
     raw += [v for key in keys for v in page.metas.get(key, [])]
     raw += [e.get("datetime") or e.get("content") or e.text_content() for e in page.itemprop(ld_key)]
-    moments = [m for value in raw if (m := parse_date(value, tz)) is not None]
-    return moments
+    return [m for value in raw if (m := parse_date(value, tz)) is not None]
 
 
 def _url_date(url: str) -> Moment | None:
@@ -194,7 +194,7 @@ def best(moments: list[Moment]) -> Moment | None:
         return None
     first = moments[0]
     if not first.has_time:
-        timed = next((m for m in moments[1:] if m.has_time and _day(m) == first.value.date()), None)
+        timed = next((m for m in moments[1:] if m.has_time and m.value.date() == first.value.date()), None)
         if timed is not None:
             first = timed
     if first.has_time and first.value.tzinfo is None:
@@ -210,10 +210,6 @@ def best(moments: list[Moment]) -> Moment | None:
                     and other.value == first.value:
                 return Moment(first.value.astimezone(other.value.tzinfo), True)
     return first
-
-
-def _day(moment: Moment) -> date:
-    return moment.value.date()
 
 
 def page_dates(page: Page, article: dict[str, Any] | None, tz: tzinfo | None = None) -> Dates:

@@ -71,11 +71,6 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
     return Decoded(guessed, chosen, guessed=True)
 
 
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """The page as text (see ``decode_page``)."""
-    return decode_page(body, content_type).text
-
-
 def garbled(article: Article) -> bool:
     """More than a stray U+FFFD in the cleaned article: its text is not worth storing."""
     return too_many_replacements(article.title + article.text)

@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml import etree
+
+from crawler.cleaning.dates import PUBLISHED_META
 from crawler.cleaning.page import Page, json_ld_types
 
 ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
@@ -33,6 +36,7 @@ DATE_PATH_RE = re.compile(r"/(?:19|20)\d\d[/-]?(?:0[1-9]|1[0-2])(?:[/-]?(?:0[1-9
 DATE_ARCHIVE_RE = re.compile(r"/(?:19|20)\d\d(?:/(?:0[1-9]|1[0-2]))?(?:/(?:0[1-9]|[12]\d|3[01]))?/?$")
 SLUG_RE = re.compile(r"[\w%]+(?:-[\w%]+){3,}")  # four or more words joined by hyphens
 ID_RE = re.compile(r"\d{5,}")  # a long numeric id: article-24075843.html, /a-65464327
+_ITEMTYPES = etree.XPath("//@itemtype")
 THRESHOLD = 2.5
 LONG_TEXT = 1200  # characters of main text: a story
 SOME_TEXT = 400
@@ -71,12 +75,11 @@ def structural_evidence(page: Page) -> Evidence:
         ev.add("json-ld article", 2.0)
     elif types & NOT_ARTICLE_TYPES:
         ev.add("json-ld collection", -2.0)
-    if any(ARTICLE_ITEMTYPE_RE.search(e.get("itemtype") or "") for e in page.tree.iter() if e.get("itemtype")):
+    if any(ARTICLE_ITEMTYPE_RE.search(str(t)) for t in _ITEMTYPES(page.tree)):
         ev.add("microdata article", 1.5)
     if page.itemprop("articleBody"):
         ev.add("itemprop articleBody", 1.5)
-    if page.meta("article:published_time", "datepublished", "date", "dc.date", "dc.date.issued", "pubdate",
-                 "publishdate", "parsely-pub-date", "sailthru.date") or page.itemprop("datePublished"):
+    if page.meta(*PUBLISHED_META) or page.itemprop("datePublished"):
         ev.add("published date", 1.0)
     articles = sum(1 for _ in page.tree.iter("article"))
     linked_heads = sum(1 for h in page.tree.iter("h2", "h3") if h.find(".//a") is not None)
@@ -108,14 +111,7 @@ def _url_evidence(url: str, ev: Evidence) -> None:
         ev.add("permalink shape", 1.0)
 
 
-def url_score(url: str) -> float:
-    """What the URL alone says: below zero for listing, tag, author, archive and static pages."""
-    ev = Evidence()
-    _url_evidence(url, ev)
-    return ev.score
-
-
-def text_evidence(ev: Evidence, text_chars: int, link_share: float = 0.0) -> Evidence:
+def text_evidence(ev: Evidence, text_chars: int) -> Evidence:
     """Add what the extracted main text says: length of running text."""
     if text_chars >= LONG_TEXT:
         ev.add("long text", 2.0)

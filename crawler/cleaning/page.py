@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree, html
 
-from crawler.cleaning.decode import decode_page
+from crawler.cleaning.decode import decode_page, looks_binary
 from crawler.cleaning.text import normalize_paragraph
 
 HtmlElement = html.HtmlElement
@@ -36,6 +36,16 @@ class Page:
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
         decoded = decode_page(body, content_type)
         return cls(decoded.text, url, encoding_guessed=decoded.guessed)
+
+    @classmethod
+    def of(cls, body: bytes | str | Page, url: str, content_type: str | None = None) -> Page | None:
+        """The page of a body as served (bytes), as text, or already parsed; None for a binary body
+        (an image or a PDF served as text/html), which no text cleaner should read."""
+        if isinstance(body, Page):
+            return body
+        if isinstance(body, str):
+            return cls(body, url)
+        return None if looks_binary(body) else cls.from_bytes(body, url, content_type)
 
     # -- metadata sources -------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from crawler.cleaning import Article
-from crawler.cleaning.decode import looks_binary
 from crawler.cleaning.page import Page
 from crawler.urls import canonicalize
 
@@ -80,14 +79,9 @@ class SiteProfile:
         with ``content_type`` (the HTTP header) as a browser would, so a live response and its WARC record
         give the same result. An article whose encoding had to be guessed is flagged ``encoding_guessed``.
         """
-        if isinstance(html, bytes):
-            if looks_binary(html):
-                return None
-            page = Page.from_bytes(html, url, content_type)
-        elif isinstance(html, str):
-            page = Page(html, url)
-        else:
-            page = html
+        page = Page.of(html, url, content_type)
+        if page is None:
+            return None
         article = self.extract_page(page)
         if article is not None:
             article.cleaner = article.cleaner or self.cleaner_version

@@ -21,7 +21,7 @@ from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import ARTICLE_TYPES, structural_evidence, text_evidence
 from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
-from crawler.cleaning.page import HtmlElement, Page, json_ld_types
+from crawler.cleaning.page import HtmlElement, Page
 from crawler.cleaning.text import normalize_paragraph
 from crawler.cleaning.titles import page_title
 from crawler.sites.base import SiteProfile
@@ -132,4 +132,4 @@ def _canonical(page: Page) -> str | None:
     return None
 
 
-__all__ = ["GenericProfile", "json_ld_types", "main_article_object"]
+__all__ = ["GenericProfile", "main_article_object"]
