@@ -111,6 +111,14 @@ def _url_evidence(url: str, ev: Evidence) -> None:
         ev.add("permalink shape", 1.0)
 
 
+def url_score(url: str) -> float:
+    """What the URL alone says: below zero for listing, tag, author, archive and static pages. Generic-mode
+    discovery skips sitemap and feed entries that score so: they are no articles."""
+    ev = Evidence()
+    _url_evidence(url, ev)
+    return ev.score
+
+
 def text_evidence(ev: Evidence, text_chars: int) -> Evidence:
     """Add what the extracted main text says: length of running text."""
     if text_chars >= LONG_TEXT:

@@ -26,7 +26,11 @@ class DiscoveryBudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get(DISCOVERY) and getattr(self.crawler.spider, "limit_reached", False):
+        spider = self.crawler.spider
+        # a page queued for its links may meanwhile have been counted as an article (a sitemap or feed named
+        # it, and the duplicate filter dropped that request): it is still fetched, to be cleaned
+        if request.meta.get(DISCOVERY) and getattr(spider, "limit_reached", False) and \
+                not getattr(spider, "counted_as_article", lambda url: False)(request.url):
             if self.crawler.stats:
                 self.crawler.stats.inc_value("discovery/dropped_at_limit")
             raise DiscoveryBudgetExhausted(f"article limit reached: {request.url} not fetched")

@@ -25,6 +25,7 @@ from archive.snippets import Snippet
 from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
+from crawler.cleaning.detect import url_score
 from crawler.extraction import clean_with_fallback
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.recovery import recover
@@ -42,6 +43,7 @@ PRIORITY_LISTING = 0
 MAX_URLS_PER_QUERY_PATTERN = 25  # generic mode: URLs followed per path and set of query keys
 PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
+USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/news-sitemap.xml")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -159,6 +161,9 @@ class NewsSpider(scrapy.Spider):
         for request in self._rechecks():
             yield request
         if self.start_url:
+            # any site: its sitemaps (named in robots.txt, else at the usual paths) and feeds first, links after
+            yield Request(p.url("/robots.txt"), self.parse_robots, priority=PRIORITY_SITEMAP + 1,
+                          errback=self.on_probe_error, meta={DISCOVERY: True, "dont_obey_robotstxt": True})
             yield self._listing(self.start_url, 1)
             return
         for path in p.feeds:
@@ -190,6 +195,10 @@ class NewsSpider(scrapy.Spider):
     def limit_reached(self) -> bool:
         """True once --max-articles permalinks are scheduled: further discovery would only cost requests."""
         return bool(self.max_articles) and self.articles_scheduled >= self.max_articles
+
+    def counted_as_article(self, url: str) -> bool:
+        """Scheduled this run as an article (and counted against --max-articles)."""
+        return canonicalize(url) in self.scheduled
 
     def _listing(self, url: str, page_no: int) -> Request:
         self.followed.add(canonicalize(url))
@@ -225,6 +234,8 @@ class NewsSpider(scrapy.Spider):
         canonical = canonicalize(url)
         if canonical in self.scheduled or not self.profile.is_article_url(canonical):
             return None
+        if self.start_url and url_score(canonical) < 0:
+            return None  # generic mode: a sitemap's author, category, tag and static pages are no articles
         known = self.known.article(canonical)
         if known is not None:
             if lastmod and _later(lastmod, known.modified or known.fetched_at):
@@ -266,6 +277,38 @@ class NewsSpider(scrapy.Spider):
             headers["If-Modified-Since"] = state.last_modified
         return headers
 
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Generic mode: the sitemaps robots.txt names, else the paths where sites usually put one."""
+        named = [] if response.status != 200 else [
+            line.split(":", 1)[1].strip() for line in response.text.splitlines()
+            if line.strip().lower().startswith("sitemap:") and ":" in line]
+        urls = [urljoin(response.url, u) for u in named if u] or [self.profile.url(p) for p in USUAL_SITEMAPS]
+        for url in dict.fromkeys(urls):
+            if self.profile.on_site(url):
+                yield Request(url, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_probe_error,
+                              meta={DISCOVERY: True})
+
+    def on_probe_error(self, failure: Failure) -> None:
+        """A guessed discovery source (robots.txt, /sitemap.xml ...) that is not there: counted, not an error."""
+        request = getattr(failure, "request", None)
+        if isinstance(failure.value, DiscoveryBudgetExhausted):
+            return
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("discovery/sources_missing")
+        logger.debug("no discovery source at %s: %s", request.url if request else "?", error_kind(failure))
+
+    def _feeds_named(self, response: TextResponse) -> Iterator[Request]:
+        """Generic mode, the start page: the feeds its <link rel=alternate> names, else /feed/."""
+        hrefs = response.xpath('//link[contains(concat(" ", normalize-space(@rel), " "), " alternate ")]'
+                               '[contains(@type, "rss") or contains(@type, "atom") or contains(@type, "rdf")]'
+                               '/@href').getall()
+        hrefs = [h for h in hrefs if "comments" not in h] or ["/feed/"]
+        for href in dict.fromkeys(hrefs):
+            url = urljoin(response.url, href.strip())
+            if self.profile.on_site(url):
+                yield Request(url, self.parse_feed, priority=PRIORITY_FEED, errback=self.on_probe_error,
+                              meta={DISCOVERY: True})
+
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """RSS 2.0 / Atom: item links (tracking parameters are stripped by canonicalisation)."""
         try:
@@ -275,8 +318,10 @@ class NewsSpider(scrapy.Spider):
         if root is None:
             self._count("discovery/bad_feed", response.url)
             return
-        links = [el.text or "" for el in root.iter("link", "{http://www.w3.org/2005/Atom}link")]
-        links += [el.get("href", "") for el in root.iter("{http://www.w3.org/2005/Atom}link")]
+        # RSS 2.0 <link>, RSS 1.0 (RDF) <link>, Atom <link rel=alternate href>
+        links = [el.text or "" for el in root.iter("link", "{http://purl.org/rss/1.0/}link")]
+        links += [el.get("href", "") for el in root.iter("{http://www.w3.org/2005/Atom}link")
+                  if el.get("rel", "alternate") == "alternate"]
         for link in links:
             if link.strip() and (req := self._article(urljoin(response.url, link.strip()))):
                 yield req
@@ -305,21 +350,30 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         if self.start_url:  # generic mode: every page may itself be an article
-            if self.limit_reached:
+            # a sitemap or feed may have scheduled (and counted) this URL while its link request was queued,
+            # and the duplicate filter then dropped the article request: it is cleaned here
+            canonical = canonicalize(response.url)
+            counted = canonical in self.scheduled
+            if self.limit_reached and not counted:
                 return
             snippet = self._snippet(response)
             if snippet is not None:
-                self.articles_scheduled += 1
-                if self.crawler.stats:
-                    self.crawler.stats.inc_value("articles/requested")
+                if not counted:
+                    self.scheduled.add(canonical)  # a sitemap or feed naming it later does not request it again
+                    self.articles_scheduled += 1
+                    if self.crawler.stats:
+                        self.crawler.stats.inc_value("articles/requested")
                 yield snippet
         page_no = int(response.meta.get("page_no", 1))
         if self.limit_reached:
             return
+        if self.start_url and canonicalize(response.url) == canonicalize(self.start_url):
+            yield from self._feeds_named(response)
         for href in response.css("a::attr(href)").getall():
             url = canonicalize(urljoin(response.url, href))
             if self.start_url:
                 if self.profile.on_site(url) and url not in self.followed and url not in self.known and \
+                        url not in self.scheduled and \
                         len(self.followed) < self.profile.max_listing_pages and not self._trap(url):
                     yield self._listing(url, page_no + 1)
             elif req := self._article(url):

@@ -1,0 +1,65 @@
+"""Generic mode finds a site's articles from its sitemaps and feeds, and picks up edits through the sitemap's lastmod,
+with no profile written for the site."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from archive.store import SnippetStore
+from archive.verify import verify_directory
+from replica import ReplicaServer
+from replica.corpus import NOW
+from tests.conftest import crawl, records_by_uri
+
+SMALL_SITE = 60
+LARGE_SITE = 2500  # more than generic mode's 2,000-page bound on pages followed for links
+CORRECTION = "Correction: an earlier version of this story misstated the figures."
+
+
+def latest_versions(data: Path) -> dict[str, int]:
+    store = SnippetStore(data, readonly=True)
+    try:
+        return {s.canonical_url: s.version for s in store.latest()}
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -> None:
+    with ReplicaServer(article_count=SMALL_SITE) as server:
+        first = crawl(tmp_path, server.base_url + "/")
+        requests = set(records_by_uri(verify_directory(tmp_path / "warc"), "request"))
+        assert server.base_url + "/wp-sitemap.xml" in requests  # named in robots.txt
+        assert server.base_url + "/feed/" in requests  # named by <link rel=alternate> on the start page
+        assert first.report["counts"]["articles/new"] == SMALL_SITE
+        old = [p for p in server.site.posts[-10:]]  # far outside any re-check window, linked from no first page
+        edited = [old[0], old[5]]
+        for post in edited:
+            server.site.edit_article(post.post_id, 1, CORRECTION, NOW + timedelta(days=1))
+        added = server.site.add_articles(3)
+        second = crawl(tmp_path, server.base_url + "/")
+        base = server.base_url
+    counts = second.report["counts"]
+    assert counts["articles/changed"] == 2
+    assert counts["articles/new"] == 3
+    versions = latest_versions(tmp_path)
+    assert {url for url, version in versions.items() if version > 1} == {base + p.path for p in edited}
+    assert {base + p.path for p in added} <= set(versions)
+    store = SnippetStore(tmp_path, readonly=True)
+    try:
+        for post in edited:
+            assert CORRECTION in store.versions(base + post.path)[-1].text
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_a_site_larger_than_the_link_bound_is_archived_in_one_run(tmp_path: Path) -> None:
+    with ReplicaServer(article_count=LARGE_SITE) as server:
+        first = crawl(tmp_path, server.base_url + "/")
+        expected = {server.base_url + p.path for p in server.site.posts}
+    assert first.report["counts"]["articles/new"] == LARGE_SITE
+    assert set(latest_versions(tmp_path)) == expected
