@@ -25,8 +25,11 @@ BY_RE = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez|text(?:e)?|autor(?:i
 SPLIT_RE = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\bmit\b|\bwith\b|、|，)\s*",
                       re.IGNORECASE)
 NOT_A_NAME_RE = re.compile(r"@|https?:|www\.|\d{3,}|\b(?:updated|published|aktualisiert|veröffentlicht|min read|"
-                           r"minutes?|hours?|ago|photo|foto|image|editor|redakt|staff|reporter|correspondent|"
-                           r"korrespondent|team|newsroom|desk)\b", re.IGNORECASE)
+                           r"minutes?|hours?|ago|photo|foto|image)\b", re.IGNORECASE)
+# a role beside a name ("Jane Doe, Staff Reporter") is dropped; a byline that is only a role ("Staff Reporter",
+# "MND Staff") is the desk's name and stays
+ROLE_RE = re.compile(r"\b(?:editor|redakt\w*|staff|reporter|correspondent|korrespondent\w*|team|newsroom|desk)\b",
+                     re.IGNORECASE)
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")  # "Elena Oberholzer (obe)": initials, roles, places
 BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
                                                ".byline", ".article-author", ".author")]
@@ -46,7 +49,8 @@ def clean_names(raw: str) -> list[str]:
             continue
         if part.casefold() not in (n.casefold() for n in names):
             names.append(part)
-    return names[:MAX_AUTHORS]
+    people = [n for n in names if not ROLE_RE.search(n)]
+    return (people or names)[:MAX_AUTHORS]
 
 
 def _graph_index(page: Page) -> dict[str, dict[str, Any]]:
