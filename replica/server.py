@@ -6,10 +6,12 @@ import gzip
 import hashlib
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Generic, Protocol, Self, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from replica import render
@@ -67,6 +69,10 @@ class ReplicaSite:
         self.posts = build_posts(article_count)
         self.pages: dict[str, Page] = {}
         self._build()
+
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        return {"Link": f'<{self.base}/wp-json/>; rel="https://api.w.org/"'}  # WordPress announces its REST API
 
     @property
     def by_id(self) -> dict[int, Post]:
@@ -211,7 +217,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Link", f'<{self.server.site.base}/wp-json/>; rel="https://api.w.org/"')
+        for name, value in self.server.site.extra_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -219,27 +226,42 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class SiteLike(Protocol):
+    """What the server needs of a replica: its origin, extra response headers, and an answer per request."""
+
+    base: str
+
+    @property
+    def extra_headers(self) -> dict[str, str]: ...
+
+    def resolve(self, target: str) -> Page: ...
+
+
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default listen backlog of 5 refuses connections under a parallel crawl
-    site: ReplicaSite
+    site: SiteLike
 
 
-class ReplicaServer:
-    """Serves the replica on 127.0.0.1 in a background thread; use as a context manager."""
+S = TypeVar("S", bound=SiteLike)
 
-    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper") -> None:
+
+class SiteServer(Generic[S]):
+    """Serves a replica site on 127.0.0.1 in a background thread; use as a context manager."""
+
+    def __init__(self, make_site: Callable[[str], S], port: int = 0) -> None:
         self._httpd = _ReplicaHTTPServer(("127.0.0.1", port), _Handler)
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._httpd.site = ReplicaSite(self.base_url, article_count, layout)
+        self._site = make_site(self.base_url)
+        self._httpd.site = self._site
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica", daemon=True)
 
     @property
-    def site(self) -> ReplicaSite:
-        return self._httpd.site
+    def site(self) -> S:
+        return self._site
 
-    def start(self) -> ReplicaServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -247,8 +269,15 @@ class ReplicaServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> ReplicaServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ReplicaServer(SiteServer[ReplicaSite]):
+    """The rki.news replica on 127.0.0.1."""
+
+    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper") -> None:
+        super().__init__(lambda base: ReplicaSite(base, article_count, layout), port)
