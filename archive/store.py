@@ -19,7 +19,7 @@ from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc import OPEN_SUFFIX, CaptureRef
 
 STORE_FILENAME = "archive.sqlite"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 Outcome = Literal["new", "changed", "unchanged"]
 
 SCHEMA = """
@@ -66,6 +66,9 @@ CREATE TABLE IF NOT EXISTS url_state (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, site TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
     status TEXT NOT NULL, report TEXT
+);
+CREATE TABLE IF NOT EXISTS frontier (  -- pages a run found but did not fetch: the next run starts with them
+    site TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (site, url)
 );
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
@@ -335,6 +338,16 @@ class SnippetStore:
             "SELECT s.canonical_url FROM snippets s JOIN latest l ON l.snippet_id = s.id "
             "WHERE s.site = ? AND s.published_utc >= ? ORDER BY s.published_utc DESC", (site, since_utc))
         return [r[0] for r in rows]
+
+    def frontier(self, site: str) -> list[str]:
+        """The pages an earlier run of the site found but did not fetch, in the order they were found."""
+        return [r[0] for r in self.db.execute("SELECT url FROM frontier WHERE site = ? ORDER BY rowid", (site,))]
+
+    def save_frontier(self, site: str, urls: list[str]) -> None:
+        """Replace the site's frontier with ``urls``."""
+        with self.db:
+            self.db.execute("DELETE FROM frontier WHERE site = ?", (site,))
+            self.db.executemany("INSERT OR IGNORE INTO frontier (site, url) VALUES (?, ?)", [(site, u) for u in urls])
 
     def has_articles(self, site: str) -> bool:
         return self.db.execute("SELECT 1 FROM snippets WHERE site = ? LIMIT 1", (site,)).fetchone() is not None

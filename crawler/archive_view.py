@@ -41,6 +41,9 @@ class ArchiveView:
     def recent(self, since_utc: str) -> list[str]:
         return self._store.recent_articles(self.site, since_utc) if self._store else []
 
+    def frontier(self) -> list[str]:
+        return self._store.frontier(self.site) if self._store else []
+
     def close(self) -> None:
         if self._store:
             self._store.close()

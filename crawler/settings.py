@@ -57,4 +57,5 @@ WARC_DEDUP = True  # identical payloads become revisit records
 # -- discovery -------------------------------------------------------------------------------------
 NEWSARCHIVE_MAX_ARTICLES = 0  # stop scheduling articles after this many (0: no limit)
 NEWSARCHIVE_CONDITIONAL = True  # re-fetch archived pages with If-None-Match/If-Modified-Since
+NEWSARCHIVE_DISCOVERY_BUDGET = 0  # generic mode: pages followed for links per run; 0: the profile's (2,000)
 NEWSARCHIVE_RECHECK_HOURS = -1.0  # re-check window for edits in hours; below 0: the profile's (72 h for rki.news)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,6 +13,7 @@ from archive.store import SnippetStore
 from archive.verify import verify_directory
 from replica import ReplicaServer
 from replica.corpus import NOW
+from replica.courier import CourierServer, path_of
 from tests.conftest import crawl, records_by_uri
 
 SMALL_SITE = 60
@@ -63,3 +65,26 @@ def test_a_site_larger_than_the_link_bound_is_archived_in_one_run(tmp_path: Path
         expected = {server.base_url + p.path for p in server.site.posts}
     assert first.report["counts"]["articles/new"] == LARGE_SITE
     assert set(latest_versions(tmp_path)) == expected
+
+
+@pytest.mark.slow
+def test_what_the_discovery_budget_leaves_is_where_the_next_run_starts(tmp_path: Path) -> None:
+    """A site with no sitemap and no feed, larger than one run's budget of pages followed for links."""
+    budget = ["-s", "NEWSARCHIVE_DISCOVERY_BUDGET=120"]
+    with CourierServer(article_count=150, sitemaps=False) as server:
+        first = crawl(tmp_path, server.base_url + "/", *budget)
+        first_files = {p.name for p in first.warc_dir.glob("*.warc.gz")}
+        store = SnippetStore(tmp_path, readonly=True)
+        try:
+            frontier = store.frontier(urlsplit(server.base_url).hostname or "")
+        finally:
+            store.close()
+        second = crawl(tmp_path, server.base_url + "/", *budget)
+        expected = {server.base_url + path_of(p) for p in server.site.posts}
+    second_reports = [r for r in verify_directory(tmp_path / "warc") if r.path.name not in first_files]
+    second_requests = set(records_by_uri(second_reports, "request"))
+    assert first.report["counts"]["discovery/left"] == len(frontier) > 0
+    assert first.report["counts"]["articles/new"] < len(expected)
+    assert set(frontier) <= second_requests  # the second run fetched what the first could not
+    assert second.report["counts"]["discovery/left"] == 0
+    assert set(latest_versions(tmp_path)) == expected  # every story, over two runs

@@ -108,6 +108,8 @@ def print_report(report: dict[str, Any], data: Path) -> None:
         print(f"  warning: {report['site']}: {drift['misses']} of {drift['articles']} article pages "
               f"({drift['share']:.0%}) did not match the {drift['profile']} rules and were cleaned by the generic "
               f"cleaner{'; the layout has changed, update the profile' if drift['drifted'] else ''}")
+    if left := report["counts"].get("discovery/left"):
+        print(f"  discovery: {left} page(s) found but not fetched this run; the next run starts with them")
     if report["counts"].get("articles/encoding_guessed"):
         print(f"  {report['counts']['articles/encoding_guessed']} article(s) stored with a guessed encoding "
               "(flag encoding_guessed)")

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from archive import __version__
 from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
+from archive.store import SnippetStore
 from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
@@ -43,6 +44,7 @@ PRIORITY_LISTING = 0
 MAX_URLS_PER_QUERY_PATTERN = 25  # generic mode: URLs followed per path and set of query keys
 PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
+LISTING = "listing"  # request meta key: the canonical URL a page was followed under (generic mode: any page)
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/news-sitemap.xml")
 
 
@@ -83,6 +85,9 @@ class NewsSpider(scrapy.Spider):
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
         self.followed: set[str] = set()  # listing (generic mode: any) page URLs requested this run
+        self.answered: set[str] = set()  # ... and those that got an answer (a page or an error)
+        self.left: dict[str, None] = {}  # generic mode: pages found beyond the discovery budget, in order
+        self.discovery_budget = 0  # generic mode: pages followed for links per run (set from the settings)
         self.query_patterns: dict[tuple[str, tuple[str, ...]], int] = {}  # generic mode: (path, query keys) -> URLs
 
     @classmethod
@@ -97,6 +102,7 @@ class NewsSpider(scrapy.Spider):
             spider.recheck_hours = s.getfloat("NEWSARCHIVE_RECHECK_HOURS", -1)
         if spider.recheck_hours < 0:
             spider.recheck_hours = spider.profile.recheck_hours
+        spider.discovery_budget = s.getint("NEWSARCHIVE_DISCOVERY_BUDGET") or spider.profile.max_listing_pages
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         delay, concurrency, loopback = spider.politeness()
@@ -165,6 +171,12 @@ class NewsSpider(scrapy.Spider):
             yield Request(p.url("/robots.txt"), self.parse_robots, priority=PRIORITY_SITEMAP + 1,
                           errback=self.on_probe_error, meta={DISCOVERY: True, "dont_obey_robotstxt": True})
             yield self._listing(self.start_url, 1)
+            # what the last run found but could not fetch comes next, within this run's budget
+            for url in self.known.frontier():
+                if url not in self.followed and len(self.followed) < self.discovery_budget:
+                    yield self._listing(url, 2)
+                elif url not in self.followed:
+                    self.left[url] = None
             return
         for path in p.feeds:
             yield Request(p.url(path), self.parse_feed, priority=PRIORITY_FEED, errback=self.on_error)
@@ -201,9 +213,10 @@ class NewsSpider(scrapy.Spider):
         return canonicalize(url) in self.scheduled
 
     def _listing(self, url: str, page_no: int) -> Request:
-        self.followed.add(canonicalize(url))
+        canonical = canonicalize(url)
+        self.followed.add(canonical)
         return Request(url, self.parse_listing, priority=PRIORITY_LISTING, errback=self.on_error,
-                       meta={"page_no": page_no, DISCOVERY: True})
+                       meta={"page_no": page_no, DISCOVERY: True, LISTING: canonical})
 
     def _trap(self, url: str) -> bool:
         """Generic mode: many URLs that differ only in query values (?attachment_id=1, 2, 3 ...) are a trap."""
@@ -347,6 +360,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request | Snippet]:
         """Home, category or (generic mode) any page: article links, sub-listings and the next page."""
+        self.answered.add(response.meta.get(LISTING, ""))
         if not isinstance(response, TextResponse):
             return
         if self.start_url:  # generic mode: every page may itself be an article
@@ -372,10 +386,13 @@ class NewsSpider(scrapy.Spider):
         for href in response.css("a::attr(href)").getall():
             url = canonicalize(urljoin(response.url, href))
             if self.start_url:
-                if self.profile.on_site(url) and url not in self.followed and url not in self.known and \
-                        url not in self.scheduled and \
-                        len(self.followed) < self.profile.max_listing_pages and not self._trap(url):
+                if not self.profile.on_site(url) or url in self.followed or url in self.known or \
+                        url in self.scheduled or self._trap(url):
+                    continue
+                if len(self.followed) < self.discovery_budget:
                     yield self._listing(url, page_no + 1)
+                else:
+                    self.left[url] = None
             elif req := self._article(url):
                 yield req
             elif self.profile.is_listing_url(url) and "/page/" not in url and page_no == 1:
@@ -430,6 +447,21 @@ class NewsSpider(scrapy.Spider):
                             warc_file=warc["file"], warc_offset=warc["offset"], warc_length=warc["length"],
                             warc_record_id=warc["record_id"], payload_digest=warc["payload_digest"])
 
+    def closed(self, reason: str) -> None:
+        """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it
+        stopped) for the next run, and say how much that is."""
+        if not self.start_url or getattr(self, "lock_refused", None) or not self.settings.get("NEWSARCHIVE_DATA"):
+            return
+        unanswered = [url for url in self.followed if url not in self.answered]
+        left = list(dict.fromkeys([*unanswered, *self.left]))
+        store = SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA")))
+        try:
+            store.save_frontier(self.site_name, left)
+        finally:
+            store.close()
+        if self.crawler.stats:
+            self.crawler.stats.set_value("discovery/left", len(left))
+
     # -- reporting --------------------------------------------------------------------------------------
 
     def _count(self, key: str, url: str) -> None:
@@ -445,6 +477,8 @@ class NewsSpider(scrapy.Spider):
         url = request.url if request is not None else "?"
         if isinstance(failure.value, DiscoveryBudgetExhausted):
             return  # a limited run that has its articles: not an error
+        if request is not None:
+            self.answered.add(request.meta.get(LISTING, ""))
         kind = error_kind(failure)
         if kind in ("http_404", "http_410") and canonicalize(url) in self.known:
             logger.warning("gone: %s (%s)", url, kind)
@@ -457,6 +491,7 @@ class NewsSpider(scrapy.Spider):
 
     def request_dropped(self, request: Request) -> None:
         """The duplicate filter ends a redirect loop before REDIRECT_MAX_TIMES does: report it as one."""
+        self.answered.add(request.meta.get(LISTING, ""))  # its target was fetched under another URL
         if request.url in request.meta.get("redirect_urls", []):
             first = request.meta["redirect_urls"][0]
             logger.warning("redirect loop: %s", first)
