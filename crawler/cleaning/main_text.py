@@ -8,7 +8,8 @@ as it is (the parsed tree of the shared ``Page``, which it copies) and the chrom
 output instead.
 
 trafilatura's output tree keeps the block structure, sometimes wrapped in ``<div>``s: every ``<p>``,
-``<head>``, list item and quote is read wherever it sits. A ``<quote>`` whose text is part of a paragraph of
+``<head>``, list item and quote is read wherever it sits, and so is text left between blocks (a ``<br>``
+is a space, so "dates:<br>June 9" does not become one word). A ``<quote>`` whose text is part of a paragraph of
 the body is a pull quote and is dropped; a quotation that appears only as a quote stays.
 """
 
@@ -47,9 +48,12 @@ def blocks(body: etree._Element) -> list[tuple[str, str]]:
                 if child.text and child.text.strip() and tag not in ("list", "table", "row"):
                     out.append(("quote" if in_quote else "p", normalize_paragraph(child.text)))
                 walk(child, in_quote or tag == "quote")
-            if child.tail and child.tail.strip() and element is not body:
+            if child.tail and child.tail.strip():  # text between blocks is a block of its own
                 out.append(("quote" if in_quote else "p", normalize_paragraph(child.tail)))
 
+    for line_break in list(body.iter("lb")):  # <br>: words on either side must not run together
+        line_break.tail = " " + (line_break.tail or "")
+    etree.strip_tags(body, "lb")
     walk(body, False)
     return [(kind, text) for kind, text in out if text]
 
