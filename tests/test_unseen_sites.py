@@ -134,3 +134,14 @@ def test_the_current_layout_needs_no_fallback(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert report["layout_drift"] is None
     assert report["counts"]["articles/profile_misses"] == 0
+
+
+def test_soft_hyphens_do_not_split_words() -> None:
+    """German sites hyphenate long words for the layout; the archive must find them whole."""
+    word = "Ver\u00adfas\u00adsungs\u00adbe\u00adschwer\u00adde"
+    body = page("de", "Beschwerde eingelegt", f"Die {word} ist beim Gericht eingegangen und wird nun geprüft, "
+                "wie die Sprecherin des Gerichts am Montag in Karlsruhe bestätigte.", '<meta charset="utf-8">')
+    article = extract(body.encode("utf-8"), "https://news.example/2026/03/01/beschwerde-beim-gericht-eingelegt/")
+    assert article is not None
+    assert "Verfassungsbeschwerde" in article.text
+    assert "\u00ad" not in article.text

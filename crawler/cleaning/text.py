@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from bs4 import Tag
 from bs4.element import NavigableString
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+# control characters, zero-width spaces, BOMs, and soft hyphens and word joiners: invisible hints for line
+# breaking that split words for search ("Ver\u00adfas\u00adsung" must match "Verfassung")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
 

@@ -23,7 +23,7 @@ from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.page import HtmlElement, Page
 from crawler.cleaning.text import normalize_paragraph
-from crawler.cleaning.titles import page_title
+from crawler.cleaning.titles import h1_texts, page_title
 from crawler.sites.base import SiteProfile
 
 BODY_CANDIDATES = [CSSSelector(s) for s in ("[itemprop~=articleBody]", ".entry-content", ".post-content",
@@ -102,7 +102,8 @@ class GenericProfile(SiteProfile):
         names = [n for n in (self.host, self.host.removeprefix("www."), page.meta("og:site_name")) if n]
         paragraphs = [p for p in paragraphs if not is_chrome_line(p, names)]
         title = page_title(page, article)
-        if paragraphs and title and normalize_paragraph(paragraphs[0]).casefold() == title.casefold():
+        headlines = {t.casefold() for t in (title, *h1_texts(page))}
+        if paragraphs and normalize_paragraph(paragraphs[0]).casefold() in headlines:
             paragraphs = paragraphs[1:]  # the headline repeated at the top of the extracted text
         text_evidence(evidence, sum(len(p) for p in paragraphs))
         if not evidence.is_article or not paragraphs or not title:
