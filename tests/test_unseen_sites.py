@@ -145,3 +145,15 @@ def test_soft_hyphens_do_not_split_words() -> None:
     assert article is not None
     assert "Verfassungsbeschwerde" in article.text
     assert "\u00ad" not in article.text
+
+
+def test_a_date_the_site_appends_to_its_titles_is_the_publication_day() -> None:
+    paragraph = ("Die Regierung hat am Freitag einen neuen Plan für die Häfen vorgestellt, der in den kommenden "
+                 "Jahren umgesetzt werden soll. Die Opposition kritisierte die Kosten.")
+    body = (f'<html lang="de"><head><meta charset="utf-8"><title>Neuer Plan für die Häfen | Welle | 28.04.2023'
+            f'</title></head><body><h1>Neuer Plan für die Häfen</h1><div class="text"><p>{paragraph}</p>'
+            + "".join(f"<p>{n}. {paragraph}</p>" for n in range(2, 9)) + "</div></body></html>")
+    article = extract(body.encode("utf-8"), "https://welle.example/de/neuer-plan-fuer-die-haefen/a-65464327")
+    assert article is not None
+    assert article.published == "2023-04-28"
+    assert article.title == "Neuer Plan für die Häfen"

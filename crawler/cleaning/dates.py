@@ -8,8 +8,10 @@ offset the earlier one lacks, for the same day):
    (``DC.date.issued``, ``DC.date``, ``dcterms.created``), ``date``, ``pubdate``, ``publishdate``, Parse.ly
    and Sailthru tags;
 3. ``<time itemprop=datePublished>``, ``<time pubdate>``, then the first ``<time datetime>``;
-4. a date in the URL path (``/2024/04/28/``, ``/20240428``);
-5. the visible text (datelines), read by htmldate only when nothing above gave a date.
+4. a date in the URL path (``/2024/04/28/``, ``/20240428``), else one the site appends to its titles
+   ("... | DW | 28.04.2023");
+5. the visible text (datelines), read by htmldate only when nothing above gave a date, or gave a date
+   without a time of day (then a dateline of the same day supplies the time).
 
 Values keep their offset. A value without one takes the offset of another source that gives the same
 wall-clock time with an offset, else the site's time zone when the caller knows it, else it stays naive
@@ -43,6 +45,7 @@ ISO_LIKE_RE = re.compile(
     r"^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*"
     r"(Z|[+-]\d\d(?::?\d\d)?)?$", re.IGNORECASE)
 # "Fri Apr 28 2023 12:00:00 GMT+0200 (CEST)" (JavaScript) and "Fri Apr 28 12:00:00 CEST 2023" (date(1))
+TITLE_DATE_RE = re.compile(r"[|–—,-]\s*(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\s*$")
 JS_DATE_RE = re.compile(r"^\w{3},? (\w{3}) (\d{1,2}),? (\d{4}),? (\d\d):(\d\d)(?::(\d\d))? ?(?:GMT|UTC)?([+-]\d{4})?")
 UNIX_DATE_RE = re.compile(r"^\w{3} (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) ([A-Z]{2,5}) (\d{4})$")
 MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -171,6 +174,23 @@ def _url_date(url: str) -> Moment | None:
         return None
 
 
+def _title_date(page: Page) -> Moment | None:
+    """A date the site appends to its titles ("... | DW | 28.04.2023"), day first as Europe writes it."""
+    for title in (page.meta("og:title", "twitter:title"), _title_text(page)):
+        m = TITLE_DATE_RE.search(title or "")
+        if m:
+            try:
+                return Moment(datetime(int(m[3]), int(m[2]), int(m[1])), False)
+            except ValueError:
+                continue
+    return None
+
+
+def _title_text(page: Page) -> str:
+    title = page.tree.find(".//title") if page.tree is not None else None
+    return title.text_content() if title is not None else ""
+
+
 def _visible_date(page: Page) -> Moment | None:
     """htmldate's reading of the page text; only when no structured source gave a date (it is slow)."""
     if page.tree is None:
@@ -217,11 +237,15 @@ def page_dates(page: Page, article: dict[str, Any] | None, tz: tzinfo | None = N
     published = _candidates(page, article, PUBLISHED_META, "datePublished", tz)
     times = [m for v in _time_elements(page) if (m := parse_date(v, tz)) is not None]
     modified = _candidates(page, article, MODIFIED_META, "dateModified", tz)
-    url_date = _url_date(page.url)
+    url_date = _url_date(page.url) or _title_date(page)
     pool = published + times + ([url_date] if url_date else [])
     chosen = best(pool)
     if chosen is None:
         chosen = _visible_date(page)
+    elif not chosen.has_time:  # a date alone: the visible dateline may give the time of day
+        visible = _visible_date(page)
+        if visible is not None and visible.has_time and visible.value.date() == chosen.value.date():
+            chosen = visible
     if chosen is not None and url_date is not None and chosen.value.date() != url_date.value.date() and \
             not published:
         chosen = url_date  # a <time> or dateline that disagrees with the permalink's date is another item's
