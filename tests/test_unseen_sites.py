@@ -157,3 +157,16 @@ def test_a_date_the_site_appends_to_its_titles_is_the_publication_day() -> None:
     assert article is not None
     assert article.published == "2023-04-28"
     assert article.title == "Neuer Plan für die Häfen"
+
+
+def test_an_author_linked_only_from_the_byline_is_found_and_the_site_name_is_not_an_author() -> None:
+    paragraph = ("Ein Palästinenser hat beim Bundesverfassungsgericht Beschwerde gegen die Genehmigung von "
+                 "Rüstungsexporten eingelegt, wie sein Anwalt am Montag mitteilte.")
+    body = ('<html lang="de"><head><meta charset="utf-8"><meta name="author" content="Recht Online">'
+            '<meta property="og:site_name" content="Recht Online"><title>Beschwerde eingelegt</title></head><body>'
+            '<header><h1>Beschwerde eingelegt</h1><p class="meta">von <a href="/autoren/name/max-kolter">Dr. Max '
+            'Kolter</a>, 20.10.2025</p></header><div class="text">'
+            + "".join(f"<p>{n}. {paragraph}</p>" for n in range(1, 9)) + "</div></body></html>")
+    article = extract(body.encode("utf-8"), "https://recht-online.example/recht/beschwerde-gegen-exporte-eingelegt")
+    assert article is not None
+    assert article.authors == ["Dr. Max Kolter"]

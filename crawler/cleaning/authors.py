@@ -3,7 +3,8 @@
 Sources in order: the article's JSON-LD ``author`` (Person objects, ``@id`` references into the page's
 graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article:author`` when it is not a
 URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
-(``rel=author``, class ``byline``/``author``). The first source that names someone other than the site
+(``rel=author``, class ``byline``/``author``), then a link to an author's page (``/author/jane-doe/``,
+``/autoren/name/max-kolter``). The first source that names someone other than the site
 itself wins; a source that names only the site ("mdr.de", "LTO") is the answer only when none names anyone.
 """
 
@@ -33,6 +34,8 @@ ROLE_RE = re.compile(r"\b(?:editor|redakt\w*|staff|reporter|correspondent|korres
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")  # "Elena Oberholzer (obe)": initials, roles, places
 BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
                                                ".byline", ".article-author", ".author")]
+AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|journalist|journalisten|"
+                            r"redakteur|profile|profil)/(?:name/)?[\w%.-]+/?$", re.IGNORECASE)
 MAX_NAME_WORDS = 6
 MAX_BYLINE_CHARS = 120  # a byline element longer than this is a paragraph that mentions an author
 MAX_AUTHORS = 12
@@ -105,6 +108,9 @@ def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
     for selector in BYLINE_SELECTORS:
         elements = selector(page.tree)
         yield _element_names([e for e in elements if len(e.text_content()) < MAX_BYLINE_CHARS][:3])
+    # a link to the author's page (/author/jane-doe/, /autoren/name/max-kolter): the byline of most CMSs
+    links = [a for a in page.tree.iter("a") if AUTHOR_HREF_RE.search(a.get("href") or "")]
+    yield _element_names([a for a in links if len(a.text_content()) < MAX_BYLINE_CHARS][:2])
 
 
 def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
