@@ -7,6 +7,12 @@ project's chrome vocabulary before handing it over lowered recall (0.886), so tr
 as it is (the parsed tree of the shared ``Page``, which it copies) and the chrome-line filter runs on its
 output instead.
 
+trafilatura's own pass runs first without its fallback extractors (readability, jusText); only when it
+finds under ``RESCUE_CHARS`` of text, or text that does not read as prose (a menu), does the full pass
+run as well. On both development sets this is better than the full pass alone (extraction-dev F1 0.968
+against 0.964, metadata-dev 0.957 against 0.957) and about 1.4 times as fast: the fallbacks rescue a
+few pages and spoil others (./run bench extraction).
+
 trafilatura's output tree keeps the block structure, sometimes wrapped in ``<div>``s: every ``<p>``,
 ``<head>``, list item and quote is read wherever it sits, and so is text left between blocks (a ``<br>``
 is a space, so "dates:<br>June 9" does not become one word). A ``<quote>`` whose text is part of a paragraph of
@@ -14,6 +20,8 @@ the body is a pull quote and is dropped; a quotation that appears only as a quot
 """
 
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 from trafilatura import bare_extraction
@@ -26,6 +34,10 @@ CONFIG = use_config()
 # below this many characters trafilatura falls back to a whole-page baseline that merges the headline,
 # the body and the share bar into one paragraph; short news items (breaking news, briefs) are real
 CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "25")
+RESCUE_CHARS = 1000  # less main text than this from the fast pass: the full pass is tried too
+WORDS_PER_SENTENCE = 60  # prose has a sentence end every 15-30 words; a menu read as text has almost none
+WORD_RE = re.compile(r"\w+")
+SENTENCE_END_RE = re.compile(r"[.!?。！？؟।](?:\s|$)|[。！？]")
 BLOCKS = {"p": "p", "head": "head", "item": "item", "cell": "p", "quote": "quote"}
 
 
@@ -58,14 +70,33 @@ def blocks(body: etree._Element) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in out if text]
 
 
-def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str] | None:
-    """The paragraphs of the page's main text, or None when trafilatura finds none."""
+def reads_as_prose(paragraphs: list[str]) -> bool:
+    """True unless the text is a run of words with hardly a sentence end: navigation read as text."""
+    text = " ".join(paragraphs)
+    words = len(WORD_RE.findall(text))
+    return words < WORDS_PER_SENTENCE or len(SENTENCE_END_RE.findall(text)) >= words / WORDS_PER_SENTENCE
+
+
+def _paragraphs(tree: HtmlElement, url: str | None, fast: bool) -> list[str]:
     document = bare_extraction(tree, url=url, include_comments=False, include_tables=False, include_images=False,
-                               deduplicate=False, with_metadata=False, config=CONFIG)
+                               deduplicate=False, with_metadata=False, config=CONFIG, fast=fast)
     body = getattr(document, "body", None)
     if body is None:
-        return None
+        return []
     found = blocks(body)
     text = [t for kind, t in found if kind != "quote"]
-    paragraphs = [t for kind, t in found if kind != "quote" or not any(t in p for p in text)]
+    return [t for kind, t in found if kind != "quote" or not any(t in p for p in text)]
+
+
+def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str] | None:
+    """The paragraphs of the page's main text, or None when trafilatura finds none.
+
+    trafilatura's own pass first, without its fallback extractors (readability, jusText); when that finds
+    less than a story's worth of text, the full pass with the fallbacks, and the longer result wins.
+    """
+    paragraphs = _paragraphs(tree, url, fast=True)
+    if sum(len(p) for p in paragraphs) < RESCUE_CHARS or not reads_as_prose(paragraphs):
+        rescued = _paragraphs(tree, url, fast=False)
+        if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs):
+            paragraphs = rescued
     return paragraphs or None

@@ -112,10 +112,18 @@ class Page:
 
     def itemprop(self, name: str) -> list[HtmlElement]:
         """Elements whose itemprop names ``name`` (microdata allows several names in one attribute)."""
-        if self.tree is None:
-            return []
-        found = _ITEMPROP(self.tree, name=f" {name} ")
-        return [e for e in found if isinstance(e, HtmlElement)] if isinstance(found, list) else []
+        return self._itemprops.get(name, [])
+
+    @cached_property
+    def _itemprops(self) -> dict[str, list[HtmlElement]]:
+        """Every microdata property of the page by name, collected in one pass."""
+        out: dict[str, list[HtmlElement]] = {}
+        found = _ITEMPROP(self.tree) if self.tree is not None else []
+        for element in found if isinstance(found, list) else []:
+            if isinstance(element, HtmlElement):
+                for name in (element.get("itemprop") or "").split():
+                    out.setdefault(name, []).append(element)
+        return out
 
     @cached_property
     def html_lang(self) -> str | None:
@@ -172,5 +180,5 @@ def _parse(text: str) -> HtmlElement | None:
     return root
 
 
-_ITEMPROP = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), $name)]")
+_ITEMPROP = etree.XPath("//*[@itemprop]")
 _PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True)
