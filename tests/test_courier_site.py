@@ -11,8 +11,9 @@ import pytest
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
+from crawler.sitemaps import NewsSitemap, entry_date
 from replica.corpus import NOW
-from replica.courier import CHROME_PHRASES, CourierServer
+from replica.courier import CHROME_PHRASES, CourierServer, CourierSite
 from tests.conftest import Crawl, crawl
 from tests.extraction_score import shingles
 
@@ -89,3 +90,17 @@ def test_an_edit_found_through_the_sitemap_gives_exactly_one_new_version(courier
     versions = {url: s.version for url, s in courier.latest.items()}
     assert {url for url, version in versions.items() if version > 1} == {courier.edited_url}
     assert CORRECTION in courier.latest[courier.edited_url].text
+
+
+def test_a_google_news_sitemap_gives_publication_dates_where_it_has_no_lastmod() -> None:
+    site = CourierSite("http://courier.example", 30)
+    entries = list(NewsSitemap(site.pages["/sitemaps/news.xml"].body))
+    truth = {str(t["url"]): t for t in site.truth()}
+    assert len(entries) == 20
+    for entry in entries:
+        assert "lastmod" not in entry
+        assert entry_date(entry) == truth[entry["loc"]]["published"]
+        assert entry["news_title"] == truth[entry["loc"]]["title"]
+        assert entry["news_language"] == "en"
+    archive = list(NewsSitemap(site.pages["/sitemaps/archive-2026.xml"].body))
+    assert all(entry_date(e) == e["lastmod"] for e in archive)

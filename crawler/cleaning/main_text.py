@@ -10,7 +10,7 @@ output instead.
 trafilatura's own pass runs first without its fallback extractors (readability, jusText); only when it
 finds under ``RESCUE_CHARS`` of text, or text that does not read as prose (a menu), does the full pass
 run as well. On both development sets this is better than the full pass alone (extraction-dev F1 0.968
-against 0.964, metadata-dev 0.957 against 0.957) and about 1.4 times as fast: the fallbacks rescue a
+against 0.964, metadata-dev 0.9569 against 0.9565) and about 1.4 times as fast: the fallbacks rescue a
 few pages and spoil others (./run bench extraction).
 
 trafilatura's output tree keeps the block structure, sometimes wrapped in ``<div>``s: every ``<p>``,

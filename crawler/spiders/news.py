@@ -16,7 +16,6 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive import __version__
@@ -31,6 +30,7 @@ from crawler.extraction import clean_with_fallback
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.recovery import recover
 from crawler.responses import header_text
+from crawler.sitemaps import NewsSitemap, entry_date
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.snippet import make_snippet
 from crawler.urls import canonicalize, is_loopback, validate_url
@@ -342,7 +342,7 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Sitemap index (follow children) or urlset (article URLs)."""
         try:
-            sitemap = Sitemap(response.body)
+            sitemap = NewsSitemap(response.body)
         except Exception:  # lxml raises several types on garbage; any of them means "not a sitemap"
             self._count("discovery/bad_sitemap", response.url)
             return
@@ -355,7 +355,7 @@ class NewsSpider(scrapy.Spider):
                     return
                 yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error,
                               meta={DISCOVERY: True})
-            elif req := self._article(loc, lastmod=entry.get("lastmod")):
+            elif req := self._article(loc, lastmod=entry_date(entry)):
                 yield req
 
     def parse_listing(self, response: Response) -> Iterator[Request | Snippet]:
