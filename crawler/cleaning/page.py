@@ -30,7 +30,12 @@ class Page:
         self.text = text.replace("\x00", "")
         self.url = url
         self.encoding_guessed = encoding_guessed
-        self.tree = _parse(self.text)
+
+    @cached_property
+    def tree(self) -> HtmlElement | None:
+        """The lxml parse, made on first use: a profile that reads the page with BeautifulSoup never pays
+        for it unless the generic cleaner has to stand in."""
+        return _parse(self.text)
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
