@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bs4 import Tag
+from lxml.html import HtmlElement
+
+from crawler.cleaning.page import css
 
 # elements that never hold article text, whatever the site
 ALWAYS_DROP = ("script", "style", "noscript", "template", "iframe", "form", "button", "input", "select",
@@ -55,23 +57,29 @@ def is_chrome_line(text: str, source_names: Iterable[str] = ()) -> bool:
     return any(lowered == name.lower() for name in source_names)
 
 
-def _is_chrome_container(tag: Tag) -> bool:
-    names = " ".join([*tag.get_attribute_list("class"), tag.get("id") or ""])  # type: ignore[list-item]
+def _is_chrome_container(element: HtmlElement) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
     if names.strip() and CHROME_TOKEN_RE.search(names):
         return True
-    style = str(tag.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or tag.get("aria-hidden") == "true" or tag.has_attr("hidden")
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or element.get("aria-hidden") == "true" or element.get("hidden") is not None
 
 
-def drop_elements(root: Tag, selectors: Iterable[str] = ()) -> None:
-    """Remove the given CSS selectors, the always-chrome tags and containers whose class/id says chrome."""
+def drop_elements(root: HtmlElement, selectors: Iterable[str] = ()) -> None:
+    """Remove the given CSS selectors, the always-chrome tags and containers whose class/id says chrome
+    (the text after a removed element stays)."""
     for selector in selectors:
-        for tag in root.select(selector):
-            tag.decompose()
-    for tag in root.find_all(ALWAYS_DROP):
-        tag.decompose()
-    for tag in list(root.find_all(True)):
-        if tag.decomposed:
-            continue
-        if tag.name not in ("html", "body") and _is_chrome_container(tag):
-            tag.decompose()
+        for element in css(selector)(root):
+            element.drop_tree()
+    for element in list(root.iter(*ALWAYS_DROP)):
+        if element is not root:
+            element.drop_tree()
+
+    def walk(node: HtmlElement) -> None:
+        for child in list(node):
+            if isinstance(child.tag, str) and child.tag not in ("html", "body") and _is_chrome_container(child):
+                child.drop_tree()
+            else:
+                walk(child)
+
+    walk(root)

@@ -1,27 +1,14 @@
-"""Article metadata from the places sites put it: meta tags, JSON-LD, <time>, <html lang>, rki's header block."""
+"""Metadata helpers for site profiles: ISO dates, the page's own JSON-LD article, rki's header block."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
-from crawler.cleaning.text import normalize_paragraph
-
-ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
-                 "OpinionNewsArticle", "LiveBlogPosting"}
-
-
-def meta(soup: BeautifulSoup, key: str) -> str | None:
-    """The content of <meta property=key> or <meta name=key>."""
-    tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
-    if isinstance(tag, Tag) and tag.get("content"):
-        return normalize_paragraph(str(tag["content"]))
-    return None
+from crawler.cleaning.detect import ARTICLE_TYPES
+from crawler.cleaning.page import Page
 
 
 def iso(value: str | None, tz: tzinfo | None = None) -> str | None:
@@ -39,50 +26,19 @@ def iso(value: str | None, tz: tzinfo | None = None) -> str | None:
     return moment.isoformat()
 
 
-def json_ld_articles(soup: BeautifulSoup) -> list[dict[str, Any]]:
-    """Every schema.org Article-like object in the page's JSON-LD (inside @graph too)."""
-    found: list[dict[str, Any]] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            types = node.get("@type", [])
-            types = {types} if isinstance(types, str) else set(types)
-            if types & ARTICLE_TYPES:
-                found.append(node)
-            visit(node.get("@graph", []))
-
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            visit(json.loads(script.string or ""))
-        except ValueError:
-            continue
-    return found
-
-
-def json_ld_authors(article: dict[str, Any]) -> list[str]:
-    author = article.get("author", [])
-    items = author if isinstance(author, list) else [author]
-    names = [a.get("name", "") if isinstance(a, dict) else str(a) for a in items]
-    return [normalize_paragraph(n) for n in names if n]
-
-
-def html_language(soup: BeautifulSoup) -> str | None:
-    """Primary language subtag of <html lang>, lower-cased ("en-US" -> "en")."""
-    html = soup.find("html")
-    lang = html.get("lang") if isinstance(html, Tag) else None
-    if not lang:
+def main_article_object(page: Page) -> dict[str, Any] | None:
+    """The JSON-LD object that describes this page's article: the one naming the page's URL, else the first."""
+    articles = page.json_ld_of_type(ARTICLE_TYPES - {"VideoObject", "Recipe", "Review"})
+    if not articles:
         return None
-    return str(lang).split("-")[0].split("_")[0].lower() or None
-
-
-def canonical_link(soup: BeautifulSoup, page_url: str) -> str | None:
-    tag = soup.find("link", rel="canonical")
-    if isinstance(tag, Tag) and tag.get("href"):
-        return urljoin(page_url, str(tag["href"]).strip())
-    return None
+    path = urlsplit(page.url).path.rstrip("/")
+    for node in articles:
+        for key in ("url", "mainEntityOfPage", "@id"):
+            value = node.get(key)
+            value = value.get("@id") if isinstance(value, dict) else value
+            if isinstance(value, str) and path and urlsplit(value).path.rstrip("/") == path:
+                return node
+    return articles[0]
 
 
 # rki.news prints a metadata block at the top of the body (rki-replica.md §2):

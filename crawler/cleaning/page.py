@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
+from lxml.cssselect import CSSSelector
 
 from crawler.cleaning.decode import decode_page, looks_binary
 from crawler.cleaning.text import normalize_paragraph
@@ -33,8 +34,7 @@ class Page:
 
     @cached_property
     def tree(self) -> HtmlElement | None:
-        """The lxml parse, made on first use: a profile that reads the page with BeautifulSoup never pays
-        for it unless the generic cleaner has to stand in."""
+        """The lxml parse, made on first use (a binary or empty body never needs one)."""
         return _parse(self.text)
 
     @classmethod
@@ -130,6 +130,29 @@ class Page:
                     out.setdefault(name, []).append(element)
         return out
 
+    def select(self, selector: str) -> list[HtmlElement]:
+        """The elements a CSS selector matches (selectors are compiled once per process)."""
+        return [] if self.tree is None else list(css(selector)(self.tree))
+
+    def select_one(self, selector: str) -> HtmlElement | None:
+        found = self.select(selector)
+        return found[0] if found else None
+
+    @cached_property
+    def body_classes(self) -> list[str]:
+        body = self.tree.find("body") if self.tree is not None else None
+        return (body.get("class") or "").split() if body is not None else []
+
+    @cached_property
+    def canonical_link(self) -> str | None:
+        """The absolute URL of ``<link rel=canonical>``, if the page names one."""
+        if self.tree is None:
+            return None
+        for link in self.tree.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+                return urljoin(self.url, (link.get("href") or "").strip())
+        return None
+
     @cached_property
     def html_lang(self) -> str | None:
         """Primary language subtag of ``<html lang>``, lower-cased ("en-US" -> "en")."""
@@ -148,6 +171,12 @@ def json_ld_types(node: dict[str, Any]) -> set[str]:
     names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(
         types, list) else []
     return {re.split(r"[/:#]", t)[-1] for t in names}
+
+
+@lru_cache(maxsize=512)
+def css(selector: str) -> CSSSelector:
+    """A compiled CSS selector; translating one to XPath costs more than running it."""
+    return CSSSelector(selector)
 
 
 def brand_key(text: str) -> str:

@@ -6,8 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bs4 import Tag
-from bs4.element import NavigableString
+from lxml.html import HtmlElement
 
 # control characters, zero-width spaces, BOMs, and soft hyphens and word joiners: invisible hints for line
 # breaking that split words for search ("Ver\u00adfas\u00adsung" must match "Verfassung")
@@ -27,23 +26,29 @@ def join_paragraphs(paragraphs: Iterable[str]) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def element_text(element: Tag) -> str:
+def element_text(element: HtmlElement) -> str:
     """The visible text of an element with <br> read as a space, normalised."""
     parts: list[str] = []
-    for node in element.descendants:
-        if isinstance(node, NavigableString):
-            if type(node) is NavigableString:  # skips comments, CDATA, doctype
-                parts.append(str(node))
-        elif isinstance(node, Tag) and node.name == "br":
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag == "br":
             parts.append(" ")
+        elif isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
     return normalize_paragraph("".join(parts))
 
 
-def block_paragraphs(container: Tag) -> list[str]:
-    """Text of every innermost block element in document order; loose text becomes its own paragraph."""
+def block_paragraphs(container: HtmlElement) -> list[str]:
+    """Text of every innermost block element in document order."""
     out: list[str] = []
-    for element in container.find_all(BLOCK_TAGS):
-        if element.find(BLOCK_TAGS):
+    for element in container.iter(*BLOCK_TAGS):
+        if element is container or any(d.tag in BLOCK_TAGS for d in element.iterdescendants()):
             continue  # the inner blocks are read on their own
         text = element_text(element)
         if text:

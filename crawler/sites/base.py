@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import warnings
 from datetime import date, timedelta, timezone, tzinfo
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
-
-from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from crawler.cleaning import Article
 from crawler.cleaning.page import Page
@@ -90,14 +87,6 @@ class SiteProfile:
         return article
 
     def extract_page(self, page: Page) -> Article | None:
-        """The article of a parsed page. Profiles written against BeautifulSoup implement ``extract``
-        instead and get a soup of the page here."""
-        with warnings.catch_warnings():
-            # feeds and sitemaps reach the cleaner in generic mode; they are simply not articles
-            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = BeautifulSoup(page.text, "lxml")
-        return self.extract(soup, page.url, page.text)
-
-    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
-        """The article in a parsed page (``html`` is the same page as text, for extractors that want it)."""
+        """The article of a parsed page (its lxml tree, meta tags and JSON-LD), or None for a page that is
+        not one. Profiles implement it with the helpers in ``crawler.cleaning``."""
         raise NotImplementedError

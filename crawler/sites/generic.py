@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
 
@@ -18,9 +18,10 @@ from crawler.cleaning import Article
 from crawler.cleaning.authors import page_authors
 from crawler.cleaning.chrome import is_chrome_line
 from crawler.cleaning.dates import page_dates
-from crawler.cleaning.detect import ARTICLE_TYPES, structural_evidence, text_evidence
+from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
+from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import HtmlElement, Page
 from crawler.cleaning.text import normalize_paragraph
 from crawler.cleaning.titles import h1_texts, page_title
@@ -30,21 +31,6 @@ BODY_CANDIDATES = [CSSSelector(s) for s in ("[itemprop~=articleBody]", ".entry-c
                                              ".article-body", ".article__body", ".story-body", "article", "main")]
 FALLBACK_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
 HOPELESS = -1.0  # a structural score this low is not worth extracting text for (site roots, tag pages ...)
-
-
-def main_article_object(page: Page) -> dict[str, Any] | None:
-    """The JSON-LD object that describes this page's article: the one naming the page's URL, else the first."""
-    articles = page.json_ld_of_type(ARTICLE_TYPES - {"VideoObject", "Recipe", "Review"})
-    if not articles:
-        return None
-    path = urlsplit(page.url).path.rstrip("/")
-    for node in articles:
-        for key in ("url", "mainEntityOfPage", "@id"):
-            value = node.get(key)
-            value = value.get("@id") if isinstance(value, dict) else value
-            if isinstance(value, str) and path and urlsplit(value).path.rstrip("/") == path:
-                return node
-    return articles[0]
 
 
 def _container_paragraphs(page: Page) -> list[str]:
@@ -109,7 +95,7 @@ class GenericProfile(SiteProfile):
         if not evidence.is_article or not paragraphs or not title:
             return None
         dates = page_dates(page, article, self._site_tz)
-        canonical = _canonical(page)
+        canonical = page.canonical_link
         text = "\n\n".join(paragraphs)
         return Article(
             title=title,
@@ -124,13 +110,4 @@ class GenericProfile(SiteProfile):
         )
 
 
-def _canonical(page: Page) -> str | None:
-    if page.tree is None:
-        return None
-    for link in page.tree.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            return urljoin(page.url, link.get("href", "").strip())
-    return None
-
-
-__all__ = ["GenericProfile", "main_article_object"]
+__all__ = ["GenericProfile"]

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import timedelta, timezone
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
 from crawler.cleaning import Article
+from crawler.cleaning.authors import json_ld_names
 from crawler.cleaning.chrome import drop_elements, is_chrome_line
-from crawler.cleaning.metadata import (
-    canonical_link,
-    html_language,
-    iso,
-    json_ld_articles,
-    json_ld_authors,
-    meta,
-    parse_category_line,
-    parse_document_date,
-)
+from crawler.cleaning.metadata import iso, main_article_object, parse_category_line, parse_document_date
+from crawler.cleaning.page import Page
 from crawler.cleaning.text import block_paragraphs, element_text
 from crawler.sites.base import SiteProfile
 
@@ -48,6 +40,7 @@ class RkiNewsProfile(SiteProfile):
     title_selector = "h1.entry-title"
     author_selector = "div.td-post-author-name a, span.amp-wp-author"
     category_selector = "ul.td-category a"
+    date_selector = "span.td-post-date time[datetime], div.amp-wp-posted-on time[datetime]"
     # chrome inside the body container; the generic vocabulary in cleaning.chrome catches the rest
     body_chrome = ("div.td-a-rec", "blockquote.td_quote", "div.sharedaddy", "div#jp-relatedposts",
                    "figure", "div.wp-caption")
@@ -59,26 +52,25 @@ class RkiNewsProfile(SiteProfile):
     def is_article_url(self, url: str) -> bool:
         return self.is_shortlink(url) or super().is_article_url(url)
 
-    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
-        classes = soup.body.get_attribute_list("class") if soup.body else []
+    def extract_page(self, page: Page) -> Article | None:
+        classes = page.body_classes
         if "amp-wp-template" in classes:  # the AMP variant: same text and block, other chrome
-            body = soup.select_one(self.amp_body_selector)
-            title_tag = soup.select_one(self.amp_title_selector)
+            body, title_tag = page.select_one(self.amp_body_selector), page.select_one(self.amp_title_selector)
         elif "single-post" in classes:
-            body = soup.select_one(self.body_selector)
-            title_tag = soup.select_one(self.title_selector)
+            body, title_tag = page.select_one(self.body_selector), page.select_one(self.title_selector)
         else:
             return None  # pages, archives, 404s: not articles
         if body is None or title_tag is None:
             return None
-        ld = (json_ld_articles(soup) or [{}])[0]
-        published = iso(meta(soup, "article:published_time")) or iso(ld.get("datePublished"))
-        time_tag = soup.select_one("span.td-post-date time[datetime], div.amp-wp-posted-on time[datetime]")
-        if published is None and isinstance(time_tag, Tag):
-            published = iso(str(time_tag["datetime"]), self.timezone)
-        modified = iso(meta(soup, "article:modified_time")) or iso(ld.get("dateModified"))
-        authors = [element_text(a) for a in soup.select(self.author_selector)] or json_ld_authors(ld)
-        categories = [element_text(a) for a in soup.select(self.category_selector)]
+        ld = main_article_object(page) or {}
+        published = iso(page.meta("article:published_time")) or iso(ld.get("datePublished"))
+        time_tag = page.select_one(self.date_selector)
+        if published is None and time_tag is not None:
+            published = iso(time_tag.get("datetime"), self.timezone)
+        modified = iso(page.meta("article:modified_time")) or iso(ld.get("dateModified"))
+        authors = [element_text(a) for a in page.select(self.author_selector)] or json_ld_names(page, ld)
+        categories = [element_text(a) for a in page.select(self.category_selector)]
+        body = copy.deepcopy(body)  # the chrome is dropped from a copy: the page stays whole for a fallback
         drop_elements(body, self.body_chrome)
         paragraphs, document_date = [], None
         for text in block_paragraphs(body):
@@ -90,15 +82,15 @@ class RkiNewsProfile(SiteProfile):
                 paragraphs.append(text)
         if not paragraphs:
             return None
-        canonical = canonical_link(soup, url)
+        canonical = page.canonical_link
         return Article(
             title=element_text(title_tag),
-            canonical_url=self.canonical(canonical if canonical and self.on_site(canonical) else url),
+            canonical_url=self.canonical(canonical if canonical and self.on_site(canonical) else page.url),
             paragraphs=paragraphs,
             published=published,
             modified=modified or document_date,
             document_date=document_date,
             authors=authors,
             categories=categories or [str(s) for s in ld.get("articleSection", [])],
-            language=html_language(soup),
+            language=page.html_lang,
         )

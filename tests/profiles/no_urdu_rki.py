@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from crawler.cleaning import Article
+from crawler.cleaning.page import Page
 from crawler.sites.rki_news import RkiNewsProfile
 
 
@@ -13,6 +12,6 @@ class NoUrduRkiNewsProfile(RkiNewsProfile):
     cleaner_version = "rki_news/0-no-urdu"
     fallback_to_generic = False  # what it rejects stays rejected, as cleaners before the fallback did
 
-    def extract(self, soup: BeautifulSoup, url: str, html: str = "") -> Article | None:
-        article = super().extract(soup, url, html)
+    def extract_page(self, page: Page) -> Article | None:
+        article = super().extract_page(page)
         return None if article is not None and article.language == "ur" else article
