@@ -173,9 +173,11 @@ class NewsSpider(scrapy.Spider):
             yield self._listing(self.start_url, 1)
             # what the last run found but could not fetch comes next, within this run's budget
             for url in self.known.frontier():
-                if url not in self.followed and len(self.followed) < self.discovery_budget:
+                if url in self.followed:
+                    continue
+                if len(self.followed) < self.discovery_budget:
                     yield self._listing(url, 2)
-                elif url not in self.followed:
+                else:
                     self.left[url] = None
             return
         for path in p.feeds:
@@ -453,7 +455,8 @@ class NewsSpider(scrapy.Spider):
         if not self.start_url or getattr(self, "lock_refused", None) or not self.settings.get("NEWSARCHIVE_DATA"):
             return
         unanswered = [url for url in self.followed if url not in self.answered]
-        left = list(dict.fromkeys([*unanswered, *self.left]))
+        # a page a sitemap or feed got fetched as an article after it was left is not left any more
+        left = [url for url in dict.fromkeys([*unanswered, *self.left]) if url not in self.scheduled]
         store = SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA")))
         try:
             store.save_frontier(self.site_name, left)
