@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import archive
 from archive.store import SnippetStore
 from archive.verify import verify_directory
 from replica import ReplicaServer
@@ -50,12 +51,9 @@ def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -
     versions = latest_versions(tmp_path)
     assert {url for url, version in versions.items() if version > 1} == {base + p.path for p in edited}
     assert {base + p.path for p in added} <= set(versions)
-    store = SnippetStore(tmp_path, readonly=True)
-    try:
+    with archive.open(tmp_path) as a:
         for post in edited:
-            assert CORRECTION in store.versions(base + post.path)[-1].text
-    finally:
-        store.close()
+            assert CORRECTION in a.versions(base + post.path)[-1].text
 
 
 @pytest.mark.slow
