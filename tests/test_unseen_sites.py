@@ -170,3 +170,52 @@ def test_an_author_linked_only_from_the_byline_is_found_and_the_site_name_is_not
     article = extract(body.encode("utf-8"), "https://recht-online.example/recht/beschwerde-gegen-exporte-eingelegt")
     assert article is not None
     assert article.authors == ["Dr. Max Kolter"]
+
+
+def _news_page(head: str, body: str) -> bytes:
+    paragraph = ("The city council approved the budget for the new tram line on Tuesday evening, after a debate "
+                 "that lasted well into the night and ended with a narrow vote.")
+    return (f'<html lang="en"><head><meta charset="utf-8"><meta property="og:type" content="article">{head}</head>'
+            f'<body>{body}<div class="text">' + "".join(f"<p>{n}. {paragraph}</p>" for n in range(1, 9))
+            + "</div></body></html>").encode("utf-8")
+
+
+def test_a_tail_only_the_share_title_carries_is_cut_and_the_heading_typography_kept() -> None:
+    headline = "Council’s ‘tram plan’ passes"
+    head = ('<meta property="og:title" content="Council\'s \'tram plan\' passes | The Daily Tram | by Ann Lee">'
+            f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{headline}"}}</script>'
+            f"<title>Council's 'tram plan' passes | The Daily Tram | by Ann Lee</title>")
+    article = extract(_news_page(head, f"<h1>{headline}</h1>"), "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.title == headline
+
+
+def test_a_tail_the_json_ld_headline_confirms_is_part_of_the_title() -> None:
+    title = "Tram plan passes - latest news"
+    head = (f'<meta property="og:title" content="{title}">'
+            f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{title}"}}</script>')
+    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.title == title
+
+
+def test_an_organisation_credited_in_json_ld_is_the_author_when_no_person_is() -> None:
+    ld = ('{"@type": "NewsArticle", "headline": "Tram plan passes", '
+          '"author": {"@type": "NewsMediaOrganization", "name": "Tram Desk"}}')
+    page_ = _news_page(f'<script type="application/ld+json">{ld}</script>', "<h1>Tram plan passes</h1>")
+    article = extract(page_, "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["Tram Desk"]
+    with_person = page_.replace(b"<h1>", b'<p class="byline">By Ann Lee</p><h1>')
+    article = extract(with_person, "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["Ann Lee"]
+
+
+def test_names_after_an_author_label_of_their_own_are_the_authors() -> None:
+    aside = ('<ul class="facts"><li><strong>Date</strong> 03.03.2026</li>'
+             '<li><strong>Autorin/Autor</strong> Roman Beispiel</li><li><strong>Topics</strong> Trams</li></ul>')
+    article = extract(_news_page("<title>Tram plan passes</title>", "<h1>Tram plan passes</h1>" + aside),
+                      "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["Roman Beispiel"]

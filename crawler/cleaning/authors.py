@@ -4,8 +4,10 @@ Sources in order: the article's JSON-LD ``author`` (Person objects, ``@id`` refe
 graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article:author`` when it is not a
 URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
 (``rel=author``, class ``byline``/``author``), then a link to an author's page (``/author/jane-doe/``,
-``/autoren/name/max-kolter``). The first source that names someone other than the site
-itself wins; a source that names only the site ("mdr.de", "LTO") is the answer only when none names anyone.
+``/autoren/name/max-kolter``), then names after a label of their own ("<strong>Autorin/Autor</strong>
+Roman Goncharenko"). The first source that names someone other than the site itself wins; a source that names
+only the site ("mdr.de", "LTO") is the answer only when none names anyone, and an organisation the JSON-LD
+credits as author ("BBC News") only when no source names anyone at all.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", 
                                                ".byline", ".article-author", ".author")]
 AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|journalist|journalisten|"
                             r"redakteur|profile|profil)/(?:name/)?[\w%.-]+/?$", re.IGNORECASE)
+# a label in its own element before the names: "<li><strong>Autorin/Autor</strong> Roman Goncharenko</li>"
+LABEL_RE = re.compile(r"^(?:by|von|text|autor(?:in)?(?:\s*/\s*autor(?:in)?)?|author(?:\(?s\)?)?|auteur|autore|"
+                      r"reporter|written by|story by)\s*:?$", re.IGNORECASE)
+LABEL_TAGS = ("strong", "b", "dt", "span", "em", "label")
 MAX_NAME_WORDS = 6
 MAX_BYLINE_CHARS = 120  # a byline element longer than this is a paragraph that mentions an author
 MAX_AUTHORS = 12
@@ -60,8 +66,9 @@ def _graph_index(page: Page) -> dict[str, dict[str, Any]]:
     return {str(node["@id"]): node for node in page.json_ld if isinstance(node.get("@id"), str)}
 
 
-def json_ld_names(page: Page, article: dict[str, Any] | None) -> list[str]:
-    """Names of the JSON-LD article's authors, following ``@id`` references; organisations left out."""
+def json_ld_names(page: Page, article: dict[str, Any] | None, organizations: bool = False) -> list[str]:
+    """Names of the JSON-LD article's authors, following ``@id`` references: its people, or with
+    ``organizations`` the organisations it names as authors."""
     if not article:
         return []
     value = article.get("author") or article.get("creator")
@@ -73,16 +80,16 @@ def json_ld_names(page: Page, article: dict[str, Any] | None) -> list[str]:
             if "name" not in item and isinstance(item.get("@id"), str):
                 graph = graph if graph is not None else _graph_index(page)
                 item = graph.get(item["@id"], item)
-            if "Organization" in json_ld_types(item) or "NewsMediaOrganization" in json_ld_types(item):
+            if organizations != any(t.endswith("Organization") for t in json_ld_types(item)):
                 continue
             name = item.get("name")
             if isinstance(name, list):
                 name = " ".join(str(n) for n in name)
             if isinstance(name, str):
-                names += clean_names(name)
-        elif isinstance(item, str) and not item.startswith("http"):
+                names += [name.strip()] if organizations else clean_names(name)
+        elif isinstance(item, str) and not item.startswith("http") and not organizations:
             names += clean_names(item)
-    return names
+    return [n for n in names if n]
 
 
 def _element_names(elements: list[HtmlElement]) -> list[str]:
@@ -111,11 +118,30 @@ def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
     # a link to the author's page (/author/jane-doe/, /autoren/name/max-kolter): the byline of most CMSs
     links = [a for a in page.tree.iter("a") if AUTHOR_HREF_RE.search(a.get("href") or "")]
     yield _element_names([a for a in links if len(a.text_content()) < MAX_BYLINE_CHARS][:2])
+    yield _labelled_names(page.tree)
+
+
+def _labelled_names(tree: HtmlElement) -> list[str]:
+    """Names after an author label of their own ("Autorin/Autor", "By:") in a short element."""
+    for label in tree.iter(*LABEL_TAGS):
+        parent = label.getparent()
+        if parent is None or not LABEL_RE.match(normalize_paragraph(label.text_content())):
+            continue
+        whole = normalize_paragraph(parent.text_content())
+        if len(whole) < MAX_BYLINE_CHARS:
+            rest = whole[len(normalize_paragraph(label.text_content())):] if whole.startswith(
+                normalize_paragraph(label.text_content())) else ""
+            names = clean_names(rest)
+            if names:
+                return names
+    return []
 
 
 def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
     """The first source's names; a source that names only the site itself ("mdr.de", "LTO") yields to a
-    later one that names people, and is the answer only when no source names anyone else."""
+    later one that names people, and is the answer only when no source names anyone else. When no source
+    names anyone, the organisation the JSON-LD credits ("BBC News", "kicker") is the author, as the
+    publisher declares it."""
     brands = site_brands(page, article)
     brand_only: list[str] = []
     for names in _sources(page, article):
@@ -125,4 +151,4 @@ def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
             brand_only = brand_only or names
             continue
         return names
-    return brand_only
+    return brand_only or json_ld_names(page, article, organizations=True)

@@ -8,8 +8,10 @@ counts only when it agrees with a declared title (shares most of its words), so 
 "Log In" heading is never chosen. When og:title agrees with a heading it is the answer: it is what the
 publisher names the story, free of the heading's markup (kicker spans, soft hyphens, typographic quotes
 the share text does not have); otherwise the declared titles are tried in the order og:title, JSON-LD,
-then ``<title>``. On metadata-dev this order matches the publishers' own parsers on 0.838 of pages,
-against 0.792 with the heading first.
+then ``<title>``. When og:title is the heading's wording with a tail the heading and the JSON-LD headline
+lack ("| Site | by Author"), the tail goes; among forms of one wording that differ only in their quotes, the
+one most sources give wins. On metadata-dev these rules match the publishers' own parsers on 0.877 of
+pages (0.838 without the last two, 0.792 with the heading first).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from crawler.cleaning.page import Page, brand_key, site_brands
 from crawler.cleaning.text import normalize_paragraph
 
 MAX_TITLE = 300  # characters; no headline is longer
-SEPARATORS_RE = re.compile(r"\s+[|–—\-:·•»/]\s+|\s*[｜ㅣ|]\s*|\s+-{2}\s*|-{2}")
+SEPARATORS_RE = re.compile(r"\s+[|–—\-:·•»/*]\s+|\s*[｜ㅣ|：]\s*|\s+-{2}\s*|-{2}")
 DATE_TAIL_RE = re.compile(r"^\d{1,2}[./]\d{1,2}[./]\d{2,4}$|^\d{4}-\d\d-\d\d$")
 MAX_GROWTH = 2  # an <h1> over twice as long as the declared title has swallowed the page (an unclosed tag)
 AGREEMENT = 0.6  # share of a declared title's words an <h1> must contain to count as the same headline
@@ -34,6 +36,15 @@ def _clean(value: Any) -> str:
         return ""
     text = normalize_paragraph(html.unescape(html.unescape(value)))
     return text if len(text) <= MAX_TITLE else ""
+
+
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
+
+
+def _folded(text: str) -> str:
+    """A title with straight quotes and folded case: one wording in two typographies gives one key."""
+    return re.sub(r"\s+", " ", text.translate(QUOTES)).casefold().strip()
 
 
 def _words(text: str) -> Counter[str]:
@@ -83,6 +94,21 @@ def h1_texts(page: Page) -> list[str]:
     return out
 
 
+def _same_headline(og: str, ld: str, title: str, headings: list[str]) -> str:
+    """og:title when a heading agrees with it, without a tail that the heading and the JSON-LD headline lack
+    ("| The Gateway Pundit | by Cristina Laila", "：東京新聞デジタル"), in the typography most sources use."""
+    folded = _folded(og)
+    for heading in headings:
+        key = _folded(heading)
+        tail = folded.startswith(key) and SEPARATORS_RE.match(folded[len(key):]) is not None
+        if folded != key and (not tail or _folded(ld) == folded):
+            continue
+        # the forms of this wording each source gives: og:title (its tail cut), JSON-LD, <title>, the heading
+        forms = [og[: len(heading)] if tail else og] + [d for d in (ld, title) if d and _folded(d) == key]
+        return Counter([*forms, heading]).most_common(1)[0][0]  # a tie goes to the first: og:title
+    return og  # the publisher's declared headline, cleaner than the <h1> markup (kickers, soft hyphens)
+
+
 def page_title(page: Page, article: dict[str, Any] | None) -> str:
     brands = site_brands(page, article)
     title_tag = page.tree.find(".//title") if page.tree is not None else None
@@ -91,16 +117,18 @@ def page_title(page: Page, article: dict[str, Any] | None) -> str:
         _clean((article or {}).get("headline") or (article or {}).get("name")),
         _clean(title_tag.text_content() if title_tag is not None else ""),
     ]
-    declared = [strip_site_name(t, brands) for t in declared if t]
+    declared = [strip_site_name(t, brands) if t else "" for t in declared]
     # a declared title that is another one plus a tail is that one with the site's name on it
     for i, longer in enumerate(declared):
         for shorter in declared:
-            if shorter != longer and longer.startswith(shorter) and SEPARATORS_RE.match(longer[len(shorter):]):
+            if shorter and shorter != longer and longer.startswith(shorter) \
+                    and SEPARATORS_RE.match(longer[len(shorter):]):
                 declared[i] = shorter
-    og = declared[0] if page.meta("og:title", "twitter:title") else ""
+    og, ld, title = declared
+    declared = [d for d in declared if d]
     headings = h1_texts(page)
     if og and any(_agreement(og, h) >= AGREEMENT for h in headings):
-        return og  # the publisher's declared headline, cleaner than the <h1> markup (kickers, soft hyphens)
+        return _same_headline(og, ld, title, headings)
     for heading in headings:
         if any(_agreement(heading, d) >= AGREEMENT and len(heading) <= MAX_GROWTH * len(d) + 20 for d in declared) \
                 or not declared:
