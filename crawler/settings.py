@@ -47,6 +47,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {"crawler.extensions.report.RunReportExtension": 500}
 
+# -- cleaning --------------------------------------------------------------------------------------
+NEWSARCHIVE_CLEAN_WORKERS = -1  # processes that clean pages beside the crawl; -1: one per core; 0: none, inline
+NEWSARCHIVE_CLEAN_TIMEOUT = 60.0  # seconds one page may take to clean; then it is reported as clean_timeout
+
 # -- WARC ------------------------------------------------------------------------------------------
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000  # rotate files at 1 GB (WARC 1.1 Annex C)

@@ -26,7 +26,7 @@ from crawler.archive_view import ArchiveView
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.cleaning.detect import url_score
-from crawler.extraction import clean_with_fallback
+from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.recovery import recover
 from crawler.responses import header_text
@@ -89,6 +89,7 @@ class NewsSpider(scrapy.Spider):
         self.left: dict[str, None] = {}  # generic mode: pages found beyond the discovery budget, in order
         self.discovery_budget = 0  # generic mode: pages followed for links per run (set from the settings)
         self.query_patterns: dict[tuple[str, tuple[str, ...]], int] = {}  # generic mode: (path, query keys) -> URLs
+        self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -105,6 +106,10 @@ class NewsSpider(scrapy.Spider):
         spider.discovery_budget = s.getint("NEWSARCHIVE_DISCOVERY_BUDGET") or spider.profile.max_listing_pages
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
+        spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
+                                      s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
+        crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
         delay, concurrency, loopback = spider.politeness()
         if loopback:
             s.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
@@ -360,7 +365,7 @@ class NewsSpider(scrapy.Spider):
             elif req := self._article(loc, lastmod=entry_date(entry)):
                 yield req
 
-    def parse_listing(self, response: Response) -> Iterator[Request | Snippet]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[Request | Snippet]:
         """Home, category or (generic mode) any page: article links, sub-listings and the next page."""
         self.answered.add(response.meta.get(LISTING, ""))
         if not isinstance(response, TextResponse):
@@ -372,7 +377,7 @@ class NewsSpider(scrapy.Spider):
             counted = canonical in self.scheduled
             if self.limit_reached and not counted:
                 return
-            snippet = self._snippet(response)
+            snippet = await self._snippet(response)
             if snippet is not None:
                 if not counted:
                     self.scheduled.add(canonical)  # a sitemap or feed naming it later does not request it again
@@ -384,44 +389,63 @@ class NewsSpider(scrapy.Spider):
         if self.limit_reached:
             return
         if self.start_url and canonicalize(response.url) == canonicalize(self.start_url):
-            yield from self._feeds_named(response)
+            for feed in self._feeds_named(response):
+                yield feed
+        if self.start_url:
+            for request in self._links_to_follow(response, page_no):
+                yield request
+            return
         for href in response.css("a::attr(href)").getall():
             url = canonicalize(urljoin(response.url, href))
-            if self.start_url:
-                if not self.profile.on_site(url) or url in self.followed or url in self.known or \
-                        url in self.scheduled or self._trap(url):
-                    continue
-                if len(self.followed) < self.discovery_budget:
-                    yield self._listing(url, page_no + 1)
-                else:
-                    self.left[url] = None
-            elif req := self._article(url):
+            if req := self._article(url):
                 yield req
             elif self.profile.is_listing_url(url) and "/page/" not in url and page_no == 1:
                 yield self._listing(url, 1)  # category roots linked from a first page
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
-        if next_href and not self.start_url and page_no < self.listing_pages:
+        if next_href and page_no < self.listing_pages:
             yield self._listing(canonicalize(urljoin(response.url, next_href)), page_no + 1)
+
+    def _links_to_follow(self, response: TextResponse, page_no: int) -> Iterator[Request]:
+        """Generic mode: every same-site link not followed, scheduled or archived yet, within the budget."""
+        for href in response.css("a::attr(href)").getall():
+            url = canonicalize(urljoin(response.url, href))
+            if not self.profile.on_site(url) or url in self.followed or url in self.known or \
+                    url in self.scheduled or self._trap(url):
+                continue
+            if len(self.followed) < self.discovery_budget:
+                yield self._listing(url, page_no + 1)
+            else:
+                self.left[url] = None
 
     # -- articles ---------------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Snippet]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Snippet | Request]:
         if response.status == 304:
             self._count("articles/not_modified", response.url)
             return
-        snippet = self._snippet(response)
+        snippet = await self._snippet(response)
         if snippet is not None:
             yield snippet
+        if self.start_url and isinstance(response, TextResponse) and not self.limit_reached:
+            # generic mode: an article found in a sitemap or feed links on as a page found by a link would
+            for request in self._links_to_follow(response, 1):
+                yield request
 
     def profile_for(self, response: Response) -> SiteProfile:
         return self.profile
 
-    def _snippet(self, response: Response) -> Snippet | None:
+    async def _snippet(self, response: Response) -> Snippet | None:
         if response.status != 200:
             return None
         profile = self.profile_for(response)
-        article: Article | None = clean_with_fallback(profile, response.body, response.url,
-                                                      header_text(response, b"Content-Type"))
+        try:
+            article: Article | None = await self.cleaner.clean(profile, response.body, response.url,
+                                                               header_text(response, b"Content-Type"))
+        except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again
+            logger.error("not stored, %s: %s (%s)", exc.kind, response.url, exc)
+            self._count(f"errors/{exc.kind}", response.url)
+            self.note_outcome(response.request, "failed", exc.kind)
+            return None
         if article is None:
             if not self.start_url:
                 self._count("articles/not_article", response.url)

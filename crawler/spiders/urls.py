@@ -9,7 +9,7 @@ one. Invalid URLs are reported and skipped; the others still run.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,12 +101,13 @@ class UrlsSpider(NewsSpider):
     def profile_for(self, response: Response) -> SiteProfile:
         return self.profiles[response.meta["given"]]
 
-    def parse_article(self, response: Response) -> Iterator[Snippet]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Snippet]:
         given = response.meta["given"]
-        snippet = self._snippet(response)
+        snippet = await self._snippet(response)
         if snippet is None:
-            reason = f"http_{response.status}" if response.status != 200 else "not an article page"
-            self.url_outcomes[given] = {"outcome": "failed", "reason": reason}
+            if given not in self.url_outcomes:  # a cleaning failure has said why already
+                reason = f"http_{response.status}" if response.status != 200 else "not an article page"
+                self.url_outcomes[given] = {"outcome": "failed", "reason": reason}
             return
         self.by_canonical[snippet.canonical_url] = given
         yield snippet

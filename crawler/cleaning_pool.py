@@ -1,0 +1,104 @@
+"""Cleaning off the reactor: pages are cleaned in worker processes while Scrapy goes on downloading.
+
+Cleaning is most of the CPU a crawl spends (trafilatura alone about half of it), and on the reactor thread
+it stops every download while one page is parsed. Here each page goes to a pool of worker processes
+(``NEWSARCHIVE_CLEAN_WORKERS``, the number of cores by default; 0 cleans in the crawl's own thread as before).
+
+- Backpressure: at most ``2 x workers`` pages are being cleaned or waiting in the pool; a callback beyond
+  that waits for a free place, and while callbacks wait their responses stay in Scrapy's scraper slot,
+  whose size limit (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) stops the engine from downloading more. A slow
+  cleaner slows the crawl instead of filling memory.
+- Isolation: pebble's pool (not ``concurrent.futures``, whose whole pool breaks when one worker dies) runs
+  each page as a task with a time limit (``NEWSARCHIVE_CLEAN_TIMEOUT``): a page that kills its worker or
+  runs too long costs that page only, raised here as ``CleaningFailed`` with the kind the report counts
+  (``clean_crashed``, ``clean_timeout``, ``clean_error``); the pool replaces the worker and goes on.
+- Workers come from a fork server that imported the cleaners once, so starting one is a fork, and each is
+  replaced after ``MAX_TASKS_PER_WORKER`` pages, so that memory a parser leaks does not add up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING
+
+from pebble import ProcessExpired, ProcessPool
+
+from crawler.cleaning import Article
+from crawler.extraction import clean_with_fallback
+
+if TYPE_CHECKING:
+    from crawler.sites import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+MAX_TASKS_PER_WORKER = 2000
+PRELOAD = ["crawler.extraction", "crawler.sites"]  # what the fork server imports before it forks a worker
+
+
+class CleaningFailed(Exception):
+    """A page whose cleaning crashed, hung or raised; ``kind`` names it for the run report."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class CleaningPool:
+    """``await pool.clean(profile, body, url, content_type)`` -> the Article, None, or CleaningFailed."""
+
+    def __init__(self, workers: int, timeout: float) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self._pool: ProcessPool | None = None
+        self._places: asyncio.Semaphore | None = None
+
+    def _started(self) -> ProcessPool:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPool(max_workers=self.workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+        return self._pool
+
+    async def clean(self, profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
+        if self.workers <= 0:
+            return self._inline(profile, body, url, content_type)
+        if self._places is None:
+            self._places = asyncio.Semaphore(2 * self.workers)
+        async with self._places:
+            future = self._started().schedule(clean_with_fallback, args=(profile, body, url, content_type),
+                                              timeout=self.timeout)
+            try:
+                return await asyncio.wrap_future(future)
+            except FutureTimeout as exc:
+                raise CleaningFailed("clean_timeout", f"cleaning took over {self.timeout:g} s") from exc
+            except ProcessExpired as exc:
+                raise CleaningFailed("clean_crashed", f"the cleaning process died (exit code {exc.exitcode})") \
+                    from exc
+            except Exception as exc:  # a bug in a cleaner, raised in the worker: this page only
+                logger.error("cleaning %s raised %r\n%s", url, exc, getattr(exc, "traceback", ""))
+                raise CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def _inline(profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
+        try:
+            return clean_with_fallback(profile, body, url, content_type)
+        except Exception as exc:
+            logger.exception("cleaning %s raised", url)
+            raise CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()  # type: ignore[no-untyped-call]
+            self._pool.join(timeout=30)
+            if self._pool.active:
+                self._pool.stop()  # type: ignore[no-untyped-call]
+                self._pool.join()
+            self._pool = None

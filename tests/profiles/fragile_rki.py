@@ -1,0 +1,33 @@
+"""An rki.news cleaner that kills its process, hangs or raises on chosen pages, for the cleaning-pool test.
+
+FRAGILE_PAGES names them: "crash=/path/;hang=/path/;raise=/path/" (URL path suffixes).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from crawler.cleaning import Article
+from crawler.cleaning.page import Page
+from crawler.sites.rki_news import RkiNewsProfile
+
+
+def _pages() -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in os.environ.get("FRAGILE_PAGES", "").split(";") if "=" in item)
+    return {path: what for what, path in pairs}
+
+
+class FragileRkiNewsProfile(RkiNewsProfile):
+    id = "rki_news"
+    cleaner_version = "rki_news/0-fragile"
+
+    def extract_page(self, page: Page) -> Article | None:
+        what = next((w for path, w in _pages().items() if page.url.endswith(path)), "")
+        if what == "crash":
+            os._exit(9)  # as a segfault in a parser would end the process
+        if what == "hang":
+            time.sleep(3600)
+        if what == "raise":
+            raise RuntimeError("a bug in a cleaner")
+        return super().extract_page(page)
