@@ -139,18 +139,21 @@ def run_export(data: Path, fmt: str, out: Path, extra: list[str]) -> tuple[float
     return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
-def bench_reextract(tmp: Path) -> tuple[int, float]:
+def bench_reextract(tmp: Path) -> list[tuple[str, int, float]]:
+    """Crawl a 2,000-article replica once, then reextract its records on one process and on every core."""
     from replica import ReplicaServer
 
     data = tmp / "reextract"
     with ReplicaServer(article_count=2000) as server:
         subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "rki.news", "--base-url", server.base_url,
                         "--data", str(data), "-s", "WARC_FSYNC=False"], cwd=ROOT, check=True, capture_output=True)
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--json", "--data", str(data)],
-                            cwd=ROOT, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    return json.loads(result.stdout)["records"], seconds
+    runs = []
+    for label, workers in (("in one process", "0"), (f"on {os.cpu_count()} worker processes", "-1")):
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--json", "--workers", workers,
+                                 "--data", str(data)], cwd=ROOT, check=True, capture_output=True, text=True)
+        runs.append((label, json.loads(result.stdout)["records"], time.perf_counter() - started))
+    return runs
 
 
 def main() -> int:
@@ -180,9 +183,11 @@ def main() -> int:
                     Filters(until=quarter_until) if extra else Filters())
                 print(f"  {fmt} ({label}, {count:,})".ljust(36) + f"{count / seconds:10,.0f} {rss:13.0f}")
                 out.unlink()
-        records, seconds = bench_reextract(tmp)
-        print(f"\nreextract: {records:,} archived records cleaned again in {seconds:.1f} s "
-              f"({records / seconds:,.0f} records/s, process start included)")
+        runs = bench_reextract(tmp)
+        for label, records, seconds in runs:
+            print(f"\nreextract {label}: {records:,} archived records cleaned again in {seconds:.1f} s "
+                  f"({records / seconds:,.0f} records/s, process start included)", end="")
+        print(f"\nspeed-up: {runs[0][2] / runs[1][2]:.2f}x")
     return 0
 
 

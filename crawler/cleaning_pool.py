@@ -22,8 +22,11 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from crawler.sites import SiteProfile
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 
 MAX_TASKS_PER_WORKER = 2000
 PRELOAD = ["crawler.extraction", "crawler.sites"]  # what the fork server imports before it forks a worker
@@ -66,6 +70,11 @@ class CleaningPool:
             context.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPool(max_workers=self.workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
         return self._pool
+
+    def warm_up(self) -> None:
+        """Start the fork server and the workers now, while the first pages download, not at the first page."""
+        if self.workers > 0:
+            self._started().schedule(os.getpid)
 
     async def clean(self, profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
         if self.workers <= 0:
@@ -102,3 +111,47 @@ class CleaningPool:
                 self._pool.stop()  # type: ignore[no-untyped-call]
                 self._pool.join()
             self._pool = None
+
+
+def ordered_results(function: Callable[..., R], jobs: Iterable[tuple[Any, ...]], workers: int,
+                    timeout: float | None = None) -> Iterator[R | CleaningFailed]:
+    """``function(*job)`` for every job, on ``workers`` processes (0: here), results in the jobs' order.
+
+    For batch work over an archive (``reextract``): at most ``4 x workers`` jobs are queued ahead of the
+    result being waited for, so memory stays bounded however many records there are; a job that kills its
+    worker, times out or raises yields a ``CleaningFailed`` in its place and the rest go on.
+    """
+    if workers <= 0:
+        for job in jobs:
+            try:
+                yield function(*job)
+            except Exception as exc:
+                logger.exception("job %r raised", job[-1:])
+                yield CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}")
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    pool = ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+    window: deque[Future[R]] = deque()
+    try:
+        for job in jobs:
+            window.append(pool.schedule(function, args=job, timeout=timeout))
+            if len(window) >= 4 * workers:
+                yield _outcome(window.popleft(), timeout)
+        while window:
+            yield _outcome(window.popleft(), timeout)
+    finally:
+        pool.stop()  # type: ignore[no-untyped-call]
+        pool.join()
+
+
+def _outcome(future: Future[Any], timeout: float | None) -> Any:
+    try:
+        return future.result()
+    except FutureTimeout:
+        return CleaningFailed("clean_timeout", f"cleaning took over {timeout:g} s")
+    except ProcessExpired as exc:
+        return CleaningFailed("clean_crashed", f"the cleaning process died (exit code {exc.exitcode})")
+    except Exception as exc:
+        logger.error("a job raised %r\n%s", exc, getattr(exc, "traceback", ""))
+        return CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}")

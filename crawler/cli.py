@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("--since", help="only articles published on or after this date")
     reextract.add_argument("--unclaimed", action="store_true",
                            help="also clean article pages no snippet came from (rejected or flagged before)")
+    reextract.add_argument("--workers", type=int, default=-1,
+                           help="processes that read and clean records (default: one per core; 0: none)")
     reextract.add_argument("--json", action="store_true")
     reextract.set_defaults(func=cmd_reextract)
 

@@ -11,7 +11,8 @@ cleaner reaches years of archive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from archive.snippets import Snippet
 from archive.store import SnippetStore
 from archive.verify import FileReport, iter_members, parse_record
 from archive.warc import FILENAME_RE, read_response
+from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
+from crawler.cleaning_pool import CleaningFailed, ordered_results
 from crawler.extraction import clean_with_fallback
 from crawler.sites import SiteProfile, profile_for_site
 from crawler.snippet import make_snippet
@@ -49,28 +52,47 @@ def profile_for_capture(snippet: Snippet) -> SiteProfile:
     return profile_for_site([snippet.site], snippet.url, snippet.fetched_at)
 
 
+def clean_record(profile: SiteProfile, warc_file: Path, offset: int, url: str) -> Article | str | None:
+    """Read one response record and clean it (in a worker process): the Article, None, or why it failed."""
+    try:
+        record = read_response(warc_file, offset)
+    except (OSError, ValueError) as exc:
+        return f"record unreadable: {exc}"
+    headers = {name.lower(): value for name, value in record.http_headers}
+    return clean_with_fallback(profile, record.body, url, headers.get("content-type"))
+
+
 def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: str | None = None,
-              unclaimed: bool = False, progress: Callable[[int], None] | None = None) -> ReextractReport:
+              unclaimed: bool = False, progress: Callable[[int], None] | None = None,
+              workers: int = 0) -> ReextractReport:
     """Clean the archived records of the selected articles again and store what changed; with ``unclaimed``,
-    also the article pages no snippet came from."""
+    also the article pages no snippet came from. ``workers`` processes read and clean records (0: this one);
+    the versions are written here, in the order of the snippets, whatever the number of workers."""
     report = ReextractReport(run_id)
     reader = SnippetStore(data_dir, readonly=True)
     writer = SnippetStore(data_dir)
     writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
     warc_dir = data_dir / "warc"
     try:
-        for snippet in reader.select(Filters(site=site, since=since), order="oldest"):
+        pending: deque[Snippet] = deque()  # snippets whose records are being cleaned, in order
+
+        def jobs() -> Iterator[tuple[SiteProfile, Path, int, str]]:
+            for s in reader.select(Filters(site=site, since=since), order="oldest"):
+                pending.append(s)
+                yield profile_for_capture(s), warc_dir / s.warc_file, s.warc_offset, s.url
+
+        for cleaned in ordered_results(clean_record, jobs(), workers):
+            snippet = pending.popleft()
             report.records += 1
             if progress:
                 progress(report.records)
-            try:
-                record = read_response(warc_dir / snippet.warc_file, snippet.warc_offset)
-            except (OSError, ValueError) as exc:
-                report.fail(f"record unreadable: {exc}", snippet.url)
+            if isinstance(cleaned, CleaningFailed):
+                report.fail(cleaned.kind, snippet.url)
                 continue
-            headers = {name.lower(): value for name, value in record.http_headers}
-            profile = profile_for_capture(snippet)
-            article = clean_with_fallback(profile, record.body, snippet.url, headers.get("content-type"))
+            if isinstance(cleaned, str):
+                report.fail(cleaned, snippet.url)
+                continue
+            article, profile = cleaned, profile_for_capture(snippet)
             if article is None:
                 report.fail("not an article for the current cleaner", snippet.url)
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import uuid
 from pathlib import Path
 
 from archive.verify import verify_directory
@@ -11,20 +11,26 @@ from replica import ReplicaServer
 from tests.conftest import run_cli
 
 
-def forkservers() -> set[int]:
-    """Processes that are multiprocessing fork servers (the pool's), by pid."""
-    found = subprocess.run(["pgrep", "-f", "multiprocessing.forkserver"], capture_output=True, text=True,
-                           check=False)
-    return {int(pid) for pid in found.stdout.split()}
+def processes_marked(marker: str) -> list[int]:
+    """Live processes whose environment carries ``marker`` (the run's, inherited by every child)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
-def fetch_fragile(replica: ReplicaServer, data: Path, fragile: dict[str, int], workers: int,
-                  count: int = 6) -> tuple[list[str], dict[str, dict[str, str]]]:
+def fetch_fragile(replica: ReplicaServer, data: Path, fragile: dict[str, int], workers: int, count: int = 6,
+                  marker: str = "") -> tuple[list[str], dict[str, dict[str, str]]]:
     """Fetch the newest ``count`` articles with a cleaner that fails as told on some: (URLs, outcome per URL)."""
     posts = replica.site.posts[:count]
     urls = [replica.base_url + p.path for p in posts]
     env = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki",
-           "FRAGILE_PAGES": ";".join(f"{what}={posts[i].path}" for what, i in fragile.items())}
+           "FRAGILE_PAGES": ";".join(f"{what}={posts[i].path}" for what, i in fragile.items()),
+           "NEWSARCHIVE_TEST_RUN": marker}
     result = run_cli("fetch", *urls, "--site", "rki.news", "--json", "-s", f"NEWSARCHIVE_CLEAN_WORKERS={workers}",
                      "-s", "NEWSARCHIVE_CLEAN_TIMEOUT=3", data=data, env=env)
     return urls, {r["url"]: r for r in json.loads(result.stdout)["results"]}
@@ -37,15 +43,15 @@ def archived_responses(data: Path) -> set[str]:
 
 def test_a_page_that_kills_its_worker_hangs_or_raises_costs_that_page_only(replica: ReplicaServer,
                                                                           tmp_path: Path) -> None:
-    before = forkservers()
+    marker = f"pool-test-{uuid.uuid4()}"
     fragile = {"crash": 0, "hang": 1, "raise": 2}
-    urls, outcomes = fetch_fragile(replica, tmp_path, fragile, workers=2)
+    urls, outcomes = fetch_fragile(replica, tmp_path, fragile, workers=2, marker=marker)
     reasons = {"crash": "clean_crashed", "hang": "clean_timeout", "raise": "clean_error"}
     for what, index in fragile.items():
         assert (outcomes[urls[index]]["outcome"], outcomes[urls[index]].get("reason")) == ("failed", reasons[what])
     assert [outcomes[u]["outcome"] for u in urls[3:]] == ["new"] * 3  # the pool went on
     assert set(urls) <= archived_responses(tmp_path)  # the failed pages too: a fixed cleaner can re-extract them
-    assert forkservers() <= before  # the pool ended with the run
+    assert processes_marked(marker) == []  # the pool's fork server and workers ended with the run
 
 
 def test_inline_cleaning_reports_a_cleaner_that_raises(replica: ReplicaServer, tmp_path: Path) -> None:

@@ -91,6 +91,7 @@ def test_search_results_are_newest_first(replica_crawl: Crawl) -> None:
     (["search", '"unbalanced'], "cannot search"),
     (["search", "kyiv", "--since", "yesterday"], "--since"),
     (["search", "kyiv", "--limit", "0"], "--limit"),
+    (["reextract", "--workers", "-3"], "--workers"),
 ])
 def test_bad_search_input(replica_crawl: Crawl, args: list[str], needle: str) -> None:
     assert_one_line_error(run_cli(*args, data=replica_crawl.data), needle)

@@ -228,14 +228,15 @@ def test_verify_catches_a_snippet_pointing_at_a_wrong_offset(replica_crawl: Craw
 # -- re-extraction ----------------------------------------------------------------------------------------
 
 
-def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["2", "0"])
+def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Path, workers: str) -> None:
     sloppy = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.sloppy_rki"}
     first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "30", env=sloppy)
     assert first.report["counts"]["articles/new"] == 30
     with archive.open(tmp_path) as a:
         old = {s.canonical_url: s for s in a.search()}
     assert all("rki.news" in s.text.split("\n\n") for s in old.values())  # the chrome line the bug left
-    result = run_cli("reextract", "--json", data=tmp_path)
+    result = run_cli("reextract", "--json", "--workers", workers, data=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert (summary["records"], summary["changed"], summary["unchanged"]) == (30, 30, 0)

@@ -13,6 +13,7 @@ from typing import Any
 from archive.integrity import verify_archive
 from archive.replay import ReplayUnavailable, start
 from archive.store import SnippetStore
+from crawler.cleaning_pool import default_workers
 from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_store
 from crawler.reextract import reextract
 
@@ -36,6 +37,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     check_date(args.since, "--since")
+    if args.workers < -1:
+        raise CliError(f"--workers must be 0 or more (got {args.workers})")
     store = open_store(args.data)
     try:
         if args.site and args.site not in store.sites():
@@ -47,7 +50,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
     started = time.monotonic()
     try:
-        report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed)
+        report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed,
+                           workers=default_workers() if args.workers < 0 else args.workers)
     except BaseException:
         writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
         writer.close()
