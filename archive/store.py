@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -162,6 +163,21 @@ class SnippetStore:
             self.db = sqlite3.connect(self.path, timeout=30)
             self._set_up()
         self.db.row_factory = sqlite3.Row
+        # True: add, add_capture and record_fetch leave their writes in one open transaction, for the
+        # crawl's group commit to end with commit() once the WARC bytes they point at are durable
+        self.deferred = False
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self.deferred:
+            yield
+        else:
+            with self.db:
+                yield
+
+    def commit(self) -> None:
+        """End the open transaction of deferred writes (nothing happens when none is open)."""
+        self.db.commit()
 
     def _connect_readonly(self) -> sqlite3.Connection:
         # autocommit: no implicit transaction may pin an old snapshot while a crawl writes (WAL)
@@ -231,7 +247,7 @@ class SnippetStore:
 
         A crawl compares text and title (an article was edited); re-extraction compares every cleaned field.
         """
-        with self.db:
+        with self._writing():
             row = self.db.execute("SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version DESC LIMIT 1",
                                   (snippet.canonical_url,)).fetchone()
             if row and all(getattr(_row_to_snippet(row), name) == getattr(snippet, name) for name in compare):
@@ -309,7 +325,7 @@ class SnippetStore:
         return CaptureRef(row[0], row[1], row[2]) if row else None
 
     def add_capture(self, payload_digest: str, ref: CaptureRef, warc_file: str, warc_offset: int) -> None:
-        with self.db:
+        with self._writing():
             self.db.execute("INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?)",
                             (payload_digest, ref.record_id, ref.target_uri, ref.date, warc_file, warc_offset))
 
@@ -395,7 +411,7 @@ class SnippetStore:
     def record_fetch(self, state: UrlState) -> None:
         """Remember a fetch. Validators and the reference capture are kept when a fetch brings none (a 304)."""
         ref = state.ref
-        with self.db:
+        with self._writing():
             self.db.execute(
                 "INSERT INTO url_state VALUES (:url, :site, :status, :fetched_at, :run_id, :location, :etag, "
                 ":last_modified, :ref_record_id, :ref_target_uri, :ref_date) ON CONFLICT (url) DO UPDATE SET "

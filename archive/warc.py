@@ -249,6 +249,7 @@ class WarcFileWriter:
         self._pos = 0
         self._name = ""
         self._records_in_file = 0
+        self._unsynced = False  # bytes written since the last fsync (only when fsync per write is off)
         directory.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -276,12 +277,19 @@ class WarcFileWriter:
             path.unlink()
             raise
 
+    def sync(self) -> None:
+        """Make every record written so far durable: the group commit's fsync, when fsync per write is off."""
+        if self._fd is not None and self._unsynced:
+            os.fsync(self._fd)
+        self._unsynced = False
+
     def close(self) -> None:
         """Close and publish the current file (fsync, close, rename, fsync of the directory); safe to call twice."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         os.fsync(fd)
+        self._unsynced = False
         os.close(fd)
         final = self.directory / self._name
         (self.directory / (self._name + OPEN_SUFFIX)).rename(final)
@@ -302,6 +310,8 @@ class WarcFileWriter:
                 offset += len(member)
             if self.fsync:
                 os.fsync(self._fd)
+            else:
+                self._unsynced = True
         except OSError as exc:
             os.ftruncate(self._fd, start)  # never leave a torn record behind (checklist C4)
             os.lseek(self._fd, start, os.SEEK_SET)

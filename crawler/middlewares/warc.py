@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -35,6 +35,7 @@ from archive.warc import (
     target_uri,
     warc_date,
 )
+from crawler.archive_writer import ArchiveWriter, archive_writer
 from crawler.responses import header_text
 
 logger = logging.getLogger(__name__)
@@ -75,10 +76,11 @@ def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
 class WarcRecorderMiddleware:
     """Archives each response with the request that produced it; a write failure never costs the crawl."""
 
-    def __init__(self, crawler: Crawler, writer: WarcFileWriter, store: SnippetStore, dedup: bool = True) -> None:
+    def __init__(self, crawler: Crawler, archive: ArchiveWriter, writer: WarcFileWriter, dedup: bool = True) -> None:
         self.crawler = crawler
+        self.archive = archive  # group commit: the WARC file synced, then the store committed
         self.writer = writer
-        self.store = store  # payload-digest index for revisits, and what was fetched (validators, redirects)
+        self.store: SnippetStore = archive.store  # payload-digest index for revisits, and what was fetched
         self.dedup = dedup
 
     @classmethod
@@ -89,19 +91,10 @@ class WarcRecorderMiddleware:
         data = Path(s.get("NEWSARCHIVE_DATA"))
         spider = crawler.spider
         prefix = s.get("WARC_PREFIX") or getattr(spider, "warc_prefix", "") or "newsarchive"
-        writer = WarcFileWriter(data / "warc", prefix, warcinfo_fields(crawler),
-                                max_bytes=s.getint("WARC_MAX_BYTES"), fsync=s.getbool("WARC_FSYNC"))
-        mw = cls(crawler, writer, SnippetStore(data), s.getbool("WARC_DEDUP"))
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
-        return mw
-
-    def spider_closed(self) -> None:
-        self.writer.close()
-        self.store.close()
-        stats = self.crawler.stats
-        if stats is not None:
-            stats.set_value("warc/files", len(self.writer.files_closed))
-            stats.set_value("warc/bytes", self.writer.bytes_written)
+        archive = archive_writer(crawler)
+        writer = archive.warc_writer(lambda fsync: WarcFileWriter(
+            data / "warc", prefix, warcinfo_fields(crawler), max_bytes=s.getint("WARC_MAX_BYTES"), fsync=fsync))
+        return cls(crawler, archive, writer, s.getbool("WARC_DEDUP"))
 
     def _exchange(self, request: Request, response: Response) -> HttpExchange:
         req_headers = _headers(request.headers)
@@ -178,6 +171,7 @@ class WarcRecorderMiddleware:
             pointer = {"file": location_of[0], "offset": location_of[1], "length": 0, "record_id": original.record_id}
         request.meta["warc"] = {**pointer, "payload_digest": digest, "fetched_at": exchange.date.isoformat(),
                                 "revisit": original is not None}
+        self.archive.wrote()
         return response
 
 

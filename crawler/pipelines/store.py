@@ -1,50 +1,46 @@
-"""StorePipeline: snippets into the SQLite store, one new row per new or changed article text."""
+"""StorePipeline: snippets into the store, one new row per new or changed article text, with group commit."""
 
 from __future__ import annotations
-
-import logging
-import sqlite3
-from pathlib import Path
 
 from scrapy.crawler import Crawler
 
 from archive.snippets import Snippet
-from archive.store import SnippetStore
-
-logger = logging.getLogger(__name__)
+from archive.store import Outcome
+from crawler.archive_writer import ArchiveWriter, archive_writer
 
 
 class StorePipeline:
-    """Writes each Snippet item; the outcome (new/changed/unchanged) is counted in the crawl stats."""
+    """Hands each Snippet to the crawl's archive writer; the outcome (new/changed/unchanged) is counted in the
+    crawl stats when the group it belongs to is committed."""
 
-    def __init__(self, crawler: Crawler, data_dir: Path) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.data_dir = data_dir
-        self.store: SnippetStore | None = None
+        self.writer: ArchiveWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler, Path(crawler.settings.get("NEWSARCHIVE_DATA")))
+        return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = SnippetStore(self.data_dir)
+        self.writer = archive_writer(self.crawler)
 
     def close_spider(self) -> None:
-        if self.store:
-            self.store.close()
+        if self.writer is not None:  # before the spider's own close writes to the store (the frontier)
+            self.writer.commit()
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, Snippet) and self.store is not None:
-            try:
-                outcome = self.store.add(item)
-            except sqlite3.Error as exc:  # a full disk or a broken file: the run must say it failed
-                logger.error("could not store the snippet of %s: %s", item.url, exc)
-                if self.crawler.stats:
-                    self.crawler.stats.inc_value("store/errors")
-                return item
-            if self.crawler.stats:
-                self.crawler.stats.inc_value(f"articles/{outcome}")
-            stored = getattr(self.crawler.spider, "stored", None)
-            if stored is not None:
-                stored(item, outcome)
+        if isinstance(item, Snippet) and self.writer is not None:
+            self.writer.add_snippet(item, self._stored)
         return item
+
+    def _stored(self, snippet: Snippet, outcome: Outcome | None) -> None:
+        stats = self.crawler.stats
+        if outcome is None:
+            if stats:
+                stats.inc_value("store/errors")
+            return
+        if stats:
+            stats.inc_value(f"articles/{outcome}")
+        stored = getattr(self.crawler.spider, "stored", None)
+        if stored is not None:
+            stored(snippet, outcome)

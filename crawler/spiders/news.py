@@ -109,6 +109,7 @@ class NewsSpider(scrapy.Spider):
         workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
+        crawler.signals.connect(spider.cleaner.warm_up, signal=signals.spider_opened)
         crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
         delay, concurrency, loopback = spider.politeness()
         if loopback:
