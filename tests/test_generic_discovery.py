@@ -36,6 +36,8 @@ def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -
         first = crawl(tmp_path, server.base_url + "/")
         requests = set(records_by_uri(verify_directory(tmp_path / "warc"), "request"))
         assert server.base_url + "/wp-sitemap.xml" in requests  # named in robots.txt
+        assert len(records_by_uri(verify_directory(tmp_path / "warc"), "request")[server.base_url + "/robots.txt"]) \
+            == 1  # read once, for its rules and its sitemaps
         assert server.base_url + "/feed/" in requests  # named by <link rel=alternate> on the start page
         assert first.report["counts"]["articles/new"] == SMALL_SITE
         old = [p for p in server.site.posts[-10:]]  # far outside any re-check window, linked from no first page

@@ -20,6 +20,9 @@ from scrapy.utils.misc import build_from_crawler
 logger = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+# sent with (response, netloc) once a site's robots.txt is read, so that a spider can take its Sitemap:
+# lines from the one fetch the politeness rules needed instead of fetching robots.txt a second time
+robots_parsed = object()
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -42,6 +45,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         elif response.status >= 400:
             response = response.replace(body=b"")  # no robots.txt: no rules (RFC 9309 §2.3.1.3)
         await super()._parse_robots(response, netloc, request)
+        self.crawler.signals.send_catch_log(robots_parsed, response=response, netloc=netloc)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         logger.warning("robots.txt of %s could not be fetched (%s): nothing there is fetched this run", netloc,

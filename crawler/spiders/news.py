@@ -28,6 +28,7 @@ from crawler.cleaning.decode import garbled
 from crawler.cleaning.detect import url_score
 from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
+from crawler.middlewares.robots import robots_parsed
 from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.sitemaps import NewsSitemap, entry_date
@@ -110,6 +111,7 @@ class NewsSpider(scrapy.Spider):
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
         crawler.signals.connect(spider.cleaner.warm_up, signal=signals.spider_opened)
+        crawler.signals.connect(spider.robots_read, signal=robots_parsed)
         crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
         delay, concurrency, loopback = spider.politeness()
         if loopback:
@@ -174,8 +176,9 @@ class NewsSpider(scrapy.Spider):
             yield request
         if self.start_url:
             # any site: its sitemaps (named in robots.txt, else at the usual paths) and feeds first, links after
-            yield Request(p.url("/robots.txt"), self.parse_robots, priority=PRIORITY_SITEMAP + 1,
-                          errback=self.on_probe_error, meta={DISCOVERY: True, "dont_obey_robotstxt": True})
+            if not self.settings.getbool("ROBOTSTXT_OBEY"):  # else robots_read takes the one the rules came from
+                yield Request(p.url("/robots.txt"), self.parse_robots, priority=PRIORITY_SITEMAP + 1,
+                              errback=self.on_probe_error, meta={DISCOVERY: True, "dont_obey_robotstxt": True})
             yield self._listing(self.start_url, 1)
             # what the last run found but could not fetch comes next, within this run's budget
             for url in self.known.frontier():
@@ -297,6 +300,12 @@ class NewsSpider(scrapy.Spider):
         if state and state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
         return headers
+
+    def robots_read(self, response: Response, netloc: str) -> None:
+        """Generic mode: the site's robots.txt, as the robots.txt middleware fetched it for its rules."""
+        if self.start_url and netloc == urlsplit(self.profile.base_url).netloc and self.crawler.engine:
+            for request in self.parse_robots(response):
+                self.crawler.engine.crawl(request)
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """Generic mode: the sitemaps robots.txt names, else the paths where sites usually put one."""
