@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +49,7 @@ class Run:
     cpu_s: float
     peak_rss_mib: float
     articles: int | None = None
+    samples: list[Sample] = field(default_factory=list)
 
     @property
     def pages_per_s(self) -> float:
@@ -173,6 +174,75 @@ def run_tool(tool: str, cmd: list[str], cwd: Path) -> tuple[float, float, str]:
         errors="replace")
 
 
+@dataclass
+class Sample:
+    seconds: float
+    articles: int
+    tree_pss_mib: float  # the crawl process and all its children (fork server, cleaning workers), shared pages split
+    largest_rss_mib: float  # the largest single process of them
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.setdefault(ppid, []).append(int(proc.name))
+    return tree
+
+
+def _kib(path: Path, field: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def sample_tree(root: int, data: Path, started: float) -> Sample:
+    tree, todo, pids = _children(), [root], []
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo += tree.get(pid, [])
+    articles = 0
+    store = data / "archive.sqlite"
+    if store.exists():
+        import sqlite3
+
+        try:
+            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as db:
+                articles = db.execute("SELECT count(*) FROM latest").fetchone()[0]
+        except sqlite3.Error:
+            pass
+    pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids)
+    largest = max((_kib(Path(f"/proc/{p}/status"), "VmRSS") for p in pids), default=0)
+    return Sample(time.perf_counter() - started, articles, pss / 1024, largest / 1024)
+
+
+def run_sampled(tool: str, cmd: list[str], cwd: Path, data: Path) -> tuple[float, float, str, list[Sample]]:
+    """run_tool, sampling the memory of the process tree and the articles stored every half second."""
+    samples: list[Sample] = []
+    with ChildUsage() as usage, tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        while proc.poll() is None:
+            samples.append(sample_tree(proc.pid, data, started))
+            time.sleep(0.5)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        output = out.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{tool} failed ({proc.returncode}): {output[-2000:]}")
+    return wall, usage.cpu_s, output, samples
+
+
 def peak_rss_of(cmd: list[str]) -> list[str]:
     """Wrap a command so that its own peak RSS is printed last (GNU time is not always installed)."""
     code = ("import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]).returncode;"
@@ -217,11 +287,12 @@ def newsarchive(base: str, work: Path, concurrency: int) -> Run:
     cmd = [str(VENV_BIN / "newsarchive"), "crawl", base + "/", "--data", str(data), "--json",
            "-s", f"CONCURRENT_REQUESTS={concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
-    wall, cpu, output = run_tool("newsarchive", peak_rss_of(cmd), ROOT)
+    wall, cpu, output, samples = run_sampled("newsarchive", peak_rss_of(cmd), ROOT, data)
     report = json.loads(output[output.index("{"): output.rindex("}") + 1])
     counts = report["counts"]
     return Run("newsarchive", int(report["pages_fetched"]), wall, cpu, rss_from(output),
-               articles=int(counts.get("articles/new", 0)) + int(counts.get("articles/changed", 0)))
+               articles=int(counts.get("articles/new", 0)) + int(counts.get("articles/changed", 0)),
+               samples=samples)
 
 
 TOOLS = {"bare Scrapy": bare_scrapy, "wget": wget, "newsarchive": newsarchive}
@@ -282,6 +353,18 @@ def main() -> int:
     ours = medians["newsarchive"]
     for peer in (p for p in medians if p != "newsarchive"):
         print(f"newsarchive / {peer}: {ours / medians[peer]:.2f}x")
+    ours_runs = runs["newsarchive"]
+    tree_peak = max(max((x.tree_pss_mib for x in r.samples), default=0.0) for r in ours_runs)
+    print(f"newsarchive memory: largest process {max(r.peak_rss_mib for r in ours_runs):.0f} MiB peak RSS (the "
+          f"crawl); the whole tree (crawl, fork server, cleaning workers) {tree_peak:.0f} MiB PSS at most")
+    curve = ours_runs[0].samples
+    if curve and args.articles >= 10_000:
+        print("RSS curve of the first run (articles stored: largest process RSS / tree PSS, MiB):")
+        step = max(1, args.articles // 10)
+        for mark in range(step, args.articles + 1, step):
+            at = next((x for x in curve if x.articles >= mark), None)
+            if at:
+                print(f"  {mark:7,d}: {at.largest_rss_mib:6.0f} / {at.tree_pss_mib:6.0f}  ({at.seconds:6.0f} s)")
     archived = min(r.articles or 0 for r in runs["newsarchive"])
     count = args.articles
     print(f"articles archived by newsarchive: {archived} of {count} (the fewest of its runs)")
