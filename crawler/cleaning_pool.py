@@ -117,9 +117,10 @@ def ordered_results(function: Callable[..., R], jobs: Iterable[tuple[Any, ...]],
                     timeout: float | None = None) -> Iterator[R | CleaningFailed]:
     """``function(*job)`` for every job, on ``workers`` processes (0: here), results in the jobs' order.
 
-    For batch work over an archive (``reextract``): at most ``4 x workers`` jobs are queued ahead of the
-    result being waited for, so memory stays bounded however many records there are; a job that kills its
-    worker, times out or raises yields a ``CleaningFailed`` in its place and the rest go on.
+    For batch work over an archive (``reextract``): jobs go to the workers in chunks of ``CHUNK``, at most
+    ``4 x workers`` chunks ahead of the result being waited for, so memory stays bounded however many
+    records there are. A job that raises yields a ``CleaningFailed`` in its place; one that kills its worker
+    or times out costs its chunk (each job of it yields the failure), and the rest go on.
     """
     if workers <= 0:
         for job in jobs:
@@ -132,17 +133,57 @@ def ordered_results(function: Callable[..., R], jobs: Iterable[tuple[Any, ...]],
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     pool = ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
-    window: deque[Future[R]] = deque()
+    window: deque[tuple[int, Future[list[Any]]]] = deque()
+    chunk: list[tuple[Any, ...]] = []
+
+    def send() -> None:
+        # a chunk per task: one round trip to a worker for CHUNK jobs, which matters when cleaning is quick
+        window.append((len(chunk), pool.schedule(_run_chunk, args=(function, list(chunk)),
+                                                 timeout=timeout * len(chunk) if timeout else None)))
+        chunk.clear()
+
     try:
         for job in jobs:
-            window.append(pool.schedule(function, args=job, timeout=timeout))
+            chunk.append(job)
+            if len(chunk) >= CHUNK:
+                send()
             if len(window) >= 4 * workers:
-                yield _outcome(window.popleft(), timeout)
+                yield from _chunk_outcomes(*window.popleft(), timeout)
+        if chunk:
+            send()
         while window:
-            yield _outcome(window.popleft(), timeout)
+            yield from _chunk_outcomes(*window.popleft(), timeout)
     finally:
         pool.stop()  # type: ignore[no-untyped-call]
         pool.join()
+
+
+CHUNK = 16  # jobs per task in ordered_results
+
+
+def _run_chunk(function: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
+    """In a worker: each job's result, or ("clean_error", message) for one that raised (exceptions with
+    arguments of their own do not always survive pickling back)."""
+    out: list[Any] = []
+    for job in jobs:
+        try:
+            out.append(function(*job))
+        except Exception as exc:
+            out.append(_Raised(f"the cleaner raised {type(exc).__name__}: {exc}"))
+    return out
+
+
+class _Raised(str):
+    """A job's exception message, as returned from a worker."""
+
+
+def _chunk_outcomes(size: int, future: Future[list[Any]], timeout: float | None) -> Iterator[Any]:
+    outcome = _outcome(future, timeout)
+    if isinstance(outcome, CleaningFailed):  # the whole chunk's worker died or timed out
+        yield from [outcome] * size
+        return
+    for result in outcome:
+        yield CleaningFailed("clean_error", str(result)) if isinstance(result, _Raised) else result
 
 
 def _outcome(future: Future[Any], timeout: float | None) -> Any:
