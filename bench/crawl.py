@@ -20,8 +20,10 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -150,14 +152,10 @@ class ChildUsage:
     """CPU seconds of the children reaped inside the block, from RUSAGE_CHILDREN before and after."""
 
     def __enter__(self) -> ChildUsage:
-        import resource
-
         self._before = resource.getrusage(resource.RUSAGE_CHILDREN)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import resource
-
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.cpu_s = (after.ru_utime - self._before.ru_utime) + (after.ru_stime - self._before.ru_stime)
 
@@ -224,8 +222,6 @@ def sample_tree(root: int, data: Path, started: float) -> Sample:
     articles = 0
     store = data / "archive.sqlite"
     if store.exists():
-        import sqlite3
-
         try:
             with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as db:
                 articles = db.execute("SELECT count(*) FROM latest").fetchone()[0]

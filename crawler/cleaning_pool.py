@@ -55,6 +55,24 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _new_pool(workers: int) -> ProcessPool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+
+
+def _failure(exc: BaseException, timeout: float | None, what: str) -> CleaningFailed:
+    """The report's name for what went wrong: a time limit, a worker that died, or a cleaner that raised
+    (logged with its traceback, the worker's when it raised there). Call it from the ``except`` block."""
+    if isinstance(exc, FutureTimeout):
+        return CleaningFailed("clean_timeout", f"cleaning took over {timeout or 0:g} s")
+    if isinstance(exc, ProcessExpired):
+        return CleaningFailed("clean_crashed", f"the cleaning process died (exit code {exc.exitcode})")
+    remote = getattr(exc, "traceback", "")
+    logger.error("cleaning %s raised %r%s", what, exc, "\n" + remote if remote else "", exc_info=not remote)
+    return CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}")
+
+
 class CleaningPool:
     """``await pool.clean(profile, body, url, content_type)`` -> the Article, None, or CleaningFailed."""
 
@@ -66,9 +84,7 @@ class CleaningPool:
 
     def _started(self) -> ProcessPool:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            self._pool = ProcessPool(max_workers=self.workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+            self._pool = _new_pool(self.workers)
         return self._pool
 
     def warm_up(self) -> None:
@@ -86,22 +102,15 @@ class CleaningPool:
                                               timeout=self.timeout)
             try:
                 return await asyncio.wrap_future(future)
-            except FutureTimeout as exc:
-                raise CleaningFailed("clean_timeout", f"cleaning took over {self.timeout:g} s") from exc
-            except ProcessExpired as exc:
-                raise CleaningFailed("clean_crashed", f"the cleaning process died (exit code {exc.exitcode})") \
-                    from exc
-            except Exception as exc:  # a bug in a cleaner, raised in the worker: this page only
-                logger.error("cleaning %s raised %r\n%s", url, exc, getattr(exc, "traceback", ""))
-                raise CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}") from exc
+            except Exception as exc:  # this page only: the pool goes on
+                raise _failure(exc, self.timeout, url) from exc
 
     @staticmethod
     def _inline(profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
         try:
             return clean_with_fallback(profile, body, url, content_type)
         except Exception as exc:
-            logger.exception("cleaning %s raised", url)
-            raise CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}") from exc
+            raise _failure(exc, None, url) from exc
 
     def close(self) -> None:
         if self._pool is not None:
@@ -127,12 +136,9 @@ def ordered_results(function: Callable[..., R], jobs: Iterable[tuple[Any, ...]],
             try:
                 yield function(*job)
             except Exception as exc:
-                logger.exception("job %r raised", job[-1:])
-                yield CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}")
+                yield _failure(exc, None, repr(job[-1]))
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    pool = ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+    pool = _new_pool(workers)
     window: deque[tuple[int, Future[list[Any]]]] = deque()
     chunk: list[tuple[Any, ...]] = []
 
@@ -162,8 +168,9 @@ CHUNK = 16  # jobs per task in ordered_results
 
 
 def _run_chunk(function: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
-    """In a worker: each job's result, or ("clean_error", message) for one that raised (exceptions with
-    arguments of their own do not always survive pickling back)."""
+    """In a worker: each job's result, or the message of the exception it raised as a ``_Raised`` (one
+    exception should not cost the chunk, and exceptions with arguments of their own do not always survive
+    pickling back)."""
     out: list[Any] = []
     for job in jobs:
         try:
@@ -189,10 +196,5 @@ def _chunk_outcomes(size: int, future: Future[list[Any]], timeout: float | None)
 def _outcome(future: Future[Any], timeout: float | None) -> Any:
     try:
         return future.result()
-    except FutureTimeout:
-        return CleaningFailed("clean_timeout", f"cleaning took over {timeout:g} s")
-    except ProcessExpired as exc:
-        return CleaningFailed("clean_crashed", f"the cleaning process died (exit code {exc.exitcode})")
     except Exception as exc:
-        logger.error("a job raised %r\n%s", exc, getattr(exc, "traceback", ""))
-        return CleaningFailed("clean_error", f"the cleaner raised {type(exc).__name__}: {exc}")
+        return _failure(exc, timeout, "a chunk of records")

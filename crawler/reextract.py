@@ -74,15 +74,16 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
     writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
     warc_dir = data_dir / "warc"
     try:
-        pending: deque[Snippet] = deque()  # snippets whose records are being cleaned, in order
+        pending: deque[tuple[Snippet, SiteProfile]] = deque()  # records being cleaned, in order
 
         def jobs() -> Iterator[tuple[SiteProfile, Path, int, str]]:
             for s in reader.select(Filters(site=site, since=since), order="oldest"):
-                pending.append(s)
-                yield profile_for_capture(s), warc_dir / s.warc_file, s.warc_offset, s.url
+                profile = profile_for_capture(s)
+                pending.append((s, profile))
+                yield profile, warc_dir / s.warc_file, s.warc_offset, s.url
 
         for cleaned in ordered_results(clean_record, jobs(), workers):
-            snippet = pending.popleft()
+            snippet, profile = pending.popleft()
             report.records += 1
             if progress:
                 progress(report.records)
@@ -92,7 +93,7 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
             if isinstance(cleaned, str):
                 report.fail(cleaned, snippet.url)
                 continue
-            article, profile = cleaned, profile_for_capture(snippet)
+            article = cleaned
             if article is None:
                 report.fail("not an article for the current cleaner", snippet.url)
                 continue
@@ -153,10 +154,8 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                     progress(report.records)
                 fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
                 profile = profile_for_site([record_site], uri, fetched_at)
-                record = read_response(path, offset)
-                headers = {name.lower(): value for name, value in record.http_headers}
-                article = clean_with_fallback(profile, record.body, uri, headers.get("content-type"))
-                if article is None or garbled(article):
+                article = clean_record(profile, path, offset, uri)
+                if not isinstance(article, Article) or garbled(article):
                     continue
                 if since and (to_utc(article.published) or "") < (to_utc(since) or ""):
                     continue

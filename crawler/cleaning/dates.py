@@ -176,7 +176,7 @@ def _url_date(url: str) -> Moment | None:
 
 def _title_date(page: Page) -> Moment | None:
     """A date the site appends to its titles ("... | DW | 28.04.2023"), day first as Europe writes it."""
-    for title in (page.meta("og:title", "twitter:title"), _title_text(page)):
+    for title in (page.meta("og:title", "twitter:title"), page.title_text):
         m = TITLE_DATE_RE.search(title or "")
         if m:
             try:
@@ -184,11 +184,6 @@ def _title_date(page: Page) -> Moment | None:
             except ValueError:
                 continue
     return None
-
-
-def _title_text(page: Page) -> str:
-    title = page.tree.find(".//title") if page.tree is not None else None
-    return title.text_content() if title is not None else ""
 
 
 def _visible_date(page: Page) -> Moment | None:

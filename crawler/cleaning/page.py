@@ -139,6 +139,12 @@ class Page:
         return found[0] if found else None
 
     @cached_property
+    def title_text(self) -> str:
+        """The text of the page's ``<title>`` as written ("" when there is none)."""
+        title = self.tree.find(".//title") if self.tree is not None else None
+        return title.text_content() if title is not None else ""
+
+    @cached_property
     def body_classes(self) -> list[str]:
         body = self.tree.find("body") if self.tree is not None else None
         return (body.get("class") or "").split() if body is not None else []

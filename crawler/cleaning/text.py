@@ -44,11 +44,11 @@ def element_text(element: HtmlElement) -> str:
     return normalize_paragraph("".join(parts))
 
 
-def block_paragraphs(container: HtmlElement) -> list[str]:
-    """Text of every innermost block element in document order."""
+def block_paragraphs(container: HtmlElement, tags: tuple[str, ...] = BLOCK_TAGS) -> list[str]:
+    """Text of every innermost block element (of ``tags``) in document order."""
     out: list[str] = []
-    for element in container.iter(*BLOCK_TAGS):
-        if element is container or any(d.tag in BLOCK_TAGS for d in element.iterdescendants()):
+    for element in container.iter(*tags):
+        if element is container or any(d.tag in tags for d in element.iterdescendants()):
             continue  # the inner blocks are read on their own
         text = element_text(element)
         if text:

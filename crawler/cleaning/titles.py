@@ -111,11 +111,10 @@ def _same_headline(og: str, ld: str, title: str, headings: list[str]) -> str:
 
 def page_title(page: Page, article: dict[str, Any] | None) -> str:
     brands = site_brands(page, article)
-    title_tag = page.tree.find(".//title") if page.tree is not None else None
     declared = [
         _clean(page.meta("og:title", "twitter:title")),
         _clean((article or {}).get("headline") or (article or {}).get("name")),
-        _clean(title_tag.text_content() if title_tag is not None else ""),
+        _clean(page.title_text),
     ]
     declared = [strip_site_name(t, brands) if t else "" for t in declared]
     # a declared title that is another one plus a tail is that one with the site's name on it

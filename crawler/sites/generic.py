@@ -22,8 +22,8 @@ from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
-from crawler.cleaning.page import HtmlElement, Page
-from crawler.cleaning.text import normalize_paragraph
+from crawler.cleaning.page import Page
+from crawler.cleaning.text import block_paragraphs, normalize_paragraph
 from crawler.cleaning.titles import h1_texts, page_title
 from crawler.sites.base import SiteProfile
 
@@ -39,10 +39,8 @@ def _container_paragraphs(page: Page) -> list[str]:
         return []
     for selector in BODY_CANDIDATES:
         for element in selector(page.tree):
-            found = [normalize_paragraph(e.text_content()) for e in element.iter(*FALLBACK_BLOCKS)
-                     if not any(isinstance(c, HtmlElement) and c.tag in FALLBACK_BLOCKS for c in e)]
-            found = [t for t in found if t]
-            if sum(len(t) for t in found) > 0:
+            found = block_paragraphs(element, FALLBACK_BLOCKS)
+            if found:
                 return found
     return []
 
