@@ -219,3 +219,37 @@ def test_names_after_an_author_label_of_their_own_are_the_authors() -> None:
                       "https://daily-tram.example/2026/03/tram-plan/")
     assert article is not None
     assert article.authors == ["Roman Beispiel"]
+
+
+SHELL_PARAGRAPHS = [f"{n}. The harbour authority said on Monday that the new quay would open in spring, after "
+                    "two years of building work and a long dispute over who would pay for it." for n in range(1, 7)]
+
+
+def _client_rendered(script: str) -> bytes:
+    """An app shell: metadata in the head, the article only in a script, as single-page front ends send it."""
+    return ('<html lang="en"><head><meta charset="utf-8"><meta property="og:type" content="article">'
+            '<meta property="og:title" content="New quay opens in spring">'
+            f'</head><body><div id="root"><h1>New quay opens in spring</h1></div>{script}</body></html>'
+            ).encode()
+
+
+def test_a_client_rendered_page_gives_the_body_its_hydration_data_carries() -> None:
+    fragment = ('<figure><img src="/q.jpg"><figcaption>The quay.</figcaption></figure>$$ARTICLEAD$$'
+                + "".join(f'<p class="editor-p">{p}</p>' for p in SHELL_PARAGRAPHS))
+    teaser = "<p>Other story</p>" * 2  # too few paragraphs to be the article
+    payload = json.dumps({"props": {"teaser": teaser, "article": {"contentHtml": fragment}}})
+    script = f'<script>self.__next_f.push([1,{json.dumps(payload)}])</script>'
+    article = extract(_client_rendered(script), "https://harbour.example/news/2026/03/new-quay-opens/")
+    assert article is not None
+    assert article.paragraphs == SHELL_PARAGRAPHS
+    # the same shell without the data is no article: there is no body to archive
+    assert extract(_client_rendered(""), "https://harbour.example/news/2026/03/new-quay-opens/") is None
+
+
+def test_a_shell_page_with_only_a_json_ld_article_body_gives_that_text() -> None:
+    ld = json.dumps({"@type": "NewsArticle", "headline": "New quay opens in spring",
+                     "articleBody": "\n".join(SHELL_PARAGRAPHS)})
+    article = extract(_client_rendered(f'<script type="application/ld+json">{ld}</script>'),
+                      "https://harbour.example/news/2026/03/new-quay-opens/")
+    assert article is not None
+    assert article.paragraphs == SHELL_PARAGRAPHS

@@ -46,6 +46,8 @@ CHROME_LINE_RES = [re.compile(p, re.IGNORECASE) for p in (
     r"^original article source\s*:",
     r"^this article was originally published\b",
     r"^read full article at\b",
+    # a template's placeholder left in the text: $$ARTICLEAD$$, {{AD_SLOT}}
+    r"^(\$\$|\{\{|%%|\[\[)\s*[A-Z0-9_:.-]+\s*(\$\$|\}\}|%%|\]\])$",
 )]
 
 

@@ -19,6 +19,7 @@ from crawler.cleaning.authors import page_authors
 from crawler.cleaning.chrome import is_chrome_line
 from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import structural_evidence, text_evidence
+from crawler.cleaning.embedded_body import embedded_paragraphs
 from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
@@ -30,6 +31,8 @@ from crawler.sites.base import SiteProfile
 BODY_CANDIDATES = [CSSSelector(s) for s in ("[itemprop~=articleBody]", ".entry-content", ".post-content",
                                              ".article-body", ".article__body", ".story-body", "article", "main")]
 FALLBACK_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+EMBEDDED_RESCUE_CHARS = 200  # less main text than this: look for the body in the page's data as well ...
+EMBEDDED_SHARE = 0.9  # ... and take it when it has about as much text or more (paragraphs kept apart)
 HOPELESS = -1.0  # a structural score this low is not worth extracting text for (site roots, tag pages ...)
 
 
@@ -82,7 +85,13 @@ class GenericProfile(SiteProfile):
         if evidence.score <= HOPELESS or page.tree is None:
             return None
         article = main_article_object(page)
-        paragraphs = main_text_paragraphs(page.tree, page.url) or _container_paragraphs(page)
+        paragraphs = main_text_paragraphs(page.tree, page.url) or []
+        found = sum(len(p) for p in paragraphs)
+        if found < EMBEDDED_RESCUE_CHARS or len(paragraphs) == 1:  # a client-rendered shell, or one run-on block
+            embedded = embedded_paragraphs(page, article, lambda tree: main_text_paragraphs(tree, page.url))
+            if sum(len(p) for p in embedded) >= EMBEDDED_SHARE * found:
+                paragraphs = embedded or paragraphs
+        paragraphs = paragraphs or _container_paragraphs(page)
         names = [n for n in (self.host, self.host.removeprefix("www."), page.meta("og:site_name")) if n]
         paragraphs = [p for p in paragraphs if not is_chrome_line(p, names)]
         title = page_title(page, article)
