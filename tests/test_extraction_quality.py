@@ -7,7 +7,7 @@ from tests.extraction_score import generic_extractor, replica_non_articles, scor
 
 # measured at the commit that pinned them (./run bench extraction): extraction-dev P 0.959 R 0.986 F1 0.973,
 # none rejected, no page below 0.5; metadata-dev body F1 0.9605, title exact 0.877, day 0.992, minute 0.946,
-# authors F1 0.885, none rejected (one page's text is only in its hydration data); replica: 0 of 436
+# authors F1 0.903, none rejected (one page's text is only in its hydration data); replica: 0 of 436
 # non-article pages taken for articles. The floors leave room for library updates, not for regressions.
 BODY_F1_FLOOR = 0.97
 PRECISION_FLOOR = 0.94
@@ -16,7 +16,7 @@ METADATA_BODY_F1_FLOOR = 0.955
 TITLE_FLOOR = 0.87
 DAY_FLOOR = 0.985
 MINUTE_FLOOR = 0.93
-AUTHORS_FLOOR = 0.88
+AUTHORS_FLOOR = 0.895
 MAX_REJECTED = 0  # real articles not recognised as articles, over both sets
 
 

@@ -253,3 +253,25 @@ def test_a_shell_page_with_only_a_json_ld_article_body_gives_that_text() -> None
                       "https://harbour.example/news/2026/03/new-quay-opens/")
     assert article is not None
     assert article.paragraphs == SHELL_PARAGRAPHS
+
+
+def test_the_site_named_beside_its_reporter_is_not_an_author_and_the_role_is_dropped() -> None:
+    head = ('<meta name="author" content="항구일보"><meta name="author" content="신현주 기자">'
+            '<meta property="og:site_name" content="항구일보">')
+    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["신현주"]
+
+
+def test_the_publisher_is_not_an_author_and_a_link_to_another_host_is_no_byline() -> None:
+    head = ('<meta name="publisher" content="Tram Wave (www.tramwave.example)">'
+            '<meta name="author" content="Tram Wave (www.tramwave.example)">')
+    body = ('<nav><a href="https://corporate.tramwave.example/en/company/profile/s-30626">Company</a></nav>'
+            "<h1>Tram plan passes</h1>")
+    article = extract(_news_page(head, body), "https://www.tramwave.example/en/tram-plan-passes/a-65464327")
+    assert article is not None
+    assert article.authors == ["Tram Wave"]  # the site itself, as no one else is named
+    with_byline = body + '<p class="meta"><a href="/en/profile/ann-lee">Ann Lee</a></p>'
+    article = extract(_news_page(head, with_byline), "https://www.tramwave.example/en/tram-plan-passes/a-65464327")
+    assert article is not None
+    assert article.authors == ["Ann Lee"]

@@ -5,7 +5,8 @@ graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article
 URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
 (``rel=author``, class ``byline``/``author``), then a link to an author's page (``/author/jane-doe/``,
 ``/autoren/name/max-kolter``), then names after a label of their own ("<strong>Autorin/Autor</strong>
-Roman Goncharenko"). The first source that names someone other than the site itself wins; a source that names
+Roman Goncharenko"). The first source that names someone other than the site itself wins, without the site's
+name where it stands beside them; a source that names
 only the site ("mdr.de", "LTO") is the answer only when none names anyone, and an organisation the JSON-LD
 credits as author ("BBC News") only when no source names anyone at all.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from lxml.cssselect import CSSSelector
 
@@ -33,6 +35,8 @@ NOT_A_NAME_RE = re.compile(r"@|https?:|www\.|\d{3,}|\b(?:updated|published|aktua
 # "MND Staff") is the desk's name and stays
 ROLE_RE = re.compile(r"\b(?:editor|redakt\w*|staff|reporter|correspondent|korrespondent\w*|team|newsroom|desk)\b",
                      re.IGNORECASE)
+# East Asian bylines put the role after the name ("신현주 기자", "山田太郎記者"): the name stays, the role goes
+ROLE_SUFFIX_RE = re.compile(r"\s*(?:기자|특파원|선임기자|논설위원|記者|记者|特派員|特派员|編集委員|编辑|編輯)$")
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")  # "Elena Oberholzer (obe)": initials, roles, places
 BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
                                                ".byline", ".article-author", ".author")]
@@ -53,7 +57,7 @@ def clean_names(raw: str) -> list[str]:
     text = BY_RE.sub("", text)
     names: list[str] = []
     for part in SPLIT_RE.split(text):
-        part = BY_RE.sub("", part.strip(" -–—:·•()[]"))
+        part = ROLE_SUFFIX_RE.sub("", BY_RE.sub("", part.strip(" -–—:·•()[]")))
         if not part or NOT_A_NAME_RE.search(part) or len(part.split()) > MAX_NAME_WORDS or len(part) < 2:
             continue
         if part.casefold() not in (n.casefold() for n in names):
@@ -116,7 +120,9 @@ def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
         elements = selector(page.tree)
         yield _element_names([e for e in elements if len(e.text_content()) < MAX_BYLINE_CHARS][:3])
     # a link to the author's page (/author/jane-doe/, /autoren/name/max-kolter): the byline of most CMSs
-    links = [a for a in page.tree.iter("a") if AUTHOR_HREF_RE.search(a.get("href") or "")]
+    host = urlsplit(page.url).hostname
+    links = [a for a in page.tree.iter("a") if AUTHOR_HREF_RE.search(a.get("href") or "")
+             and urlsplit(urljoin(page.url, a.get("href") or "")).hostname == host]  # not a corporate /profil/
     yield _element_names([a for a in links if len(a.text_content()) < MAX_BYLINE_CHARS][:2])
     yield _labelled_names(page.tree)
 
@@ -143,12 +149,14 @@ def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
     names anyone, the organisation the JSON-LD credits ("BBC News", "kicker") is the author, as the
     publisher declares it."""
     brands = site_brands(page, article)
+
+    def is_brand(name: str) -> bool:
+        return brand_key(name) in brands or any(b and b in brand_key(name) for b in brands)
+
     brand_only: list[str] = []
     for names in _sources(page, article):
-        if not names:
-            continue
-        if all(brand_key(n) in brands or any(b and b in brand_key(n) for b in brands) for n in names):
-            brand_only = brand_only or names
-            continue
-        return names
+        people = [n for n in names if not is_brand(n)]
+        if people:
+            return people  # the site named beside its authors (two meta tags) is not one of them
+        brand_only = brand_only or names
     return brand_only or json_ld_names(page, article, organizations=True)

@@ -192,13 +192,14 @@ def brand_key(text: str) -> str:
 
 def site_brands(page: Page, article: dict[str, Any] | None) -> set[str]:
     """Keys of the names the site goes by: og:site_name, application-name, the publisher, the host."""
-    names = {page.meta("og:site_name") or "", page.meta("application-name") or "", page.meta("twitter:site") or ""}
+    names = {page.meta(key) or "" for key in ("og:site_name", "application-name", "twitter:site", "publisher")}
     publisher = (article or {}).get("publisher")
     if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
         names.add(publisher["name"])
     host = (urlsplit(page.url).hostname or "").removeprefix("www.")
     names |= {host, host.split(".")[0]}
-    return {key for n in names if n and (key := brand_key(n.removeprefix("@")))}
+    # "Deutsche Welle (www.dw.com)": the name without its parenthesis
+    return {key for n in names if n and (key := brand_key(re.sub(r"\([^)]*\)", "", n).removeprefix("@")))}
 
 
 def _lenient_json(raw: str) -> str:
