@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler.cleaning import Article
-from crawler.extraction import clean_with_fallback
+from crawler.capture import Capture, Cleaned, clean_capture
 
 if TYPE_CHECKING:
     from crawler.sites import SiteProfile
@@ -40,7 +39,7 @@ logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MAX_TASKS_PER_WORKER = 2000
-PRELOAD = ["crawler.extraction", "crawler.sites"]  # what the fork server imports before it forks a worker
+PRELOAD = ["crawler.capture", "crawler.sites"]  # what the fork server imports before it forks a worker
 
 
 class CleaningFailed(Exception):
@@ -74,7 +73,7 @@ def _failure(exc: BaseException, timeout: float | None, what: str) -> CleaningFa
 
 
 class CleaningPool:
-    """``await pool.clean(profile, body, url, content_type)`` -> the Article, None, or CleaningFailed."""
+    """``await pool.clean(capture, profile, run_id)`` -> what ``clean_capture`` makes of it, or CleaningFailed."""
 
     def __init__(self, workers: int, timeout: float) -> None:
         self.workers = workers
@@ -92,25 +91,24 @@ class CleaningPool:
         if self.workers > 0:
             self._started().schedule(os.getpid)
 
-    async def clean(self, profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
+    async def clean(self, capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:
         if self.workers <= 0:
-            return self._inline(profile, body, url, content_type)
+            return self._inline(capture, profile, run_id)
         if self._places is None:
             self._places = asyncio.Semaphore(2 * self.workers)
         async with self._places:
-            future = self._started().schedule(clean_with_fallback, args=(profile, body, url, content_type),
-                                              timeout=self.timeout)
+            future = self._started().schedule(clean_capture, args=(capture, profile, run_id), timeout=self.timeout)
             try:
                 return await asyncio.wrap_future(future)
             except Exception as exc:  # this page only: the pool goes on
-                raise _failure(exc, self.timeout, url) from exc
+                raise _failure(exc, self.timeout, capture.url) from exc
 
     @staticmethod
-    def _inline(profile: SiteProfile, body: bytes, url: str, content_type: str | None) -> Article | None:
+    def _inline(capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:
         try:
-            return clean_with_fallback(profile, body, url, content_type)
+            return clean_capture(capture, profile, run_id)
         except Exception as exc:
-            raise _failure(exc, None, url) from exc
+            raise _failure(exc, None, capture.url) from exc
 
     def close(self) -> None:
         if self._pool is not None:

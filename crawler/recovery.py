@@ -24,10 +24,8 @@ from urllib.parse import urlsplit
 from archive.repair import Salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
-from crawler.cleaning.decode import garbled
-from crawler.extraction import clean_with_fallback
+from crawler.capture import Capture, RecordPointer, clean_capture
 from crawler.sites import SiteProfile, profile_for_site
-from crawler.snippet import make_snippet
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +93,10 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
         profile = _profile(store, site, uri, date.replace("Z", "+00:00"))
-        article = clean_with_fallback(profile, archived.body, uri, headers.get("content-type"))
-        if article is None or garbled(article):
-            continue
-        snippet = make_snippet(article, profile, url=uri, run_id=run_id, fetched_at=date.replace("Z", "+00:00"),
-                               warc_file=salvaged.name, warc_offset=rec.offset, warc_length=rec.length,
-                               warc_record_id=record_id, payload_digest=rec.fields["WARC-Payload-Digest"])
-        if store.add(snippet) != "unchanged":
+        pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id, rec.fields["WARC-Payload-Digest"],
+                                date.replace("Z", "+00:00"))
+        cleaned = clean_capture(Capture(uri, archived.body, headers.get("content-type"), pointer), profile, run_id)
+        if cleaned.snippet is not None and store.add(cleaned.snippet) != "unchanged":
             restored += 1
     return restored
 

@@ -20,13 +20,10 @@ from archive.query import Filters, to_utc
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 from archive.verify import FileReport, iter_members, parse_record
-from archive.warc import FILENAME_RE, read_response
-from crawler.cleaning import Article
-from crawler.cleaning.decode import garbled
+from archive.warc import FILENAME_RE
+from crawler.capture import Cleaned, RecordPointer, clean_record
 from crawler.cleaning_pool import CleaningFailed, ordered_results
-from crawler.extraction import clean_with_fallback
 from crawler.sites import SiteProfile, profile_for_site
-from crawler.snippet import make_snippet
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +49,11 @@ def profile_for_capture(snippet: Snippet) -> SiteProfile:
     return profile_for_site([snippet.site], snippet.url, snippet.fetched_at)
 
 
-def clean_record(profile: SiteProfile, warc_file: Path, offset: int, url: str) -> Article | str | None:
-    """Read one response record and clean it (in a worker process): the Article, None, or why it failed."""
-    try:
-        record = read_response(warc_file, offset)
-    except (OSError, ValueError) as exc:
-        return f"record unreadable: {exc}"
-    headers = {name.lower(): value for name, value in record.http_headers}
-    return clean_with_fallback(profile, record.body, url, headers.get("content-type"))
+def _fresh(cleaned: Cleaned, report: ReextractReport, url: str) -> Snippet | None:
+    """The new snippet of a cleaned record, or None with the reason in the report."""
+    if cleaned.snippet is None:
+        report.fail(f"{cleaned.refused}: {cleaned.detail}" if cleaned.detail else str(cleaned.refused), url)
+    return cleaned.snippet
 
 
 def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: str | None = None,
@@ -74,38 +68,25 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
     writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
     warc_dir = data_dir / "warc"
     try:
-        pending: deque[tuple[Snippet, SiteProfile]] = deque()  # records being cleaned, in order
+        pending: deque[Snippet] = deque()  # records being cleaned, in order
 
-        def jobs() -> Iterator[tuple[SiteProfile, Path, int, str]]:
+        def jobs() -> Iterator[tuple[Path, RecordPointer, str, SiteProfile, str]]:
             for s in reader.select(Filters(site=site, since=since), order="oldest"):
-                profile = profile_for_capture(s)
-                pending.append((s, profile))
-                yield profile, warc_dir / s.warc_file, s.warc_offset, s.url
+                pending.append(s)
+                yield warc_dir, RecordPointer.of(s), s.url, profile_for_capture(s), run_id
 
         for cleaned in ordered_results(clean_record, jobs(), workers):
-            snippet, profile = pending.popleft()
+            snippet = pending.popleft()
             report.records += 1
             if progress:
                 progress(report.records)
             if isinstance(cleaned, CleaningFailed):
                 report.fail(cleaned.kind, snippet.url)
                 continue
-            if isinstance(cleaned, str):
-                report.fail(cleaned, snippet.url)
+            fresh = _fresh(cleaned, report, snippet.url)
+            if fresh is None:
                 continue
-            article = cleaned
-            if article is None:
-                report.fail("not an article for the current cleaner", snippet.url)
-                continue
-            if garbled(article):
-                report.fail("bad_encoding", snippet.url)
-                continue
-            fresh = make_snippet(article, profile, url=snippet.url, run_id=run_id, fetched_at=snippet.fetched_at,
-                                 warc_file=snippet.warc_file, warc_offset=snippet.warc_offset,
-                                 warc_length=snippet.warc_length, warc_record_id=snippet.warc_record_id,
-                                 payload_digest=snippet.payload_digest)
-            if fresh.canonical_url != snippet.canonical_url:
-                fresh.canonical_url = snippet.canonical_url  # one article, one history, whatever the cleaner says
+            fresh.canonical_url = snippet.canonical_url  # one article, one history, whatever the cleaner says
             if writer.add(fresh, compare=CLEANED_FIELDS) == "unchanged":
                 report.unchanged += 1
             else:
@@ -154,17 +135,15 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                     progress(report.records)
                 fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
                 profile = profile_for_site([record_site], uri, fetched_at)
-                article = clean_record(profile, path, offset, uri)
-                if not isinstance(article, Article) or garbled(article):
+                pointer = RecordPointer(path.name, offset, length, rec.fields["WARC-Record-ID"],
+                                        rec.fields["WARC-Payload-Digest"], fetched_at)
+                fresh = clean_record(warc_dir, pointer, uri, profile, report.run_id).snippet
+                if fresh is None:
                     continue
-                if since and (to_utc(article.published) or "") < (to_utc(since) or ""):
+                if since and (to_utc(fresh.published) or "") < (to_utc(since) or ""):
                     continue
-                if store.versions(article.canonical_url) and article.canonical_url not in new_articles:
+                if store.versions(fresh.canonical_url) and fresh.canonical_url not in new_articles:
                     continue  # archived already: the first pass re-cleans the record behind it
-                fresh = make_snippet(article, profile, url=uri, run_id=report.run_id, fetched_at=fetched_at,
-                                     warc_file=path.name, warc_offset=offset, warc_length=length,
-                                     warc_record_id=rec.fields["WARC-Record-ID"],
-                                     payload_digest=rec.fields["WARC-Payload-Digest"])
                 if store.add(fresh, compare=CLEANED_FIELDS) != "unchanged":
                     report.unclaimed += 1
                     new_articles.add(fresh.canonical_url)

@@ -36,6 +36,7 @@ from archive.warc import (
     warc_date,
 )
 from crawler.archive_writer import ArchiveWriter, archive_writer
+from crawler.capture import RECORD_META, RecordPointer
 from crawler.responses import header_text
 
 logger = logging.getLogger(__name__)
@@ -164,13 +165,11 @@ class WarcRecorderMiddleware:
             etag=header_text(response, b"ETag"), last_modified=header_text(response, b"Last-Modified"),
             ref=ref if response.status in (200, 304) else None))
         if original is None:
-            pointer = {"file": record.file, "offset": record.offset, "length": record.length,
-                       "record_id": record.record_id}
-        else:
-            location_of = self.store.capture_location(original.record_id) or (record.file, record.offset)
-            pointer = {"file": location_of[0], "offset": location_of[1], "length": 0, "record_id": original.record_id}
-        request.meta["warc"] = {**pointer, "payload_digest": digest, "fetched_at": exchange.date.isoformat(),
-                                "revisit": original is not None}
+            file, offset, length, record_id = record.file, record.offset, record.length, record.record_id
+        else:  # a revisit: the snippet points at the original's response record
+            file, offset = self.store.capture_location(original.record_id) or (record.file, record.offset)
+            length, record_id = 0, original.record_id
+        request.meta[RECORD_META] = RecordPointer(file, offset, length, record_id, digest, exchange.date.isoformat())
         self.archive.wrote()
         return response
 

@@ -23,8 +23,7 @@ from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 from crawler.archive_view import ArchiveView
-from crawler.cleaning import Article
-from crawler.cleaning.decode import garbled
+from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning.detect import url_score
 from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
@@ -33,7 +32,6 @@ from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.sitemaps import NewsSitemap, entry_date
 from crawler.sites import SiteProfile, profile_class, profile_for_url
-from crawler.snippet import make_snippet
 from crawler.urls import canonicalize, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
@@ -447,41 +445,41 @@ class NewsSpider(scrapy.Spider):
     async def _snippet(self, response: Response) -> Snippet | None:
         if response.status != 200:
             return None
+        pointer = response.meta.get(RECORD_META)
+        if not isinstance(pointer, RecordPointer):  # the exchange could not be archived: nothing to point at
+            self._count("articles/no_warc_record", response.url)
+            return None
         profile = self.profile_for(response)
+        capture = Capture(response.url, response.body, header_text(response, b"Content-Type"), pointer)
         try:
-            article: Article | None = await self.cleaner.clean(profile, response.body, response.url,
-                                                               header_text(response, b"Content-Type"))
+            cleaned = await self.cleaner.clean(capture, profile, self.run_id)
         except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again
             logger.error("not stored, %s: %s (%s)", exc.kind, response.url, exc)
             self._count(f"errors/{exc.kind}", response.url)
             self.note_outcome(response.request, "failed", exc.kind)
             return None
-        if article is None:
-            if not self.start_url:
-                self._count("articles/not_article", response.url)
-            return None
-        if article.fallback:  # the profile's rules missed a page its article rule claims: layout drift?
+        if cleaned.fallback:  # the profile's rules missed a page its article rule claims: layout drift?
             self._count("articles/profile_misses", response.url)
             if self.crawler.stats:
                 self.crawler.stats.set_value("articles/profile_version", profile.cleaner_version)
-        if "encoding_guessed" in article.flags:
-            self._count("articles/encoding_guessed", response.url)
-        if garbled(article):  # the WARC record keeps the bytes; a fixed cleaner can re-extract them later
+        if cleaned.refused == NOT_ARTICLE:
+            if not self.start_url:
+                self._count("articles/not_article", response.url)
+            return None
+        if cleaned.refused == BAD_ENCODING:  # the WARC record keeps the bytes; a fixed cleaner can re-extract them
             logger.warning("not stored, wrongly labelled encoding: %s", response.url)
             self._count("errors/bad_encoding", response.url)
             self.note_outcome(response.request, "failed", "bad_encoding")
             return None
-        if article.canonical_url in self.parsed:
+        snippet = cleaned.snippet
+        assert snippet is not None
+        if "encoding_guessed" in snippet.flags:
+            self._count("articles/encoding_guessed", response.url)
+        if snippet.canonical_url in self.parsed:
             self._count("articles/duplicate", response.url)
             return None
-        self.parsed.add(article.canonical_url)
-        warc = response.meta.get("warc")
-        if not warc:
-            self._count("articles/no_warc_record", response.url)
-            return None
-        return make_snippet(article, profile, url=response.url, run_id=self.run_id, fetched_at=warc["fetched_at"],
-                            warc_file=warc["file"], warc_offset=warc["offset"], warc_length=warc["length"],
-                            warc_record_id=warc["record_id"], payload_digest=warc["payload_digest"])
+        self.parsed.add(snippet.canonical_url)
+        return snippet
 
     def closed(self, reason: str) -> None:
         """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it

@@ -1,0 +1,100 @@
+"""From an archived response to its snippet: the one path for live crawls, fetch, crash recovery and reextract.
+
+A ``Capture`` is what a cleaner needs of an HTTP exchange that is already in a WARC file: the URL, the body as
+served, its Content-Type, and the ``RecordPointer`` a snippet keeps. ``clean_capture`` decodes, cleans (with
+the generic fallback where a profile misses), checks and builds the snippet, or says why there is none. It is
+a plain function of picklable values so that the cleaning pool runs it in a worker as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.snippets import Snippet
+from archive.warc import read_response
+from crawler.cleaning import Article
+from crawler.cleaning.decode import garbled
+from crawler.extraction import clean_with_fallback
+from crawler.sites import SiteProfile
+
+NOT_ARTICLE = "not_article"  # the cleaner found no article on the page
+BAD_ENCODING = "bad_encoding"  # the text decoded into mojibake: the record keeps the bytes for a better cleaner
+UNREADABLE = "record_unreadable"  # the WARC record could not be read back
+RECORD_META = "warc_record"  # Request.meta key: the RecordPointer the WARC middleware wrote for the exchange
+
+
+@dataclass(frozen=True)
+class RecordPointer:
+    """Where the response record of a capture lies, and what identifies it: what a snippet points at."""
+
+    file: str  # file name under DATA/warc/
+    offset: int
+    length: int  # 0 when the exchange was a revisit and the pointer names the original's record
+    record_id: str
+    payload_digest: str
+    fetched_at: str  # ISO 8601 UTC, when this capture was made
+
+    @classmethod
+    def of(cls, snippet: Snippet) -> RecordPointer:
+        return cls(snippet.warc_file, snippet.warc_offset, snippet.warc_length, snippet.warc_record_id,
+                   snippet.payload_digest, snippet.fetched_at)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A response as archived: the URL it answered, the body as served, its Content-Type, its record."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    pointer: RecordPointer
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The outcome of cleaning one capture: a snippet, or the reason there is none."""
+
+    snippet: Snippet | None
+    refused: str | None = None  # NOT_ARTICLE, BAD_ENCODING or UNREADABLE when there is no snippet
+    fallback: bool = False  # the generic cleaner stood in for the profile's rules (layout drift?)
+    detail: str = ""  # what went wrong, for a report
+
+
+def read_capture(warc_dir: Path, pointer: RecordPointer, url: str) -> Capture:
+    """The capture behind ``pointer`` (raises OSError or ValueError when the record cannot be read)."""
+    archived = read_response(warc_dir / pointer.file, pointer.offset)
+    content_type = next((v for k, v in archived.http_headers if k.lower() == "content-type"), None)
+    return Capture(url, archived.body, content_type, pointer)
+
+
+def make_snippet(article: Article, profile: SiteProfile, capture: Capture, run_id: str) -> Snippet:
+    """The snippet of a cleaned article, pointing at the record it came from."""
+    p = capture.pointer
+    return Snippet(
+        url=capture.url, canonical_url=article.canonical_url, site=profile.site_name, title=article.title,
+        published=article.published, modified=article.modified, document_date=article.document_date,
+        authors=article.authors, categories=article.categories, language=article.language, text=article.text,
+        fetched_at=p.fetched_at, run_id=run_id, cleaner_version=article.cleaner or profile.cleaner_version,
+        declared_language=article.declared_language, flags=list(article.flags), warc_file=p.file,
+        warc_offset=p.offset, warc_length=p.length, warc_record_id=p.record_id, payload_digest=p.payload_digest,
+    )
+
+
+def clean_capture(capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:
+    """Clean one capture with ``profile`` (falling back to the generic cleaner where its rules miss)."""
+    article = clean_with_fallback(profile, capture.body, capture.url, capture.content_type)
+    if article is None:
+        return Cleaned(None, NOT_ARTICLE)
+    if garbled(article):
+        return Cleaned(None, BAD_ENCODING, article.fallback)
+    return Cleaned(make_snippet(article, profile, capture, run_id), None, article.fallback)
+
+
+def clean_record(warc_dir: Path, pointer: RecordPointer, url: str, profile: SiteProfile, run_id: str) -> Cleaned:
+    """Read one archived record and clean it (in a worker process, for reextract and recovery)."""
+    try:
+        capture = read_capture(warc_dir, pointer, url)
+    except (OSError, ValueError) as exc:
+        return Cleaned(None, UNREADABLE, detail=str(exc))
+    return clean_capture(capture, profile, run_id)
