@@ -11,7 +11,9 @@ from pathlib import Path
 
 from archive.store import STORE_FILENAME, ArticleState, SnippetStore, UrlState
 
-CACHE = 100_000  # URLs remembered per run
+# answers remembered per run: enough for the links every page repeats (menus, sections, most-read boxes);
+# the rest is one indexed SQLite lookup away, so memory does not grow with the number of URLs a run sees
+CACHE = 4096
 
 
 class ArchiveView:

@@ -17,6 +17,7 @@ what they hold.
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from archive.repair import Salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
 from crawler.capture import Capture, RecordPointer, clean_capture
+from crawler.seen import queue_dir
 from crawler.sites import SiteProfile, profile_for_site
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,8 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
             result.crashed_runs = store.close_dead_runs(site)
     finally:
         store.close()
+    for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
+        shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
     if result.anything:
         logger.warning("recovered after a crash: %s", result.as_dict())
     return result

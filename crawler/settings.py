@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
+# memory flat with the size of the site: the fingerprints of requests seen, on disk (crawler.seen), and the
+# requests waiting in the scheduler in disk queues under DATA/tmp/ (the spider sets JOBDIR per run)
+DUPEFILTER_CLASS = "crawler.seen.DiskDupeFilter"
 EXTENSIONS = {"crawler.extensions.report.RunReportExtension": 500}
 
 # -- cleaning --------------------------------------------------------------------------------------

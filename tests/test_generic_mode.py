@@ -52,3 +52,10 @@ def test_generic_mode_bounds_a_crawl_trap(generic: Crawl, replica: ReplicaServer
     assert generic.report["counts"]["discovery/trap_bounded"] >= 1
     assert "attachment_id=" in generic.report["examples"]["discovery/trap_bounded"][0]
     assert generic.report["counts"]["articles/new"] == 320  # and every article was still found
+
+
+def test_the_run_queued_its_requests_on_disk_and_removed_the_queue(generic: Crawl) -> None:
+    """The scheduler's waiting requests went to disk queues under DATA/tmp/, gone once the run ended."""
+    assert (generic.data / "tmp").is_dir()
+    assert not list((generic.data / "tmp").iterdir())
+    assert generic.report["counts"]["scheduler/unserializable"] == 0  # every request could be queued there

@@ -16,7 +16,8 @@ REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articl
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
                "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
                "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded",
-               "articles/profile_misses", "articles/encoding_guessed", "discovery/sources_missing", "discovery/left")
+               "articles/profile_misses", "articles/encoding_guessed", "discovery/sources_missing", "discovery/left",
+               "scheduler/unserializable")  # requests kept in memory: the disk queue could not take them
 DRIFT_SHARE = 0.5  # more than this share of a run's articles cleaned by the fallback: the layout has changed
 
 

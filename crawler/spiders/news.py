@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
 from crawler.recovery import recover
 from crawler.responses import header_text
+from crawler.seen import DiskSet, queue_dir
 from crawler.sitemaps import NewsSitemap, entry_date
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.urls import canonicalize, is_loopback, validate_url
@@ -80,15 +82,17 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
         self.known = ArchiveView(None, "")  # the archive's articles and URL states of this site, per URL
-        self.scheduled: set[str] = set()  # canonical article URLs requested this run
+        # per-URL state of this run, on disk (crawler.seen): the process does not grow with the site
+        self.scheduled = DiskSet()  # canonical article URLs requested this run
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
-        self.parsed: set[str] = set()  # canonical URLs cleaned this run: one snippet per article per run
-        self.followed: set[str] = set()  # listing (generic mode: any) page URLs requested this run
-        self.answered: set[str] = set()  # ... and those that got an answer (a page or an error)
-        self.left: dict[str, None] = {}  # generic mode: pages found beyond the discovery budget, in order
+        self.parsed = DiskSet()  # canonical URLs cleaned this run: one snippet per article per run
+        self.followed = DiskSet(keep_values=True)  # listing (generic mode: any) page URLs requested this run
+        self.answered = DiskSet()  # ... and those that got an answer (a page or an error)
+        self.left = DiskSet(keep_values=True)  # generic mode: pages found beyond the discovery budget, in order
         self.discovery_budget = 0  # generic mode: pages followed for links per run (set from the settings)
         self.query_patterns: dict[tuple[str, tuple[str, ...]], int] = {}  # generic mode: (path, query keys) -> URLs
         self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
+        self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -104,6 +108,10 @@ class NewsSpider(scrapy.Spider):
             spider.recheck_hours = spider.profile.recheck_hours
         spider.discovery_budget = s.getint("NEWSARCHIVE_DISCOVERY_BUDGET") or spider.profile.max_listing_pages
         s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
+        if s.get("NEWSARCHIVE_DATA") and not s.get("JOBDIR"):  # the scheduler's queues on disk, for this run only
+            s.set("JOBDIR", str(queue_dir(Path(s.get("NEWSARCHIVE_DATA")), s.get("NEWSARCHIVE_RUN_ID"))),
+                  priority="spider")
+            spider.queue_dir = Path(s.get("JOBDIR"))
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
@@ -185,7 +193,7 @@ class NewsSpider(scrapy.Spider):
                 if len(self.followed) < self.discovery_budget:
                     yield self._listing(url, 2)
                 else:
-                    self.left[url] = None
+                    self.left.add(url)
             return
         for path in p.feeds:
             yield Request(p.url(path), self.parse_feed, priority=PRIORITY_FEED, errback=self.on_error)
@@ -423,7 +431,7 @@ class NewsSpider(scrapy.Spider):
             if len(self.followed) < self.discovery_budget:
                 yield self._listing(url, page_no + 1)
             else:
-                self.left[url] = None
+                self.left.add(url)
 
     # -- articles ---------------------------------------------------------------------------------------
 
@@ -482,6 +490,15 @@ class NewsSpider(scrapy.Spider):
         return snippet
 
     def closed(self, reason: str) -> None:
+        try:
+            self._save_frontier()
+        finally:
+            for state in (self.scheduled, self.parsed, self.followed, self.answered, self.left):
+                state.close()
+            if self.queue_dir:  # the scheduler has closed its queues: what they held was this run's only
+                shutil.rmtree(self.queue_dir, ignore_errors=True)
+
+    def _save_frontier(self) -> None:
         """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it
         stopped) for the next run, and say how much that is."""
         if not self.start_url or getattr(self, "lock_refused", None) or not self.settings.get("NEWSARCHIVE_DATA"):
