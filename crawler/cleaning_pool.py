@@ -80,6 +80,7 @@ class CleaningPool:
         self.timeout = timeout
         self._pool: ProcessPool | None = None
         self._places: asyncio.Semaphore | None = None
+        self.pending = 0  # pages handed to the pool and not done: being cleaned or waiting for a place
 
     def _started(self) -> ProcessPool:
         if self._pool is None:
@@ -96,12 +97,17 @@ class CleaningPool:
             return self._inline(capture, profile, run_id)
         if self._places is None:
             self._places = asyncio.Semaphore(2 * self.workers)
-        async with self._places:
-            future = self._started().schedule(clean_capture, args=(capture, profile, run_id), timeout=self.timeout)
-            try:
-                return await asyncio.wrap_future(future)
-            except Exception as exc:  # this page only: the pool goes on
-                raise _failure(exc, self.timeout, capture.url) from exc
+        self.pending += 1
+        try:
+            async with self._places:
+                future = self._started().schedule(clean_capture, args=(capture, profile, run_id),
+                                                  timeout=self.timeout)
+                try:
+                    return await asyncio.wrap_future(future)
+                except Exception as exc:  # this page only: the pool goes on
+                    raise _failure(exc, self.timeout, capture.url) from exc
+        finally:
+            self.pending -= 1
 
     @staticmethod
     def _inline(capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archive.verify import verify_directory
 from replica import ReplicaServer
-from tests.conftest import run_cli
+from tests.conftest import crawl, run_cli
 
 
 def processes_marked(marker: str) -> list[int]:
@@ -58,3 +58,19 @@ def test_inline_cleaning_reports_a_cleaner_that_raises(replica: ReplicaServer, t
     urls, outcomes = fetch_fragile(replica, tmp_path, {"raise": 1}, workers=0, count=3)
     assert (outcomes[urls[1]]["outcome"], outcomes[urls[1]].get("reason")) == ("failed", "clean_error")
     assert [outcomes[u]["outcome"] for u in (urls[0], urls[2])] == ["new", "new"]
+
+
+def test_a_slow_cleaner_slows_the_crawl_instead_of_piling_up_pages(replica: ReplicaServer, tmp_path: Path) -> None:
+    """Backpressure: with one worker taking 0.1 s a page, the pages waiting for it stay few when Scrapy's
+    scraper slot is bounded, and pile up when it is not (the same crawl, the bound lifted)."""
+    env = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_SLOW": "0.1"}
+    common = ("rki.news", "--base-url", replica.base_url, "--max-articles", "40", "-s", "NEWSARCHIVE_CLEAN_WORKERS=1",
+              "-s", "CONCURRENT_REQUESTS=4", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
+    bounded = crawl(tmp_path / "bounded", *common, "-s", "SCRAPER_SLOT_MAX_ACTIVE_SIZE=1", env=env)
+    assert bounded.report["counts"]["articles/new"] == 40
+    # what the scraper slot admitted before the engine stopped (one) + requests the downloader had taken (4)
+    # + the pool's places (2 x workers) + one
+    assert bounded.report["counts"]["cleaning/max_waiting"] <= 8, bounded.report["counts"]
+    unbounded = crawl(tmp_path / "unbounded", *common, "-s", f"SCRAPER_SLOT_MAX_ACTIVE_SIZE={10**9}", env=env)
+    assert unbounded.report["counts"]["articles/new"] == 40
+    assert unbounded.report["counts"]["cleaning/max_waiting"] > 15, unbounded.report["counts"]

@@ -459,6 +459,8 @@ class NewsSpider(scrapy.Spider):
             return None
         profile = self.profile_for(response)
         capture = Capture(response.url, response.body, header_text(response, b"Content-Type"), pointer)
+        if self.crawler.stats:  # pages waiting for the cleaners at once: what backpressure keeps bounded
+            self.crawler.stats.max_value("cleaning/max_waiting", self.cleaner.pending + 1)
         try:
             cleaned = await self.cleaner.clean(capture, profile, self.run_id)
         except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again

@@ -1,6 +1,7 @@
 """An rki.news cleaner that kills its process, hangs or raises on chosen pages, for the cleaning-pool test.
 
-FRAGILE_PAGES names them: "crash=/path/;hang=/path/;raise=/path/" (URL path suffixes).
+FRAGILE_PAGES names them: "crash=/path/;hang=/path/;raise=/path/" (URL path suffixes); FRAGILE_SLOW=SECONDS
+makes every page take that long to clean, as a slow machine or a heavy page would.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class FragileRkiNewsProfile(RkiNewsProfile):
     cleaner_version = "rki_news/0-fragile"
 
     def extract_page(self, page: Page) -> Article | None:
+        time.sleep(float(os.environ.get("FRAGILE_SLOW", "0")))
         what = next((w for path, w in _pages().items() if page.url.endswith(path)), "")
         if what == "crash":
             os._exit(9)  # as a segfault in a parser would end the process
