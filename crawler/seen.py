@@ -64,14 +64,16 @@ class DiskSet:
         if len(self._recent) > RECENT:
             self._recent.popitem(last=False)
 
-    def add(self, value: str | bytes) -> None:
+    def add(self, value: str | bytes) -> bool:
+        """Add ``value``; True when it was not a member yet (one statement, not a lookup and an insert)."""
         key = _key(value)
         if key in self._recent:
-            return
+            return False
         cursor = self._db.execute("INSERT OR IGNORE INTO members (key, value) VALUES (?, ?)",
                                   (key, value if self._keep and isinstance(value, str) else None))
         self._len += cursor.rowcount
         self._remember(key)
+        return cursor.rowcount > 0
 
     def discard(self, value: str | bytes) -> None:
         key = _key(value)
@@ -117,11 +119,7 @@ class DiskDupeFilter(RFPDupeFilter):
         return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)
 
     def request_seen(self, request: Request) -> bool:
-        fingerprint = self.fingerprinter.fingerprint(request)
-        if fingerprint in self._seen:
-            return True
-        self._seen.add(fingerprint)
-        return False
+        return not self._seen.add(self.fingerprinter.fingerprint(request))
 
     def close(self, reason: str) -> None:
         super().close(reason)

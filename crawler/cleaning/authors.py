@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.cssselect import CSSSelector
 
 from crawler.cleaning.page import HtmlElement, Page, brand_key, json_ld_types, site_brands
-from crawler.cleaning.text import normalize_paragraph
+from crawler.cleaning.text import PARENTHESIS_RE, normalize_paragraph
 
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                "byl", "citation_author", "article:author_name")
@@ -37,7 +37,6 @@ ROLE_RE = re.compile(r"\b(?:editor|redakt\w*|staff|reporter|correspondent|korres
                      re.IGNORECASE)
 # East Asian bylines put the role after the name ("신현주 기자", "山田太郎記者"): the name stays, the role goes
 ROLE_SUFFIX_RE = re.compile(r"\s*(?:기자|특파원|선임기자|논설위원|記者|记者|特派員|特派员|編集委員|编辑|編輯)$")
-PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")  # "Elena Oberholzer (obe)": initials, roles, places
 BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
                                                ".byline", ".article-author", ".author")]
 AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|journalist|journalisten|"

@@ -17,7 +17,7 @@ from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
 from crawler.cleaning.decode import decode_page, looks_binary
-from crawler.cleaning.text import normalize_paragraph
+from crawler.cleaning.text import PARENTHESIS_RE, normalize_paragraph
 
 HtmlElement = html.HtmlElement
 MAX_JSON_LD_CHARS = 2_000_000  # a script block larger than this is a data dump, not a description of the page
@@ -199,7 +199,7 @@ def site_brands(page: Page, article: dict[str, Any] | None) -> set[str]:
     host = (urlsplit(page.url).hostname or "").removeprefix("www.")
     names |= {host, host.split(".")[0]}
     # "Deutsche Welle (www.dw.com)": the name without its parenthesis
-    return {key for n in names if n and (key := brand_key(re.sub(r"\([^)]*\)", "", n).removeprefix("@")))}
+    return {key for n in names if n and (key := brand_key(PARENTHESIS_RE.sub("", n).removeprefix("@")))}
 
 
 def _lenient_json(raw: str) -> str:

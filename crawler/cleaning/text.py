@@ -12,6 +12,8 @@ from lxml.html import HtmlElement
 # breaking that split words for search ("Ver\u00adfas\u00adsung" must match "Verfassung")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
+# a parenthesis and the space before it: "Elena Oberholzer (obe)", "Deutsche Welle (www.dw.com)"
+PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
 
 
