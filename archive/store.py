@@ -250,8 +250,10 @@ class SnippetStore:
         with self._writing():
             row = self.db.execute("SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version DESC LIMIT 1",
                                   (snippet.canonical_url,)).fetchone()
-            if row and all(getattr(_row_to_snippet(row), name) == getattr(snippet, name) for name in compare):
-                return "unchanged"
+            if row:
+                stored = _row_to_snippet(row)
+                if all(getattr(stored, name) == getattr(snippet, name) for name in compare):
+                    return "unchanged"
             snippet.version = (row["version"] + 1) if row else 1
             data = snippet.to_dict()
             data.pop("id")
