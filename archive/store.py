@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from archive.query import Filters, Order, count_rows, select_rows, to_utc
+from archive.query import TIME_KEY_SHIFT, Filters, Order, count_rows, select_rows, to_utc
 from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc import OPEN_SUFFIX, CaptureRef
 
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS snippets (
     warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER NOT NULL,
     warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
     version INTEGER NOT NULL,
-    time_key INTEGER,  -- publication second << 24, plus a counter within the second: the full-text rowid
+    time_key INTEGER,  -- publication second << TIME_KEY_SHIFT, plus a counter within the second: the full-text rowid
     declared_language TEXT, flags TEXT NOT NULL DEFAULT '[]',
     UNIQUE (canonical_url, version)
 );
@@ -48,7 +48,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(
     title, text, content='snippets', content_rowid='time_key', tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS snippets_ai AFTER INSERT ON snippets BEGIN
     UPDATE snippets SET time_key = COALESCE((SELECT MAX(time_key) FROM snippets
-        WHERE time_key >= TIME_BASE(new) AND time_key < TIME_BASE(new) + 16777216), TIME_BASE(new) - 1) + 1
+        WHERE time_key >= TIME_BASE(new) AND time_key < TIME_BASE(new) + TIME_SPAN), TIME_BASE(new) - 1) + 1
         WHERE id = new.id;
     INSERT INTO snippets_fts (rowid, title, text) SELECT time_key, new.title, new.text FROM snippets WHERE id = new.id;
 END;
@@ -74,8 +74,10 @@ CREATE TABLE IF NOT EXISTS frontier (  -- pages a run found but did not fetch: t
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
 # FTS5 walks the matches from the newest and stops after LIMIT rows (and seeks to --until/--since).
-TIME_BASE_SQL = "(CAST(strftime('%s', COALESCE({row}.published_utc, {row}.fetched_at)) AS INTEGER) << 24)"
-SCHEMA = SCHEMA.replace("TIME_BASE(new)", TIME_BASE_SQL.format(row="new"))
+TIME_BASE_SQL = ("(CAST(strftime('%s', COALESCE({row}.published_utc, {row}.fetched_at)) AS INTEGER) << "
+                 f"{TIME_KEY_SHIFT})")
+SCHEMA = SCHEMA.replace("TIME_BASE(new)", TIME_BASE_SQL.format(row="new")).replace("TIME_SPAN",
+                                                                                   str(1 << TIME_KEY_SHIFT))
 # stores of schema 3 and older: the index was keyed by id; the key is added (see _upgrade) and the index
 # built again
 DROP_ID_KEYED_INDEX = """
@@ -267,11 +269,6 @@ class SnippetStore:
             snippet.id = cur.lastrowid
             self.db.execute("INSERT OR REPLACE INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
         return "changed" if row else "new"
-
-    def latest(self, site: str | None = None) -> Iterator[Snippet]:
-        """The latest version of every article, oldest publication first."""
-        for row in select_rows(self.db, Filters(site=site), order="oldest"):
-            yield _row_to_snippet(row)
 
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
         """Snippets matching ``filters``, streamed; with a query each carries its fragment and score."""

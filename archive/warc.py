@@ -252,10 +252,6 @@ class WarcFileWriter:
         self._unsynced = False  # bytes written since the last fsync (only when fsync per write is off)
         directory.mkdir(parents=True, exist_ok=True)
 
-    @property
-    def current_name(self) -> str | None:
-        return self._name if self._fd is not None else None
-
     def _open(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self._name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.token}.warc.gz"

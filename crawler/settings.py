@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from crawler.identity import user_agent
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -16,7 +18,7 @@ NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "")  # URL or mail a
 
 # -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newsarchive/0.1 (news archival crawler)"  # the spider adds the contact
+USER_AGENT = user_agent()  # the spider puts NEWSARCHIVE_CONTACT in
 DOWNLOAD_DELAY = 2.0  # floor between requests to one site; profiles and loopback targets override it
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

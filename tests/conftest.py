@@ -21,15 +21,23 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600
 
 
-def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli_command(*args: str, data: Path | None = None) -> list[str]:
+    """The command line of `newsarchive ARGS` (this checkout's code, whatever is installed)."""
+    return [sys.executable, "-m", "crawler.cli", *args, *(["--data", str(data)] if data is not None else [])]
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a test's `newsarchive` runs in: no warnings on stderr, no data directory inherited."""
+    out = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    out.pop("NEWSARCHIVE_DATA", None)
+    return out
+
+
+def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `newsarchive ARGS` in a subprocess, as a user would."""
-    cmd = [sys.executable, "-m", "crawler.cli", *args]
-    if data is not None:
-        cmd += ["--data", str(data)]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False)
+    return subprocess.run(cli_command(*args, data=data), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env=cli_env(env), check=False, input=input)
 
 
 @dataclass

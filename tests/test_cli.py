@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.snippets import SNIPPET_FIELDS
 from archive.store import SnippetStore
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, run_cli
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -103,7 +104,7 @@ def test_export_jsonl_writes_the_latest_version_of_every_article(replica_crawl: 
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     store = SnippetStore(replica_crawl.data, readonly=True)
-    expected = {s.canonical_url: s for s in store.latest()}
+    expected = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     store.close()
     assert len(rows) == len(expected) == replica_crawl.report["counts"]["articles/new"]
     for row in rows:
@@ -176,7 +177,7 @@ def test_demo_serve_serves_until_interrupted() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with subprocess.Popen([sys.executable, "-m", "crawler.cli", "demo", "--serve", "--port", str(port)], cwd=ROOT,
+    with subprocess.Popen(cli_command("demo", "--serve", "--port", str(port)), cwd=ROOT, env=cli_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 from crawler.sitemaps import NewsSitemap, entry_date
@@ -35,7 +36,7 @@ class CourierRuns:
 def snippets_by_url(data: Path) -> dict[str, Snippet]:
     store = SnippetStore(data, readonly=True)
     try:
-        return {s.url: s for s in store.latest()}
+        return {s.url: s for s in store.select(Filters(), order="oldest")}
     finally:
         store.close()
 

@@ -20,16 +20,15 @@ from archive.verify import verify_directory
 from archive.warc import OPEN_SUFFIX, read_response
 from crawler.recovery import recover
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, crawl, http_parts, records_by_uri, run_cli
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]  # long enough to be caught mid-way
 
 
 def start_crawl(data: Path, *args: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "crawler.cli", "crawl", *args, "--data", str(data)]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return subprocess.Popen(cli_command("crawl", *args, data=data), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env())
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, run_cli
@@ -32,7 +33,7 @@ def test_fetch_three_urls_one_invalid(replica: ReplicaServer, tmp_path: Path) ->
     assert lines[3].startswith("2 of 3 URL(s) archived")
     store = SnippetStore(tmp_path, readonly=True)
     try:
-        snippets = {s.canonical_url: s for s in store.latest()}
+        snippets = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     finally:
         store.close()
     assert set(snippets) == set(good)
@@ -57,10 +58,7 @@ def test_fetch_refetches_archived_urls_with_their_sites_profile(replica_crawl: C
 
 def test_fetch_from_stdin_reports_http_errors(replica: ReplicaServer, tmp_path: Path) -> None:
     listing = f"# two URLs\n{truth_of(replica, 5)['url']}\n\n{replica.base_url}/2020/01/01/no-such-story/\n"
-    cmd = [sys.executable, "-m", "crawler.cli", "fetch", "--from-file", "-", "--site", "rki.news", "--data",
-           str(tmp_path)]
-    result = subprocess.run(cmd, input=listing, capture_output=True, text=True, cwd=ROOT, check=False,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    result = run_cli("fetch", "--from-file", "-", "--site", "rki.news", data=tmp_path, input=listing)
     assert result.returncode == 3
     lines = result.stdout.splitlines()
     assert lines[0].startswith("new ")
@@ -92,7 +90,7 @@ def test_scrapy_crawl_urls(replica: ReplicaServer, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     store = SnippetStore(tmp_path, readonly=True)
     try:
-        (snippet,) = list(store.latest())
+        (snippet,) = list(store.select(Filters(), order="oldest"))
     finally:
         store.close()
     assert snippet.canonical_url == url
@@ -113,7 +111,7 @@ def test_the_amp_variant_is_the_same_article(replica_crawl: Crawl, replica: Repl
     assert run_cli("fetch", f"{truth['url']}amp/", "--site", "rki.news", data=fresh).returncode == 0
     store = SnippetStore(fresh, readonly=True)
     try:
-        (snippet,) = list(store.latest())
+        (snippet,) = list(store.select(Filters(), order="oldest"))
     finally:
         store.close()
     assert snippet.canonical_url == truth["url"]

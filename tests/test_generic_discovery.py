@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import archive
+from archive.query import Filters
 from archive.store import SnippetStore
 from archive.verify import verify_directory
 from replica import ReplicaServer
@@ -25,7 +26,7 @@ CORRECTION = "Correction: an earlier version of this story misstated the figures
 def latest_versions(data: Path) -> dict[str, int]:
     store = SnippetStore(data, readonly=True)
     try:
-        return {s.canonical_url: s.version for s in store.latest()}
+        return {s.canonical_url: s.version for s in store.select(Filters(), order="oldest")}
     finally:
         store.close()
 

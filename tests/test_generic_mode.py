@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from archive.verify import verify_directory
 from replica import ReplicaServer
@@ -21,7 +22,7 @@ def generic(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) ->
 def test_generic_mode_finds_every_article_and_nothing_else(generic: Crawl, replica: ReplicaServer) -> None:
     truth: dict[str, dict[str, Any]] = {str(t["canonical"]): t for t in replica.site.truth()}
     store = SnippetStore(generic.data, readonly=True)
-    snippets = {s.canonical_url: s for s in store.latest()}
+    snippets = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     store.close()
     assert set(snippets) == set(truth)
     for url, snippet in snippets.items():

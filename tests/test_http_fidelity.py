@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from archive.verify import FileReport, RecordInfo, verify_directory
 from archive.warc import dechunk, sha1_digest
@@ -50,7 +51,7 @@ def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[RecordInf
     assert rec.fields["WARC-Payload-Digest"] == sha1_digest(body)
     assert b"Gzip story" in gzip.decompress(body)
     store = SnippetStore(misbehaving_crawl.data, readonly=True)
-    titles = {s.title for s in store.latest()}
+    titles = {s.title for s in store.select(Filters(), order="oldest")}
     store.close()
     assert "Gzip story" in titles  # the spider parsed the decoded body while the WARC kept the coded one
 
@@ -173,14 +174,14 @@ def test_a_decompression_bomb_is_archived_compressed_and_not_cleaned(responses: 
     assert body[:2] == b"\x1f\x8b"
     assert len(body) < MAXSIZE  # faithful and small: 50 MB of zeros stay 50 KB of gzip
     store = SnippetStore(misbehaving_crawl.data, readonly=True)
-    urls = {s.url for s in store.latest()}
+    urls = {s.url for s in store.select(Filters(), order="oldest")}
     store.close()
     assert misbehaving.base_url + "/bomb" not in urls
 
 
 def test_charsets_and_broken_markup(misbehaving_crawl: Crawl, misbehaving: MisbehavingServer) -> None:
     store = SnippetStore(misbehaving_crawl.data, readonly=True)
-    snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.latest()}
+    snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.select(Filters(), order="oldest")}
     store.close()
     mislabeled = snippets["/latin1-mislabeled"]  # Latin-1 under a UTF-8 label: read by a guess, and flagged
     assert mislabeled.text.startswith(CAFE)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from archive.query import Filters
 from archive.snippets import Snippet, text_sha256, word_count
 from archive.store import SnippetStore
 from replica import ReplicaServer
@@ -24,7 +25,7 @@ CHROME_PHRASES = [
 def snippets(crawl: Crawl) -> list[Snippet]:
     store = SnippetStore(crawl.data, readonly=True)
     try:
-        return list(store.latest())
+        return list(store.select(Filters(), order="oldest"))
     finally:
         store.close()
 

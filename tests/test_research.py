@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import archive
-from archive.query import QueryError
+from archive.query import Filters, QueryError
 from archive.replay import start
 from archive.snippets import SNIPPET_FIELDS, Snippet
 from archive.verify import verify_directory
@@ -181,7 +181,7 @@ def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -
     data = tmp_path / "data"
     shutil.copytree(replica_crawl.data, data)
     store = archive.SnippetStore(data)
-    store.add(edited(next(iter(store.latest())), "Updated."))
+    store.add(edited(next(iter(store.select(Filters(), order="oldest"))), "Updated."))
     store.close()
     out = tmp_path / "all.jsonl"
     assert run_cli("export", "--all-versions", "-o", str(out), data=data).returncode == 0

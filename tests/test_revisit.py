@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from archive.verify import verify_directory
 from archive.warc import REVISIT_PROFILE_IDENTICAL, read_response
@@ -32,7 +33,7 @@ def test_unchanged_articles_store_no_new_version(second: Crawl, replica_crawl: C
     store = SnippetStore(second.data, readonly=True)
     try:
         assert store.count() == articles
-        assert {s.version for s in store.latest()} == {1}
+        assert {s.version for s in store.select(Filters(), order="oldest")} == {1}
     finally:
         store.close()
 
@@ -62,7 +63,7 @@ def test_identical_payloads_become_revisit_records(second: Crawl, replica_crawl:
 def test_snippets_still_point_at_full_responses(second: Crawl) -> None:
     store = SnippetStore(second.data, readonly=True)
     try:
-        for snippet in list(store.latest())[:40]:
+        for snippet in list(store.select(Filters(), order="oldest"))[:40]:
             archived = read_response(Path(second.warc_dir) / snippet.warc_file, snippet.warc_offset)
             assert archived.warc_headers["WARC-Type"] == "response"
             assert archived.payload

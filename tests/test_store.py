@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import QueryError
+from archive.query import Filters, QueryError
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 
@@ -36,7 +36,7 @@ def test_versions_are_added_never_overwritten(store: SnippetStore) -> None:
     assert store.add(snippet("https://rki.news/a/", "Second text.")) == "changed"
     versions = store.versions("https://rki.news/a/")
     assert [(v.version, v.text) for v in versions] == [(1, "First text."), (2, "Second text.")]
-    assert [s.text for s in store.latest()] == ["Second text."]
+    assert [s.text for s in store.select(Filters(), order="oldest")] == ["Second text."]
     assert store.count() == 1
 
 

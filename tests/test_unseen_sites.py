@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from crawler import extract
 from crawler.cleaning.chrome import CHROME_LINE_RES
@@ -113,7 +114,7 @@ def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_pa
     assert run["report"]["layout_drift"]["misses"] == DRIFT_ARTICLES
     assert run["report"]["layout_drift"]["drifted"] is True
     store = SnippetStore(tmp_path, readonly=True)
-    snippets = list(store.latest())
+    snippets = list(store.select(Filters(), order="oldest"))
     store.close()
     assert len(snippets) == DRIFT_ARTICLES
     for snippet in snippets:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.query import Filters
 from archive.store import SnippetStore
 from archive.verify import FileReport, verify_directory
 from archive.warc import FILENAME_RE, read_response, sha1_digest
@@ -102,7 +103,7 @@ def test_robots_feeds_sitemaps_listings_redirects_and_errors_are_archived(replic
 def test_gzip_bodies_are_stored_compressed(replica_crawl: Crawl, replica_reports: list[FileReport]) -> None:
     uris = records_by_uri(replica_reports, "response")
     store = SnippetStore(replica_crawl.data, readonly=True)
-    articles = [s.canonical_url for s in store.latest()]
+    articles = [s.canonical_url for s in store.select(Filters(), order="oldest")]
     store.close()
     for url in articles:
         (rec,) = uris[url]
@@ -116,7 +117,7 @@ def test_gzip_bodies_are_stored_compressed(replica_crawl: Crawl, replica_reports
 @pytest.mark.parametrize("sample", [0, 1, 2])
 def test_snippet_pointer_reopens_and_recleans_to_the_same_text(replica_crawl: Crawl, sample: int) -> None:
     store = SnippetStore(replica_crawl.data, readonly=True)
-    snippets = list(store.latest())
+    snippets = list(store.select(Filters(), order="oldest"))
     store.close()
     profile = profile_class("rki.news")()
     for snippet in snippets[sample::3]:

@@ -63,7 +63,7 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from crawler.spiders.news import new_run_id
+    from crawler.identity import new_run_id
 
     run_id = new_run_id()
     settings = Settings()

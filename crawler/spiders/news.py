@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive import __version__
 from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
 from archive.store import SnippetStore
@@ -27,6 +25,7 @@ from crawler.archive_view import ArchiveView
 from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning.detect import url_score
 from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
+from crawler.identity import new_run_id, user_agent
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
 from crawler.recovery import recover
@@ -47,16 +46,6 @@ PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has us
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 LISTING = "listing"  # request meta key: the canonical URL a page was followed under (generic mode: any page)
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/news-sitemap.xml")
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable and unique: UTC time of the start plus a random suffix."""
-    return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def user_agent(contact: str) -> str:
-    """An honest User-Agent: who we are and how to reach the operator."""
-    return f"newsarchive/{__version__} (news archival crawler; +{contact or 'contact not configured'})"
 
 
 class NewsSpider(scrapy.Spider):

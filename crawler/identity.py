@@ -1,0 +1,18 @@
+"""Who is crawling: the User-Agent every request carries and the id every run is known by."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from archive import __version__
+
+
+def user_agent(contact: str = "") -> str:
+    """An honest User-Agent: the software and its version, and how to reach the operator."""
+    return f"newsarchive/{__version__} (news archival crawler; +{contact or 'contact not configured'})"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and unique: UTC time of the start plus a random suffix."""
+    return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
