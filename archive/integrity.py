@@ -44,8 +44,7 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
                 index[(file_report.path.name, record.offset)] = record
         if progress:
             progress(f"checked {file_report.path.name}: {len(file_report.records)} records")
-    store = SnippetStore(data_dir, readonly=True)
-    try:
+    with SnippetStore(data_dir, readonly=True) as store:
         rows = store.db.execute("SELECT id, canonical_url, warc_file, warc_offset, warc_record_id, payload_digest "
                                 "FROM snippets ORDER BY id")
         for snippet_id, url, name, offset, record_id, digest in rows:
@@ -62,6 +61,4 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
             if rec.fields.get("WARC-Payload-Digest") != digest:
                 report.problems.append(f"P4 {where}: payload digest {rec.fields.get('WARC-Payload-Digest')} "
                                        f"is not {digest}")
-    finally:
-        store.close()
     return report

@@ -242,6 +242,12 @@ class SnippetStore:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> SnippetStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- snippets -----------------------------------------------------------------------------------
 
     def add(self, snippet: Snippet, *, compare: tuple[str, ...] = ("text_sha256", "title")) -> Outcome:
@@ -257,8 +263,7 @@ class SnippetStore:
                 if all(getattr(stored, name) == getattr(snippet, name) for name in compare):
                     return "unchanged"
             snippet.version = (row["version"] + 1) if row else 1
-            data = snippet.to_dict()
-            data.pop("id")
+            data = {name: getattr(snippet, name) for name in SNIPPET_FIELDS if name != "id"}  # a Match too
             data["authors"] = json.dumps(snippet.authors, ensure_ascii=False)
             data["categories"] = json.dumps(snippet.categories, ensure_ascii=False)
             data["flags"] = json.dumps(snippet.flags, ensure_ascii=False)

@@ -108,8 +108,7 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     warc_dir = data_dir / "warc"
     result = Recovery()
     salvaged = salvage_directory(warc_dir)
-    store = SnippetStore(data_dir)
-    try:
+    with SnippetStore(data_dir) as store:
         if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
             result.snippets_dropped = store.drop_dangling(warc_dir)
         have = store.snippet_record_ids([item.name for item in salvaged if not item.removed])
@@ -122,8 +121,6 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
             result.snippets_restored += _restore_file(store, warc_dir, item, have)
         if site:
             result.crashed_runs = store.close_dead_runs(site)
-    finally:
-        store.close()
     for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
         shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
     if result.anything:

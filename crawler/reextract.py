@@ -63,11 +63,9 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
     also the article pages no snippet came from. ``workers`` processes read and clean records (0: this one);
     the versions are written here, in the order of the snippets, whatever the number of workers."""
     report = ReextractReport(run_id)
-    reader = SnippetStore(data_dir, readonly=True)
-    writer = SnippetStore(data_dir)
-    writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
-    warc_dir = data_dir / "warc"
-    try:
+    with SnippetStore(data_dir, readonly=True) as reader, SnippetStore(data_dir) as writer:
+        writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
+        warc_dir = data_dir / "warc"
         pending: deque[Snippet] = deque()  # records being cleaned, in order
 
         def jobs() -> Iterator[tuple[Path, RecordPointer, str, SiteProfile, str]]:
@@ -93,9 +91,6 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
                 report.changed += 1
         if unclaimed:
             _reextract_unclaimed(writer, warc_dir, report, site=site, since=since, progress=progress)
-    finally:
-        reader.close()
-        writer.close()
     return report
 
 

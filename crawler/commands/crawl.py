@@ -97,11 +97,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if report is None:
         return EXIT_LOCKED
     print_report(report, data)
-    store = SnippetStore(data, readonly=True)
-    try:
+    with SnippetStore(data, readonly=True) as store:
         print(f"\narchive {data / 'archive.sqlite'} holds {store.count()} articles; sample search {DEMO_QUERY!r}:")
         print_hits(store, Filters(query=DEMO_QUERY), limit=3)
-    finally:
-        store.close()
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)
     return crawl_exit_code(report)

@@ -98,8 +98,7 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path) -> Iterator[None]:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "parquet" and args.output == "-":
         raise CliError("Parquet cannot go to stdout: give -o FILE")
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         filters = filters_from(args, store)
         total = store.count_matching(filters)
         rows = (export_record(s) for s in store.select(filters, order="oldest"))
@@ -122,8 +121,6 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         finally:
             progress.close()
-    finally:
-        store.close()
     what = "version(s)" if args.all_versions else "article(s)"
     print(f"exported {count} {what} to {args.output} ({args.format})", file=sys.stderr)
     return EXIT_OK

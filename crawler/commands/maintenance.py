@@ -39,31 +39,26 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     check_date(args.since, "--since")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         if args.site and args.site not in store.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(store.sites())})")
-    finally:
-        store.close()
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-reextract-{secrets.token_hex(3)}"
-    writer = SnippetStore(args.data)
-    writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
-    started = time.monotonic()
-    try:
-        report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed,
-                           workers=default_workers() if args.workers < 0 else args.workers)
-    except BaseException:
-        writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
-        writer.close()
-        raise
-    seconds = time.monotonic() - started
-    summary: dict[str, Any] = {"run_id": run_id, "records": report.records, "changed": report.changed,
-                               "unchanged": report.unchanged, "unclaimed_articles": report.unclaimed,
-                               "failed": {k: len(v) for k, v in report.failed.items()},
-                               "examples": {k: v[:5] for k, v in report.failed.items()},
-                               "duration_s": round(seconds, 3), "finished_at": datetime.now(UTC).isoformat()}
-    writer.finish_run(run_id, "finished", summary)
-    writer.close()
+    with SnippetStore(args.data) as writer:
+        writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
+        started = time.monotonic()
+        try:
+            report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed,
+                               workers=default_workers() if args.workers < 0 else args.workers)
+        except BaseException:
+            writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
+            raise
+        seconds = time.monotonic() - started
+        summary: dict[str, Any] = {"run_id": run_id, "records": report.records, "changed": report.changed,
+                                   "unchanged": report.unchanged, "unclaimed_articles": report.unclaimed,
+                                   "failed": {k: len(v) for k, v in report.failed.items()},
+                                   "examples": {k: v[:5] for k, v in report.failed.items()},
+                                   "duration_s": round(seconds, 3), "finished_at": datetime.now(UTC).isoformat()}
+        writer.finish_run(run_id, "finished", summary)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

@@ -53,13 +53,10 @@ def print_hits(store: SnippetStore, filters: Filters, *, limit: int | None = 10,
 
 def cmd_search(args: argparse.Namespace) -> int:
     check_limit(args.limit)
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         filters = filters_from(args, store, args.query)
         output = "json" if args.json else "jsonl" if args.jsonl else "table"
         return print_hits(store, filters, limit=args.limit, order=args.order, output=output)
-    finally:
-        store.close()
 
 
 def resolve_snippet(store: SnippetStore, ref: str) -> Snippet:
@@ -81,12 +78,9 @@ def resolve_snippet(store: SnippetStore, ref: str) -> Snippet:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One snippet: every field, its text, and where it came from."""
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         snippet = resolve_snippet(store, args.ref)
         count = len(store.versions(snippet.canonical_url))
-    finally:
-        store.close()
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
         print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url}, ensure_ascii=False,
@@ -109,11 +103,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Articles per site, day and language; runs by status; WARC files and bytes."""
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         stats = store.stats()
-    finally:
-        store.close()
     warcs = sorted((args.data / "warc").glob("*.warc.gz"))
     stats["warc"] = {"files": len(warcs), "bytes": sum(p.stat().st_size for p in warcs)}
     if args.json:
@@ -157,11 +148,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         url = validate_url(args.url)
     except BadUrlError as exc:
         raise CliError(str(exc)) from exc
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         versions = store.versions(url)
-    finally:
-        store.close()
     if not versions:
         raise CliError(f"no archived version of {url}")
     diffs: list[dict[str, Any]] = [{"from": old.version, "to": new.version, "hunks": paragraph_diff(old, new)}
@@ -194,11 +182,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     """Past runs, newest first: what a scheduler's operator looks at."""
     check_limit(args.limit)
-    store = open_store(args.data)
-    try:
+    with open_store(args.data) as store:
         runs = store.runs(site=args.site, limit=args.limit)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(runs, indent=2, ensure_ascii=False))
         return EXIT_OK

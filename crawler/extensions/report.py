@@ -91,12 +91,9 @@ class RunReportExtension:
         return str(self.crawler.settings.get("NEWSARCHIVE_RUN_ID"))
 
     def spider_opened(self, spider: Spider) -> None:
-        store = SnippetStore(self.data_dir)
-        try:
+        with SnippetStore(self.data_dir) as store:
             store.start_run(self.run_id, getattr(spider, "site_name", spider.name),
                             datetime.now(UTC).isoformat())
-        finally:
-            store.close()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._reason = reason
@@ -117,8 +114,5 @@ class RunReportExtension:
         tmp = runs / f"{self.run_id}.json.tmp"
         tmp.write_text(json.dumps(self.report, indent=2, ensure_ascii=False, default=str) + "\n")
         tmp.replace(runs / f"{self.run_id}.json")
-        store = SnippetStore(self.data_dir)
-        try:
+        with SnippetStore(self.data_dir) as store:
             store.finish_run(self.run_id, self.report["status"], self.report)
-        finally:
-            store.close()

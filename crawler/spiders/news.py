@@ -497,11 +497,8 @@ class NewsSpider(scrapy.Spider):
         unanswered = [url for url in self.followed if url not in self.answered]
         # a page a sitemap or feed got fetched as an article after it was left is not left any more
         left = [url for url in dict.fromkeys([*unanswered, *self.left]) if url not in self.scheduled]
-        store = SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA")))
-        try:
+        with SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA"))) as store:
             store.save_frontier(self.site_name, left)
-        finally:
-            store.close()
         if self.crawler.stats:
             self.crawler.stats.set_value("discovery/left", len(left))
 

@@ -87,12 +87,9 @@ class UrlsSpider(NewsSpider):
         return profile_for_url(url)
 
     async def start(self) -> AsyncIterator[Request]:
-        store = SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA")))
-        try:
+        with SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA"))) as store:
             for url in self.requested:
                 self.profiles[url] = self._profile(url, store)
-        finally:
-            store.close()
         for url in self.requested:
             profile = self.profiles[url]
             yield Request(url, self.parse_article, dont_filter=True, errback=self.on_error,
