@@ -87,14 +87,6 @@ DROP TABLE IF EXISTS snippets_fts;
 """
 
 
-@dataclass
-class SearchHit:
-    """A snippet found by a search, with its highlighted fragment."""
-
-    snippet: Snippet
-    fragment: str
-
-
 @dataclass(frozen=True)
 class UrlState:
     """The last fetch of a URL: its status, validators for a conditional request, and its last full capture."""
@@ -314,12 +306,6 @@ class SnippetStore:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(DISTINCT canonical_url) FROM snippets").fetchone()[0])
-
-    def search(self, query: str, *, site: str | None = None, since: str | None = None, until: str | None = None,
-               limit: int | None = 20) -> list[SearchHit]:
-        """Full-text search (FTS5 syntax) over the latest versions, newest publication first."""
-        matches = self.select(Filters(query=query, site=site, since=since, until=until), limit=limit)
-        return [SearchHit(m, m.fragment) for m in matches]
 
     # -- payload digests for revisit records ---------------------------------------------------------
 

@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 
 from archive.query import Filters, QueryError
-from archive.snippets import Snippet
+from archive.snippets import Match, Snippet
 from archive.store import SnippetStore
 
+
+def search(store: SnippetStore, query: str, *, limit: int | None = 20, site: str | None = None,
+           since: str | None = None, until: str | None = None) -> list[Match]:
+    """Full-text search as the CLI runs it: the latest versions, newest publication first."""
+    return list(store.select(Filters(query=query, site=site, since=since, until=until), limit=limit))
 
 def snippet(url: str, text: str, published: str = "2025-07-04T10:00:00+05:00", title: str = "A title",
             site: str = "rki.news") -> Snippet:
@@ -50,30 +55,30 @@ def test_search_finds_latest_versions_newest_first(store: SnippetStore) -> None:
     store.add(snippet("https://rki.news/new/", "Wheat harvest began in Punjab.", "2025-06-01T09:00:00+05:00"))
     store.add(snippet("https://rki.news/edit/", "Cotton was planted.", "2025-03-01T09:00:00+05:00"))
     store.add(snippet("https://rki.news/edit/", "Wheat replaced cotton.", "2025-03-01T09:00:00+05:00"))
-    hits = store.search("wheat")
-    assert [h.snippet.canonical_url for h in hits] == ["https://rki.news/new/", "https://rki.news/edit/",
+    hits = search(store, "wheat")
+    assert [h.canonical_url for h in hits] == ["https://rki.news/new/", "https://rki.news/edit/",
                                                        "https://rki.news/old/"]
-    assert store.search("cotton")[0].snippet.version == 2  # the old version is not returned
+    assert search(store, "cotton")[0].version == 2  # the old version is not returned
     assert "[Wheat]" in hits[0].fragment
 
 
 def test_search_filters(store: SnippetStore) -> None:
     store.add(snippet("https://rki.news/a/", "Rain in Lahore.", "2025-01-01T23:30:00+05:00"))
     store.add(snippet("https://other.example/b/", "Rain in Karachi.", "2025-01-02T12:00:00+00:00", site="other"))
-    assert [h.snippet.site for h in store.search("rain", site="other")] == ["other"]
+    assert [h.site for h in search(store, "rain", site="other")] == ["other"]
     # 23:30 +05:00 is 18:30 UTC on Jan 1: dates compare in UTC
-    assert [h.snippet.site for h in store.search("rain", since="2025-01-02")] == ["other"]
-    assert [h.snippet.site for h in store.search("rain", until="2025-01-02")] == ["rki.news"]
-    assert len(store.search("rain", limit=1)) == 1
-    assert store.search('"rain in lahore"')[0].snippet.site == "rki.news"
-    assert store.search("rai*")
-    assert not store.search("rain NOT lahore NOT karachi")
+    assert [h.site for h in search(store, "rain", since="2025-01-02")] == ["other"]
+    assert [h.site for h in search(store, "rain", until="2025-01-02")] == ["rki.news"]
+    assert len(search(store, "rain", limit=1)) == 1
+    assert search(store, '"rain in lahore"')[0].site == "rki.news"
+    assert search(store, "rai*")
+    assert not search(store, "rain NOT lahore NOT karachi")
 
 
 def test_malformed_query_is_a_query_error(store: SnippetStore) -> None:
     store.add(snippet("https://rki.news/a/", "Text."))
     with pytest.raises(QueryError):
-        store.search('"unbalanced')
+        search(store, '"unbalanced')
 
 
 def test_readonly_store_needs_an_existing_archive(tmp_path: Path) -> None:
@@ -94,7 +99,7 @@ def test_reader_sees_commits_while_a_writer_is_open(store: SnippetStore, tmp_pat
 
 def test_urdu_text_is_searchable(store: SnippetStore) -> None:
     store.add(snippet("https://rki.news/%d8%a7/", "کسانوں نے گندم کی فصل کاٹ لی۔"))
-    assert len(store.search("گندم")) == 1
+    assert len(search(store, "گندم")) == 1
 
 
 FIRST_SCHEMA = """
@@ -135,14 +140,14 @@ def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None
     db.close()
     store = SnippetStore(tmp_path, readonly=True)
     try:
-        assert [h.snippet.canonical_url for h in store.search("wheat")] == [
+        assert [h.canonical_url for h in search(store, "wheat")] == [
             "https://rki.news/3/", "https://rki.news/2/", "https://rki.news/1/"]
         assert store.count() == 3
     finally:
         store.close()
     writer = SnippetStore(tmp_path)
     assert writer.add(snippet("https://rki.news/2/", "Story 2 about wheat, corrected.")) == "changed"
-    assert [h.snippet.version for h in writer.search("corrected")] == [2]
+    assert [m.version for m in writer.select(Filters(query="corrected"))] == [2]
     writer.close()
 
 
@@ -154,5 +159,5 @@ def test_snippets_published_in_the_same_second_get_distinct_keys(store: SnippetS
     assert len(set(keys)) == 5
     assert keys == sorted(keys)
     assert keys[0] >> 24 == 1740801600  # 2025-03-01T04:00:00Z
-    assert [h.snippet.canonical_url for h in store.search("wheat")] == [
+    assert [h.canonical_url for h in search(store, "wheat")] == [
         f"https://rki.news/same-second-{n}/" for n in reversed(range(5))]
