@@ -14,8 +14,11 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
+
+from crawler.errors import RobotsDisallowed
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,12 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._note("robots_unreachable", f"//{netloc}/robots.txt")
         super()._robots_error(exc, netloc)
         self._parsers[netloc] = self._disallow_all()
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:  # Scrapy's says so in its message only: a type of our own for the report
+            raise RobotsDisallowed(str(exc)) from exc
 
     def _disallow_all(self) -> Any:
         return build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)

@@ -8,13 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from lxml import etree
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -25,14 +23,16 @@ from crawler.archive_view import ArchiveView
 from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning.detect import url_score
 from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
+from crawler.errors import error_kind
 from crawler.identity import new_run_id, user_agent
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
 from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.seen import DiskSet, queue_dir
-from crawler.sitemaps import NewsSitemap, entry_date
+from crawler.sitemaps import NewsSitemap, entry_date, feed_links, is_later
 from crawler.sites import SiteProfile, profile_class, profile_for_url
+from crawler.traps import QueryPatternBound
 from crawler.urls import canonicalize, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ PRIORITY_ARTICLE = 30  # articles first: they are the point, and a short run sho
 PRIORITY_FEED = 20
 PRIORITY_SITEMAP = 10
 PRIORITY_LISTING = 0
-MAX_URLS_PER_QUERY_PATTERN = 25  # generic mode: URLs followed per path and set of query keys
 PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 LISTING = "listing"  # request meta key: the canonical URL a page was followed under (generic mode: any page)
@@ -79,7 +78,7 @@ class NewsSpider(scrapy.Spider):
         self.answered = DiskSet()  # ... and those that got an answer (a page or an error)
         self.left = DiskSet(keep_values=True)  # generic mode: pages found beyond the discovery budget, in order
         self.discovery_budget = 0  # generic mode: pages followed for links per run (set from the settings)
-        self.query_patterns: dict[tuple[str, tuple[str, ...]], int] = {}  # generic mode: (path, query keys) -> URLs
+        self.query_patterns = QueryPatternBound()  # generic mode: endless ?page=1, 2, 3 ... links
         self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
         self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
 
@@ -226,19 +225,11 @@ class NewsSpider(scrapy.Spider):
 
     def _trap(self, url: str) -> bool:
         """Generic mode: many URLs that differ only in query values (?attachment_id=1, 2, 3 ...) are a trap."""
-        parts = urlsplit(url)
-        if not parts.query:
-            return False
-        pattern = (parts.path, tuple(sorted(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))))
-        seen = self.query_patterns.get(pattern, 0)
-        if seen >= MAX_URLS_PER_QUERY_PATTERN:
-            if seen == MAX_URLS_PER_QUERY_PATTERN:
-                logger.warning("crawl trap? more than %d URLs like %s; following no more", seen, url)
-                self._count("discovery/trap_bounded", url)
-            self.query_patterns[pattern] = seen + 1
-            return True
-        self.query_patterns[pattern] = seen + 1
-        return False
+        verdict = self.query_patterns.check(url)
+        if verdict == "first_refused":
+            logger.warning("crawl trap? more than %d URLs like %s; following no more", self.query_patterns.limit, url)
+            self._count("discovery/trap_bounded", url)
+        return verdict != "follow"
 
     def _article(self, url: str, *, lastmod: str | None = None, reason: str = "") -> Request | None:
         """A request for an article URL not scheduled yet, or None when this run should not fetch it.
@@ -257,7 +248,7 @@ class NewsSpider(scrapy.Spider):
             return None  # generic mode: a sitemap's author, category, tag and static pages are no articles
         known = self.known.article(canonical)
         if known is not None:
-            if lastmod and _later(lastmod, known.modified or known.fetched_at):
+            if lastmod and is_later(lastmod, known.modified or known.fetched_at):
                 reason = "modified"
             elif reason != "recheck":
                 return None
@@ -336,19 +327,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """RSS 2.0 / Atom: item links (tracking parameters are stripped by canonicalisation)."""
-        try:
-            root = etree.fromstring(response.body, parser=etree.XMLParser(recover=True, resolve_entities=False))
-        except etree.XMLSyntaxError:
-            root = None
-        if root is None:
+        links = feed_links(response.body)
+        if links is None:
             self._count("discovery/bad_feed", response.url)
             return
-        # RSS 2.0 <link>, RSS 1.0 (RDF) <link>, Atom <link rel=alternate href>
-        links = [el.text or "" for el in root.iter("link", "{http://purl.org/rss/1.0/}link")]
-        links += [el.get("href", "") for el in root.iter("{http://www.w3.org/2005/Atom}link")
-                  if el.get("rel", "alternate") == "alternate"]
         for link in links:
-            if link.strip() and (req := self._article(urljoin(response.url, link.strip()))):
+            if req := self._article(urljoin(response.url, link)):
                 yield req
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -540,42 +524,3 @@ class NewsSpider(scrapy.Spider):
 
     def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
         """Hook for spiders that report per URL (``urls``); a crawl reports counts only."""
-
-
-def error_kind(failure: Failure) -> str:
-    """A short name for what went wrong: http_404, robots_disallowed, body_too_large, DNSLookupError, ..."""
-    response = getattr(failure.value, "response", None)
-    if response is not None:
-        return f"http_{response.status}"
-    message = str(failure.value)
-    if isinstance(failure.value, IgnoreRequest):
-        if "robots.txt" in message:
-            return "robots_disallowed"
-        if "DOWNLOAD_MAXSIZE" in message:
-            return "body_too_large"  # a decompression bomb: the compressed record is archived
-        if "max redirections" in message:
-            return "redirect_loop"
-    if type(failure.value).__name__ == "DownloadCancelledError":
-        # Scrapy cancels a download whose announced or streamed size passes DOWNLOAD_MAXSIZE (the streamed
-        # case carries no message); nothing partial is archived
-        return "body_too_large"
-    return type(failure.value).__name__
-
-
-def _later(a: str, b: str | None) -> bool:
-    """True when ISO 8601 time ``a`` is later than ``b`` (unparseable or missing ``b``: True)."""
-    try:
-        first = datetime.fromisoformat(a.strip())
-    except ValueError:
-        return False
-    if b is None:
-        return True
-    try:
-        second = datetime.fromisoformat(b)
-    except ValueError:
-        return True
-    if first.tzinfo is None:
-        first = first.replace(tzinfo=UTC)
-    if second.tzinfo is None:
-        second = second.replace(tzinfo=UTC)
-    return first > second
