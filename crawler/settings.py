@@ -12,7 +12,6 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # -- where data goes -------------------------------------------------------------------------------
 NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")  # DATA/warc, DATA/archive.sqlite, DATA/runs
-NEWSARCHIVE_RUN_ID = ""  # set per run by the spider when empty
 NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")  # who runs the crawl, written to warcinfo
 NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "")  # URL or mail address put in the User-Agent
 
@@ -74,3 +73,8 @@ NEWSARCHIVE_MAX_ARTICLES = 0  # stop scheduling articles after this many (0: no 
 NEWSARCHIVE_CONDITIONAL = True  # re-fetch archived pages with If-None-Match/If-Modified-Since
 NEWSARCHIVE_DISCOVERY_BUDGET = 0  # generic mode: pages followed for links per run; 0: the profile's (2,000)
 NEWSARCHIVE_RECHECK_HOURS = -1.0  # re-check window for edits in hours; below 0: the profile's (72 h for rki.news)
+
+# -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
+NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty
+NEWSARCHIVE_LOCK_HELD = False  # the command holds the site's lock already: the spider must not take it again
+NEWSARCHIVE_RECOVERY: dict[str, object] = {}  # what the start-of-run repair found and fixed, copied into the run report

@@ -121,7 +121,7 @@ def print_report(report: dict[str, Any], data: Path) -> None:
 
 
 def crawl_exit_code(report: dict[str, Any]) -> int:
-    """What a scheduler should make of a run (the codes are documented in the README)."""
+    """What a scheduler should make of a run (the codes are documented in docs/operations.md)."""
     c = report["counts"]
     if report["status"] == "interrupted":
         return EXIT_INTERRUPTED

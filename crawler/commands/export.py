@@ -1,7 +1,7 @@
 """`newsarchive export`: snippets to JSON lines, CSV or Parquet, streamed in constant memory.
 
 The schema is the snippet's fields in SNIPPET_FIELDS order, without the store's row ``id``: stable, and
-documented in the README. In CSV, ``authors``, ``categories`` and ``flags`` are JSON arrays in their cells; in
+documented in docs/data.md. In CSV, ``authors``, ``categories`` and ``flags`` are JSON arrays in their cells; in
 Parquet they are lists of strings.
 """
 
