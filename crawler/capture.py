@@ -82,8 +82,10 @@ def make_snippet(article: Article, profile: SiteProfile, capture: Capture, run_i
 
 
 def clean_capture(capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:
-    """Clean one capture with ``profile`` (falling back to the generic cleaner where its rules miss)."""
-    article = clean_with_fallback(profile, capture.body, capture.url, capture.content_type)
+    """Clean one capture with the ``profile``'s rules valid when it was fetched (falling back to the generic
+    cleaner where they miss)."""
+    article = clean_with_fallback(profile, capture.body, capture.url, capture.content_type,
+                                  at=capture.pointer.fetched_at)
     if article is None:
         return Cleaned(None, NOT_ARTICLE)
     if garbled(article):

@@ -9,25 +9,29 @@ stable across refactors.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from crawler.cleaning import Article
 from crawler.cleaning.page import Page
 from crawler.sites import GenericProfile, SiteProfile, profile_for_url
 
 
-def clean_with_fallback(profile: SiteProfile, body: bytes | str, url: str,
-                        content_type: str | None = None) -> Article | None:
-    """The profile's article, or the generic cleaner's where the profile misses a page it claims."""
+def clean_with_fallback(profile: SiteProfile, body: bytes | str, url: str, content_type: str | None = None, *,
+                        at: str | datetime | None = None) -> Article | None:
+    """The article by the profile's rules valid at fetch time ``at`` (None: today's), or the generic
+    cleaner's where those rules miss a page the profile claims."""
     page = Page.of(body, url, content_type)
     if page is None:
         return None
-    article = profile.clean(page, url)
+    cleaner = profile.cleaner(at)
+    article = cleaner.clean(page, url)
     if article is not None or isinstance(profile, GenericProfile) or not profile.fallback_to_generic or \
             not profile.is_article_url(url):
         return article
     generic = GenericProfile(profile.base_url, site_name=profile.site_name, site_tz=profile.timezone)
     article = generic.clean(page, url)
     if article is not None:
-        article.cleaner = f"{generic.cleaner_version} (fallback of {profile.cleaner_version})"
+        article.cleaner = f"{generic.cleaner_version} (fallback of {cleaner.version})"
         article.fallback = True
     return article
 

@@ -52,11 +52,11 @@ class Recovery:
                     or self.crashed_runs)
 
 
-def _profile(store: SnippetStore, run_site: str | None, url: str, fetched_at: str) -> SiteProfile:
+def _profile(store: SnippetStore, run_site: str | None, url: str) -> SiteProfile:
     """The profile the crashed run would have cleaned with: the URL's archived site first (a fetch run's
     "site" is not a profile), then the run's site, else the generic profile."""
     versions = store.versions(url)
-    return profile_for_site([versions[-1].site if versions else None, run_site], url, fetched_at)
+    return profile_for_site([versions[-1].site if versions else None, run_site], url)
 
 
 def _run_id(salvaged: Salvaged) -> str:
@@ -94,7 +94,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
                                     headers.get("etag"), headers.get("last-modified"), ref))
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
-        profile = _profile(store, site, uri, date.replace("Z", "+00:00"))
+        profile = _profile(store, site, uri)
         pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id, rec.fields["WARC-Payload-Digest"],
                                 date.replace("Z", "+00:00"))
         cleaned = clean_capture(Capture(uri, archived.body, headers.get("content-type"), pointer), profile, run_id)

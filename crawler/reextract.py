@@ -45,8 +45,8 @@ class ReextractReport:
 
 
 def profile_for_capture(snippet: Snippet) -> SiteProfile:
-    """The site's rules that were valid when the record was fetched (the current ones unless retired)."""
-    return profile_for_site([snippet.site], snippet.url, snippet.fetched_at)
+    """The profile of the snippet's site (its cleaner is then chosen by the record's fetch time)."""
+    return profile_for_site([snippet.site], snippet.url)
 
 
 def _fresh(cleaned: Cleaned, report: ReextractReport, url: str) -> Snippet | None:
@@ -129,7 +129,7 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                 if progress:
                     progress(report.records)
                 fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
-                profile = profile_for_site([record_site], uri, fetched_at)
+                profile = profile_for_site([record_site], uri)
                 pointer = RecordPointer(path.name, offset, length, rec.fields["WARC-Record-ID"],
                                         rec.fields["WARC-Payload-Digest"], fetched_at)
                 fresh = clean_record(warc_dir, pointer, uri, profile, report.run_id).snippet

@@ -10,7 +10,7 @@ import pytest
 
 import crawler.settings
 from crawler.cli import build_parser
-from crawler.sites import PROFILES, GenericProfile, SiteProfile
+from crawler.sites import GenericProfile, SiteProfile, profiles
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -49,7 +49,7 @@ def test_supported_sites_table_matches_the_registry() -> None:
     table = _doc("sites.md").split("## Supported sites", 1)[1].split("\n\n", 2)[1]
     rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
     listed = {cells[1].strip().strip("`"): cells[3].strip().strip("`") for cells in rows}
-    classes: list[type[SiteProfile]] = [*PROFILES.values(), GenericProfile]
+    classes: list[type[SiteProfile]] = [*profiles().values(), GenericProfile]
     registered = {cls.id: cls.cleaner_version for cls in classes}
     assert listed == registered
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import tzinfo
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
@@ -26,7 +26,7 @@ from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
 from crawler.cleaning.text import block_paragraphs, normalize_paragraph
 from crawler.cleaning.titles import h1_texts, page_title
-from crawler.sites.base import SiteProfile
+from crawler.sites.base import Cleaner, SiteProfile
 
 BODY_CANDIDATES = [CSSSelector(s) for s in ("[itemprop~=articleBody]", ".entry-content", ".post-content",
                                              ".article-body", ".article__body", ".story-body", "article", "main")]
@@ -55,30 +55,12 @@ def _categories(page: Page, article: dict[str, Any] | None) -> list[str]:
     return list(dict.fromkeys(normalize_paragraph(str(v)) for v in values if isinstance(v, str) and v.strip()))
 
 
-class GenericProfile(SiteProfile):
-    """Bound to the origin of the start URL; everything on that host is followed, articles are detected."""
+class GenericCleaner(Cleaner):
+    """Detection from evidence, trafilatura's main text with this project's rescues, metadata from every
+    common source."""
 
-    id = "generic"
-    name = "generic"
-    home = ""
-    listing_path = re.compile(r".")  # every page may lead to articles
-    article_path = re.compile(r".")
-    max_listing_pages = 2000  # a bound on pages fetched for discovery
-    cleaner_version = "generic/3"  # 3: evidence-scored detection, metadata from every common source
-
-    def __init__(self, base_url: str | None = None, site_name: str | None = None,
-                 site_tz: tzinfo | None = None) -> None:
-        super().__init__(base_url)
-        self._site_name = site_name  # a profiled site's name when this cleaner stands in for its rules
-        self._site_tz = site_tz  # and its time zone, for dates printed without an offset
-
-    @property
-    def site_name(self) -> str:
-        """The host name, so that snippets of different unprofiled sites stay apart."""
-        return self._site_name or (urlsplit(self.base_url).hostname or "generic").removeprefix("www.")
-
-    def is_listing_url(self, url: str) -> bool:
-        return self.on_site(url)
+    version = "generic/3"  # 3: evidence-scored detection, metadata from every common source
+    profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:
         evidence = structural_evidence(page)
@@ -92,7 +74,7 @@ class GenericProfile(SiteProfile):
             if sum(len(p) for p in embedded) >= EMBEDDED_SHARE * found:
                 paragraphs = embedded or paragraphs
         paragraphs = paragraphs or _container_paragraphs(page)
-        names = [n for n in (self.host, self.host.removeprefix("www."), page.meta("og:site_name")) if n]
+        names = [n for n in (self.profile.host, self.profile.host.removeprefix("www."), page.meta("og:site_name")) if n]
         paragraphs = [p for p in paragraphs if not is_chrome_line(p, names)]
         title = page_title(page, article)
         headlines = {t.casefold() for t in (title, *h1_texts(page))}
@@ -101,12 +83,11 @@ class GenericProfile(SiteProfile):
         text_evidence(evidence, sum(len(p) for p in paragraphs))
         if not evidence.is_article or not paragraphs or not title:
             return None
-        dates = page_dates(page, article, self._site_tz)
-        canonical = page.canonical_link
+        dates = page_dates(page, article, self.profile.site_tz)
         text = "\n\n".join(paragraphs)
         return Article(
             title=title,
-            canonical_url=self.canonical(canonical if canonical and self.on_site(canonical) else page.url),
+            canonical_url=self.profile.canonical_of(page),
             paragraphs=paragraphs,
             published=dates.published,
             modified=dates.modified,
@@ -117,4 +98,30 @@ class GenericProfile(SiteProfile):
         )
 
 
-__all__ = ["GenericProfile"]
+class GenericProfile(SiteProfile):
+    """Bound to the origin of the start URL; everything on that host is followed, articles are detected."""
+
+    id = "generic"
+    name = "generic"
+    home = ""
+    listing_path = re.compile(r".")  # every page may lead to articles
+    article_path = re.compile(r".")
+    max_listing_pages = 2000  # a bound on pages fetched for discovery
+    cleaners: ClassVar[tuple[type[Cleaner], ...]] = (GenericCleaner,)
+
+    def __init__(self, base_url: str | None = None, site_name: str | None = None,
+                 site_tz: tzinfo | None = None) -> None:
+        super().__init__(base_url)
+        self._site_name = site_name  # a profiled site's name when this cleaner stands in for its rules
+        self.site_tz = site_tz  # and its time zone, for dates printed without an offset
+
+    @property
+    def site_name(self) -> str:
+        """The host name, so that snippets of different unprofiled sites stay apart."""
+        return self._site_name or (urlsplit(self.base_url).hostname or "generic").removeprefix("www.")
+
+    def is_listing_url(self, url: str) -> bool:
+        return self.on_site(url)
+
+
+__all__ = ["GenericCleaner", "GenericProfile"]

@@ -11,7 +11,7 @@ import time
 
 from crawler.cleaning import Article
 from crawler.cleaning.page import Page
-from crawler.sites.rki_news import RkiNewsProfile
+from crawler.sites.rki_news import RkiNewsCleaner, RkiNewsProfile
 
 
 def _pages() -> dict[str, str]:
@@ -19,9 +19,8 @@ def _pages() -> dict[str, str]:
     return {path: what for what, path in pairs}
 
 
-class FragileRkiNewsProfile(RkiNewsProfile):
-    id = "rki_news"
-    cleaner_version = "rki_news/0-fragile"
+class FragileRkiNewsCleaner(RkiNewsCleaner):
+    version = "rki_news/0-fragile"
 
     def extract_page(self, page: Page) -> Article | None:
         time.sleep(float(os.environ.get("FRAGILE_SLOW", "0")))
@@ -33,3 +32,8 @@ class FragileRkiNewsProfile(RkiNewsProfile):
         if what == "raise":
             raise RuntimeError("a bug in a cleaner")
         return super().extract_page(page)
+
+
+class FragileRkiNewsProfile(RkiNewsProfile):
+    id = "rki_news"
+    cleaners = (FragileRkiNewsCleaner,)

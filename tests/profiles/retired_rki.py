@@ -9,11 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from crawler.sites.rki_news import RkiNewsProfile
+from crawler.sites.rki_news import RkiNewsCleaner, RkiNewsProfile
 
 
-class RkiNewsProfile2025(RkiNewsProfile):
-    id = "rki_news"
-    cleaner_version = "rki_news/0"
+class RkiNewsCleaner2025(RkiNewsCleaner):
+    version = "rki_news/0"
     valid_until: ClassVar[date | None] = date(2026, 1, 1)
     source_names: ClassVar[tuple[str, ...]] = ()
+
+
+class RkiNewsWithRetiredRules(RkiNewsProfile):
+    id = "rki_news"
+    cleaners = (RkiNewsCleaner2025, RkiNewsCleaner)

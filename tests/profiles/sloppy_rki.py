@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crawler.sites.rki_news import RkiNewsProfile
+from crawler.sites.rki_news import RkiNewsCleaner, RkiNewsProfile
+
+
+class SloppyRkiNewsCleaner(RkiNewsCleaner):
+    version = "rki_news/0-sloppy"
+    source_names: ClassVar[tuple[str, ...]] = ()
 
 
 class SloppyRkiNewsProfile(RkiNewsProfile):
     id = "rki_news"
-    cleaner_version = "rki_news/0-sloppy"
-    source_names: ClassVar[tuple[str, ...]] = ()
+    cleaners = (SloppyRkiNewsCleaner,)
