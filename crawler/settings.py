@@ -53,7 +53,9 @@ ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 # memory flat with the size of the site: the fingerprints of requests seen, on disk (crawler.seen), and the
 # requests waiting in the scheduler in disk queues under DATA/tmp/ (the spider sets JOBDIR per run)
 DUPEFILTER_CLASS = "crawler.seen.DiskDupeFilter"
-EXTENSIONS = {"crawler.extensions.report.RunReportExtension": 500}
+# the lock and the repair come first: the run report starts recording the run after them
+EXTENSIONS = {"crawler.extensions.site_lock.SiteLockExtension": 400,
+              "crawler.extensions.report.RunReportExtension": 500}
 
 # -- cleaning --------------------------------------------------------------------------------------
 NEWSARCHIVE_CLEAN_WORKERS = -1  # processes that clean pages beside the crawl; -1: one per core; 0: none, inline
@@ -76,5 +78,3 @@ NEWSARCHIVE_RECHECK_HOURS = -1.0  # re-check window for edits in hours; below 0:
 
 # -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
 NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty
-NEWSARCHIVE_LOCK_HELD = False  # the command holds the site's lock already: the spider must not take it again
-NEWSARCHIVE_RECOVERY: dict[str, object] = {}  # what the start-of-run repair found and fixed, copied into the run report

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -24,6 +25,8 @@ from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, http_parts,
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]  # long enough to be caught mid-way
+# still running after a second run has started its crawler process and been refused the lock (a few seconds)
+SLOWER = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 
 
 def start_crawl(data: Path, *args: str) -> subprocess.Popen[str]:
@@ -102,7 +105,7 @@ def test_sigkill_mid_crawl_then_resume(replica: ReplicaServer, truth_urls: set[s
 
 
 def test_sigterm_stops_gracefully_and_the_lock_refuses_a_second_run(replica: ReplicaServer, tmp_path: Path) -> None:
-    proc = start_crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--json", *SLOW)
+    proc = start_crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--json", *SLOWER)
     try:
         wait_for(lambda: open_warc_size(tmp_path) > 100_000)
         second = run_cli("crawl", "rki.news", "--base-url", replica.base_url, data=tmp_path)
@@ -119,8 +122,9 @@ def test_sigterm_stops_gracefully_and_the_lock_refuses_a_second_run(replica: Rep
     assert 0 < report["counts"]["articles/new"] < 320
     assert not list((tmp_path / "warc").glob("*" + OPEN_SUFFIX))
     assert [p for r in verify_directory(tmp_path / "warc") for p in r.problems] == []
+    assert len(list((tmp_path / "warc").glob("*.warc.gz"))) == 1  # the refused run wrote no WARC file
     runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
-    assert [r["status"] for r in runs] == ["interrupted"]
+    assert [(r["status"], r["report"]["pages_fetched"]) for r in runs] == [("locked", 0), ("interrupted", ANY)]
 
 
 def test_two_sites_crawl_one_data_directory_at_once(replica: ReplicaServer, misbehaving: MisbehavingServer,

@@ -52,8 +52,8 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
     return settings
 
 
-def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any], verbose: bool,
-              recovery: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any],
+              verbose: bool) -> dict[str, Any]:
     """Run one crawl in this process and return its run report.
 
     Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
@@ -70,9 +70,6 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     settings.setmodule("crawler.settings", priority="project")
     settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
     settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
-    settings.set("NEWSARCHIVE_RECOVERY", recovery or {}, priority="cmdline")
-    # the caller holds the site lock of a crawl (fetch takes none), so the spider must not take it again
-    settings.set("NEWSARCHIVE_LOCK_HELD", getattr(spider_cls, "name", "") != "urls", priority="cmdline")
     if not verbose:
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
     for name, value in overrides.items():

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from archive.locks import LockedError, SiteLock
 from archive.query import Filters
 from archive.store import SnippetStore
 from crawler.commands.common import (
@@ -25,23 +24,21 @@ from crawler.commands.common import (
     run_crawl,
 )
 from crawler.commands.query import print_hits
-from crawler.recovery import recover
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 from crawler.urls import BadUrlError, validate_url
 
 
 def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],
                  verbose: bool) -> dict[str, Any] | None:
-    """Recovery and the crawl, under the site's lock; None when another run holds it."""
+    """The crawl, under the site's lock with the repair before it (crawler.extensions.site_lock); None, with
+    a line on stderr, when another run holds the lock."""
     from crawler.spiders.news import NewsSpider
 
-    try:
-        with SiteLock(data, site):
-            recovery = recover(data, site)
-            return run_crawl(data, NewsSpider, spider_args, overrides, verbose, recovery.as_dict())
-    except LockedError as exc:
-        print(f"newsarchive: {site}: {exc}", file=sys.stderr)
+    report = run_crawl(data, NewsSpider, spider_args, overrides, verbose)
+    if report["status"] == "locked":
+        print(f"newsarchive: {site}: {report.get('locked', 'another run holds the lock')}", file=sys.stderr)
         return None
+    return report
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     target: str = args.target

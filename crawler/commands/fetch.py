@@ -18,7 +18,6 @@ from crawler.commands.common import (
     prepare_data_dir,
     run_crawl,
 )
-from crawler.recovery import recover
 from crawler.sites import UnknownSiteError, profile_class
 from crawler.spiders.urls import split_urls
 from crawler.urls import BadUrlError, validate_url
@@ -55,11 +54,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
     overrides = parse_overrides(args.set or [])
     data = prepare_data_dir(args.data)
-    recovery = recover(data)
     from crawler.spiders.urls import UrlsSpider
 
-    report = run_crawl(data, UrlsSpider, {"urls": urls, "site": args.site or ""}, overrides, args.verbose,
-                       recovery.as_dict())
+    report = run_crawl(data, UrlsSpider, {"urls": urls, "site": args.site or ""}, overrides, args.verbose)
     outcomes: dict[str, dict[str, str]] = report.get("urls", {})
     results: list[dict[str, Any]] = [{"url": raw, **outcome_of(raw, outcomes)} for raw in urls]
     failed = sum(r["outcome"] == "failed" for r in results)

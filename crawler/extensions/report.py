@@ -11,6 +11,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive.store import SnippetStore
+from crawler.spiders.contract import ArchiveSpider
 
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
@@ -77,6 +78,7 @@ class RunReportExtension:
         self._reason = "unknown"
         self._site = ""
         self._url_outcomes: dict[str, Any] | None = None
+        self._lock_refused = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
@@ -91,24 +93,29 @@ class RunReportExtension:
         return str(self.crawler.settings.get("NEWSARCHIVE_RUN_ID"))
 
     def spider_opened(self, spider: Spider) -> None:
+        site = spider.site_name if isinstance(spider, ArchiveSpider) else spider.name
         with SnippetStore(self.data_dir) as store:
-            store.start_run(self.run_id, getattr(spider, "site_name", spider.name),
-                            datetime.now(UTC).isoformat())
+            store.start_run(self.run_id, site, datetime.now(UTC).isoformat())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._reason = reason
-        self._site = getattr(spider, "site_name", spider.name)
-        self._url_outcomes = getattr(spider, "url_outcomes", None)
-        if getattr(spider, "lock_refused", None):
-            self._reason = "locked"
+        if isinstance(spider, ArchiveSpider):
+            self._site, self._url_outcomes = spider.site_name, spider.url_outcomes
+            if spider.lock_refused:
+                self._reason = "locked"
+                self._lock_refused = spider.lock_refused
+        else:
+            self._site = spider.name
 
     def engine_stopped(self) -> None:
         """After every spider_closed handler ran, so the WARC writer has closed its files and counted them."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         self.report = build_report(stats, self.run_id, self._site, self._reason)
-        self.report["recovery"] = stats.get("recovery") or dict(self.crawler.settings.getdict("NEWSARCHIVE_RECOVERY"))
+        self.report["recovery"] = stats.get("recovery") or {}
         if self._url_outcomes is not None:
             self.report["urls"] = self._url_outcomes
+        if self._lock_refused:
+            self.report["locked"] = self._lock_refused  # why this run did nothing
         runs = self.data_dir / "runs"
         runs.mkdir(parents=True, exist_ok=True)
         tmp = runs / f"{self.run_id}.json.tmp"

@@ -10,6 +10,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.spiders.contract import ArchiveSpider
+
 DISCOVERY = "discovery"  # request meta key set on listing and sitemap requests
 
 
@@ -29,8 +31,8 @@ class DiscoveryBudgetMiddleware:
         spider = self.crawler.spider
         # a page queued for its links may meanwhile have been counted as an article (a sitemap or feed named
         # it, and the duplicate filter dropped that request): it is still fetched, to be cleaned
-        if request.meta.get(DISCOVERY) and getattr(spider, "limit_reached", False) and \
-                not getattr(spider, "counted_as_article", lambda url: False)(request.url):
+        if request.meta.get(DISCOVERY) and isinstance(spider, ArchiveSpider) and spider.limit_reached and \
+                not spider.counted_as_article(request.url):
             if self.crawler.stats:
                 self.crawler.stats.inc_value("discovery/dropped_at_limit")
             raise DiscoveryBudgetExhausted(f"article limit reached: {request.url} not fetched")

@@ -38,6 +38,7 @@ from archive.warc import (
 from crawler.archive_writer import ArchiveWriter, archive_writer
 from crawler.capture import RECORD_META, RecordPointer
 from crawler.responses import header_text
+from crawler.spiders.contract import ArchiveSpider
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ class WarcRecorderMiddleware:
             raise NotConfigured("WARC_ENABLED is off")
         data = Path(s.get("NEWSARCHIVE_DATA"))
         spider = crawler.spider
-        prefix = s.get("WARC_PREFIX") or getattr(spider, "warc_prefix", "") or "newsarchive"
+        own_prefix = spider.warc_prefix if isinstance(spider, ArchiveSpider) else ""
+        prefix = s.get("WARC_PREFIX") or own_prefix or "newsarchive"
         archive = archive_writer(crawler)
         writer = archive.warc_writer(lambda fsync: WarcFileWriter(
             data / "warc", prefix, warcinfo_fields(crawler), max_bytes=s.getint("WARC_MAX_BYTES"), fsync=fsync))
@@ -175,5 +177,6 @@ class WarcRecorderMiddleware:
 
 
     def _site(self) -> str:
-        return str(getattr(self.crawler.spider, "site_name", ""))
+        spider = self.crawler.spider
+        return spider.site_name if isinstance(spider, ArchiveSpider) else ""
 

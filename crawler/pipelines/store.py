@@ -7,6 +7,7 @@ from scrapy.crawler import Crawler
 from archive.snippets import Snippet
 from archive.store import Outcome
 from crawler.archive_writer import ArchiveWriter, archive_writer
+from crawler.spiders.contract import ArchiveSpider
 
 
 class StorePipeline:
@@ -41,6 +42,5 @@ class StorePipeline:
             return
         if stats:
             stats.inc_value(f"articles/{outcome}")
-        stored = getattr(self.crawler.spider, "stored", None)
-        if stored is not None:
-            stored(snippet, outcome)
+        if isinstance(self.crawler.spider, ArchiveSpider):
+            self.crawler.spider.stored(snippet, outcome)

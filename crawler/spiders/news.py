@@ -16,7 +16,6 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.locks import LockedError, SiteLock
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 from crawler.archive_view import ArchiveView
@@ -27,7 +26,6 @@ from crawler.errors import error_kind
 from crawler.identity import new_run_id, user_agent
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
-from crawler.recovery import recover
 from crawler.responses import header_text
 from crawler.seen import DiskSet, queue_dir
 from crawler.sitemaps import NewsSitemap, entry_date, feed_links, is_later
@@ -51,6 +49,7 @@ class NewsSpider(scrapy.Spider):
     """``scrapy crawl news -a site=rki.news [-a base_url=...]`` or ``-a start_url=http://host/`` (generic)."""
 
     name = "news"
+    takes_site_lock = True  # one site per run: crawler.extensions.site_lock takes its lock and repairs
 
     def __init__(self, site: str = "", base_url: str = "", start_url: str = "", max_articles: str | int = 0,
                  recheck_hours: str | float = -1, **kwargs: Any) -> None:
@@ -81,6 +80,8 @@ class NewsSpider(scrapy.Spider):
         self.query_patterns = QueryPatternBound()  # generic mode: endless ?page=1, 2, 3 ... links
         self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
         self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
+        self.lock_refused: str | None = None  # set when another run holds the site's lock
+        self.url_outcomes: dict[str, dict[str, str]] | None = None  # a crawl reports counts, not URLs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -133,26 +134,6 @@ class NewsSpider(scrapy.Spider):
     def warc_prefix(self) -> str:
         return self.profile.id
 
-    def take_site_lock(self) -> bool:
-        """Runs started by Scrapy itself (``scrapy crawl``, Scrapyd) take the site lock and repair the data
-        directory here; ``newsarchive crawl`` has done both before starting Scrapy. False: another run of
-        the site is in progress, and this one does nothing."""
-        if self.settings.getbool("NEWSARCHIVE_LOCK_HELD"):
-            return True
-        data = Path(self.settings.get("NEWSARCHIVE_DATA"))
-        self._site_lock = SiteLock(data, self.site_name)
-        try:
-            self._site_lock.acquire()
-        except LockedError as exc:
-            logger.error("not crawling %s: %s", self.site_name, exc)
-            self.lock_refused = str(exc)
-            return False
-        self.crawler.signals.connect(self._site_lock.release, signal=signals.spider_closed)
-        recovery = recover(data, self.site_name)
-        if self.crawler.stats:
-            self.crawler.stats.set_value("recovery", recovery.as_dict())  # for the run report
-        return True
-
     def load_archive(self) -> None:
         """What earlier runs archived of this site: the run is incremental from it."""
         self.known = ArchiveView(Path(self.settings.get("NEWSARCHIVE_DATA")), self.site_name)
@@ -162,7 +143,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Discovery sources first (articles are scheduled as they are found), then the re-check window."""
-        if not self.take_site_lock():
+        if self.lock_refused:  # another run of the site is in progress (crawler.extensions.site_lock)
             return
         self.load_archive()
         p = self.profile
@@ -476,7 +457,7 @@ class NewsSpider(scrapy.Spider):
     def _save_frontier(self) -> None:
         """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it
         stopped) for the next run, and say how much that is."""
-        if not self.start_url or getattr(self, "lock_refused", None) or not self.settings.get("NEWSARCHIVE_DATA"):
+        if not self.start_url or self.lock_refused or not self.settings.get("NEWSARCHIVE_DATA"):
             return
         unanswered = [url for url in self.followed if url not in self.answered]
         # a page a sitemap or feed got fetched as an article after it was left is not left any more
@@ -524,3 +505,6 @@ class NewsSpider(scrapy.Spider):
 
     def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
         """Hook for spiders that report per URL (``urls``); a crawl reports counts only."""
+
+    def stored(self, snippet: Snippet, outcome: str) -> None:
+        """Hook for spiders that report per URL (``urls``): the store pipeline stored ``snippet``."""

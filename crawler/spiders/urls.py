@@ -40,6 +40,7 @@ class UrlsSpider(NewsSpider):
     """``scrapy crawl urls -a urls="URL URL" [-a site=rki.news]``; outcomes per URL in ``url_outcomes``."""
 
     name = "urls"
+    takes_site_lock = False  # given URLs of any site; it writes no run of a site
 
     def __init__(self, urls: str | list[str] = "", site: str = "", **kwargs: Any) -> None:
         super(NewsSpider, self).__init__(**kwargs)  # not NewsSpider's: there is no single site here
