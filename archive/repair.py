@@ -30,6 +30,12 @@ class Salvaged:
     records: list[RecordInfo] = field(default_factory=list)  # the records kept
     bytes_dropped: int = 0
     removed: bool = False  # nothing complete was in it, not even the warcinfo record
+    open_name: str = ""  # still under this .open name: to be closed by ``close_salvaged`` (rename=False)
+
+    @property
+    def on_disk(self) -> str:
+        """The file's name in the directory now."""
+        return self.open_name or self.name
 
 
 def complete_prefix(path: Path) -> tuple[int, list[RecordInfo]]:
@@ -61,8 +67,10 @@ def complete_prefix(path: Path) -> tuple[int, list[RecordInfo]]:
     return good_end, kept
 
 
-def salvage_file(path: Path) -> Salvaged | None:
-    """Salvage one ``.open`` file; None when a live writer holds it."""
+def salvage_file(path: Path, *, rename: bool = True) -> Salvaged | None:
+    """Salvage one ``.open`` file; None when a live writer holds it. With ``rename=False`` the file keeps
+    its ``.open`` name until ``close_salvaged``: a caller that must finish work on it first (the snippets
+    of its records) is repeated by the next salvage if it dies before that, instead of being skipped."""
     with path.open("r+b") as f:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,20 +87,36 @@ def salvage_file(path: Path) -> Salvaged | None:
         f.truncate(good_end)
         f.flush()
         os.fsync(f.fileno())
+        if not rename:
+            return Salvaged(final.name, kept, size - good_end, open_name=path.name)
         path.rename(final)
         fsync_dir(path.parent)
     logger.warning("salvaged %s: kept %d records, dropped %d bytes", final.name, len(kept), size - good_end)
     return Salvaged(final.name, kept, size - good_end)
 
 
-def salvage_directory(directory: Path) -> list[Salvaged]:
-    """Salvage every ``.open`` file of a WARC directory that no live writer holds."""
+def close_salvaged(directory: Path, salvaged: Salvaged) -> None:
+    """Give a file salvaged with ``rename=False`` its final name (nothing to do when another process did)."""
+    if not salvaged.open_name:
+        return
+    try:
+        (directory / salvaged.open_name).rename(directory / salvaged.name)
+    except FileNotFoundError:
+        return  # another recovery closed it first
+    fsync_dir(directory)
+    logger.warning("salvaged %s: kept %d records, dropped %d bytes", salvaged.name, len(salvaged.records),
+                   salvaged.bytes_dropped)
+    salvaged.open_name = ""
+
+
+def salvage_directory(directory: Path, *, rename: bool = True) -> list[Salvaged]:
+    """Salvage every ``.open`` file of a WARC directory that no live writer holds (see ``salvage_file``)."""
     if not directory.is_dir():
         return []
     done = []
     for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
         try:
-            result = salvage_file(path)
+            result = salvage_file(path, rename=rename)
         except FileNotFoundError:
             continue  # another process salvaged it first
         if result is not None:

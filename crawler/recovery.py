@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.repair import Salvaged, salvage_directory
+from archive.repair import Salvaged, close_salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
 from archive.warc import CaptureRef, read_response
 from crawler.capture import Capture, RecordPointer, clean_capture
@@ -76,7 +76,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
     for rec in salvaged.records:
         if rec.type not in ("response", "revisit"):
             continue
-        archived = read_response(warc_dir / salvaged.name, rec.offset)
+        archived = read_response(warc_dir / salvaged.on_disk, rec.offset)
         uri = rec.fields["WARC-Target-URI"]
         record_id = rec.fields["WARC-Record-ID"]
         date = rec.fields["WARC-Date"]
@@ -104,10 +104,15 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
 
 
 def recover(data_dir: Path, site: str | None = None) -> Recovery:
-    """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock."""
+    """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock.
+
+    A salvaged file keeps its ``.open`` name until the snippets of its records are committed: recovery
+    killed half-way is done again in full by the next one, instead of leaving a closed file whose
+    articles have no snippets (and would be fetched and archived a second time).
+    """
     warc_dir = data_dir / "warc"
     result = Recovery()
-    salvaged = salvage_directory(warc_dir)
+    salvaged = salvage_directory(warc_dir, rename=False)
     with SnippetStore(data_dir) as store:
         if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
             result.snippets_dropped = store.drop_dangling(warc_dir)
@@ -119,6 +124,7 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
                 continue
             result.salvaged.append(item.name)
             result.snippets_restored += _restore_file(store, warc_dir, item, have)
+            close_salvaged(warc_dir, item)  # its snippets are committed: now it may look finished
         if site:
             result.crashed_runs = store.close_dead_runs(site)
     for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew

@@ -160,6 +160,36 @@ def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica
     assert_archive_consistent(data, truth_urls)
 
 
+def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, tmp_path: Path,
+                                                         truth_urls: set[str]) -> None:
+    """Recovery restores snippets from a salvaged file; killed while doing so, the next one must not find
+    the file looking finished and skip it (its articles would then be fetched and archived again)."""
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
+    with SnippetStore(data) as store:
+        store.db.execute("DELETE FROM snippets WHERE id % 2 = 0")
+        store.db.commit()
+        lost = len(truth_urls) - store.count()
+        victim = store.db.execute("SELECT url FROM snippets ORDER BY id DESC LIMIT 1").fetchone()[0]
+        store.db.execute("DELETE FROM snippets WHERE url = ?", (victim,))  # restored last: the cleaner dies there
+        store.db.commit()
+    code = f"from pathlib import Path; from crawler.recovery import recover; recover(Path({str(data)!r}), 'rki.news')"
+    env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_PAGES": f"crash={victim}"})
+    died = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert died.returncode == 9, died.stderr[-2000:]  # killed in the middle of restoring snippets
+    result = recover(data, "rki.news")
+    assert result.salvaged == [warc.name]
+    assert result.snippets_restored >= 1
+    assert not list((data / "warc").glob("*" + OPEN_SUFFIX))
+    with SnippetStore(data, readonly=True) as store:
+        assert store.count() == len(truth_urls)
+    assert lost > 0
+    assert_archive_consistent(data, truth_urls)
+
+
 def test_recovery_cuts_a_torn_record_and_the_next_run_refetches_it(replica: ReplicaServer, replica_crawl: Crawl,
                                                                     tmp_path: Path, truth_urls: set[str]) -> None:
     data = tmp_path / "data"
