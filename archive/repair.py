@@ -30,7 +30,7 @@ class Salvaged:
     records: list[RecordInfo] = field(default_factory=list)  # the records kept
     bytes_dropped: int = 0
     removed: bool = False  # nothing complete was in it, not even the warcinfo record
-    open_name: str = ""  # still under this .open name: to be closed by ``close_salvaged`` (rename=False)
+    open_name: str = ""  # still under this .open name, until ``close_salvaged``
 
     @property
     def on_disk(self) -> str:
@@ -67,10 +67,10 @@ def complete_prefix(path: Path) -> tuple[int, list[RecordInfo]]:
     return good_end, kept
 
 
-def salvage_file(path: Path, *, rename: bool = True) -> Salvaged | None:
-    """Salvage one ``.open`` file; None when a live writer holds it. With ``rename=False`` the file keeps
-    its ``.open`` name until ``close_salvaged``: a caller that must finish work on it first (the snippets
-    of its records) is repeated by the next salvage if it dies before that, instead of being skipped."""
+def salvage_file(path: Path) -> Salvaged | None:
+    """Cut one ``.open`` file back to its complete exchanges; None when a live writer holds it. The file
+    keeps its ``.open`` name until ``close_salvaged``: work the caller must finish on it first (the snippets
+    of its records) is done again by the next salvage if the caller dies before that, not skipped."""
     with path.open("r+b") as f:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -87,16 +87,11 @@ def salvage_file(path: Path, *, rename: bool = True) -> Salvaged | None:
         f.truncate(good_end)
         f.flush()
         os.fsync(f.fileno())
-        if not rename:
-            return Salvaged(final.name, kept, size - good_end, open_name=path.name)
-        path.rename(final)
-        fsync_dir(path.parent)
-    logger.warning("salvaged %s: kept %d records, dropped %d bytes", final.name, len(kept), size - good_end)
-    return Salvaged(final.name, kept, size - good_end)
+    return Salvaged(final.name, kept, size - good_end, open_name=path.name)
 
 
 def close_salvaged(directory: Path, salvaged: Salvaged) -> None:
-    """Give a file salvaged with ``rename=False`` its final name (nothing to do when another process did)."""
+    """Give a salvaged file its final name (nothing to do when another process did)."""
     if not salvaged.open_name:
         return
     try:
@@ -109,14 +104,14 @@ def close_salvaged(directory: Path, salvaged: Salvaged) -> None:
     salvaged.open_name = ""
 
 
-def salvage_directory(directory: Path, *, rename: bool = True) -> list[Salvaged]:
+def salvage_directory(directory: Path) -> list[Salvaged]:
     """Salvage every ``.open`` file of a WARC directory that no live writer holds (see ``salvage_file``)."""
     if not directory.is_dir():
         return []
     done = []
     for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
         try:
-            result = salvage_file(path, rename=rename)
+            result = salvage_file(path)
         except FileNotFoundError:
             continue  # another process salvaged it first
         if result is not None:

@@ -13,6 +13,6 @@ def user_agent(contact: str = "") -> str:
     return f"newsarchive/{__version__} (news archival crawler; +{contact or 'contact not configured'})"
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable and unique: UTC time of the start plus a random suffix."""
-    return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+def new_run_id(now: datetime | None = None, kind: str = "") -> str:
+    """Sortable and unique: UTC time of the start, the kind of run when not a crawl, a random suffix."""
+    return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{kind + '-' if kind else ''}{secrets.token_hex(3)}"

@@ -112,7 +112,7 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     """
     warc_dir = data_dir / "warc"
     result = Recovery()
-    salvaged = salvage_directory(warc_dir, rename=False)
+    salvaged = salvage_directory(warc_dir)
     with SnippetStore(data_dir) as store:
         if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
             result.snippets_dropped = store.drop_dangling(warc_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 import time
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from archive.replay import ReplayUnavailable, start
 from archive.store import SnippetStore
 from crawler.cleaning_pool import default_workers
 from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_store
+from crawler.identity import new_run_id
 from crawler.reextract import reextract
 
 
@@ -42,7 +42,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     with open_store(args.data) as store:
         if args.site and args.site not in store.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(store.sites())})")
-    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-reextract-{secrets.token_hex(3)}"
+    run_id = new_run_id(kind="reextract")
     with SnippetStore(args.data) as writer:
         writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
         started = time.monotonic()
