@@ -11,16 +11,18 @@ relative to it, so a copied or moved directory works from its new place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from archive.export import ExportFormat, write_snippets
+from archive.history import version_diffs
 from archive.query import Filters, Order
+from archive.reader import ArchivedResponse, read_response
 from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store import STORE_FILENAME, SnippetStore
-from archive.warc import ArchivedResponse, read_response
 
 if TYPE_CHECKING:
     import pandas
@@ -71,6 +73,34 @@ class Archive:
     def versions(self, url: str) -> list[Snippet]:
         """Every stored version of the article at this canonical URL, oldest first."""
         return self.store.versions(url)
+
+    def sites(self) -> list[str]:
+        """The sites this archive has snippets of."""
+        return self.store.sites()
+
+    def export(self, destination: str | Path | IO[str], export_format: ExportFormat = "jsonl",
+               query: str | None = None, *, progress: Callable[[int], None] | None = None,
+               **filters: Any) -> int:
+        """Write the matching snippets, oldest first, as JSON lines, CSV or Parquet (docs/data.md has the
+        schema) to a path or an open text handle, in constant memory; returns how many were written.
+        ``filters`` are those of ``search``; ``progress`` is called with the running count."""
+        return write_snippets(self.search(query, order="oldest", **filters), destination, export_format, progress)
+
+    def diff(self, url: str) -> list[dict[str, Any]]:
+        """What changed between consecutive versions of an article: title and paragraph hunks per pair."""
+        return version_diffs(self.versions(url))
+
+    def stats(self) -> dict[str, Any]:
+        """Articles and versions; latest versions per site, language and day; runs by status; WARC files and
+        bytes."""
+        stats = self.store.stats()
+        warcs = sorted(self.warc_dir.glob("*.warc.gz"))
+        stats["warc"] = {"files": len(warcs), "bytes": sum(p.stat().st_size for p in warcs)}
+        return stats
+
+    def runs(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Past crawl, fetch and reextract runs, newest first, each with its report once it finished."""
+        return self.store.runs(site=site, limit=limit)
 
     def to_pandas(self, query: str | None = None, **filters: Any) -> pandas.DataFrame:
         """The matching snippets as a DataFrame, one row each, with the export's columns (needs pandas)."""

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.reader import WarcRecord
 from archive.store import SnippetStore
-from archive.verify import RecordInfo, verify_directory
+from archive.verify import verify_directory
 
 
 @dataclass
@@ -33,7 +34,7 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
     """Check every WARC file and every snippet pointer of a data directory."""
     report = IntegrityReport()
     warc_dir = data_dir / "warc"
-    index: dict[tuple[str, int], RecordInfo] = {}  # fields only: memory grows with records, not bytes
+    index: dict[tuple[str, int], WarcRecord] = {}  # fields only: memory grows with records, not bytes
     for file_report in verify_directory(warc_dir, keep_blocks=False) if warc_dir.is_dir() else []:
         report.files += 1
         report.records += len(file_report.records)

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.verify import FileReport, RecordInfo, TornMemberError, iter_members, parse_record
+from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_records
 from archive.warc import OPEN_SUFFIX, fsync_dir
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class Salvaged:
     """What salvage did to one ``.open`` file."""
 
     name: str  # the final name, or the .open name when the file was removed
-    records: list[RecordInfo] = field(default_factory=list)  # the records kept
+    records: list[WarcRecord] = field(default_factory=list)  # the records kept
     bytes_dropped: int = 0
     removed: bool = False  # nothing complete was in it, not even the warcinfo record
     open_name: str = ""  # still under this .open name, until ``close_salvaged``
@@ -38,31 +38,28 @@ class Salvaged:
         return self.open_name or self.name
 
 
-def complete_prefix(path: Path) -> tuple[int, list[RecordInfo]]:
+def complete_prefix(path: Path) -> tuple[int, list[WarcRecord]]:
     """The byte length of the longest run of complete exchanges at the start of a WARC file, and its records."""
-    report = FileReport(path)
-    kept: list[RecordInfo] = []
-    pending: list[RecordInfo] = []  # a response or revisit still waiting for its request record
+    kept: list[WarcRecord] = []
+    pending: list[WarcRecord] = []  # a response or revisit still waiting for its request record
     good_end = 0
     try:
-        with path.open("rb") as f:
-            for offset, length, data in iter_members(f):
-                rec = parse_record(report, offset, length, data)
-                if rec is None or report.problems:
-                    break
-                if rec.type == "request" and pending and \
-                        rec.fields.get("WARC-Concurrent-To") == pending[0].fields.get("WARC-Record-ID"):
-                    kept += [*pending, rec]
-                    pending = []
-                    good_end = offset + length
-                elif rec.type in ("response", "revisit") and not pending:
-                    pending = [rec]
-                elif rec.type == "warcinfo" and not kept and not pending:
-                    kept.append(rec)
-                    good_end = offset + length
-                else:
-                    break  # out of the writer's order: keep what came before
-    except (TornMemberError, zlib.error, OSError):
+        for rec in iter_records(path):
+            if rec.problems:
+                break
+            if rec.type == "request" and pending and \
+                    rec.fields.get("WARC-Concurrent-To") == pending[0].fields.get("WARC-Record-ID"):
+                kept += [*pending, rec]
+                pending = []
+                good_end = rec.offset + rec.length
+            elif rec.type in ("response", "revisit") and not pending:
+                pending = [rec]
+            elif rec.type == "warcinfo" and not kept and not pending:
+                kept.append(rec)
+                good_end = rec.offset + rec.length
+            else:
+                break  # out of the writer's order: keep what came before
+    except (TornMemberError, MalformedRecord, zlib.error, OSError):
         pass  # the torn tail is what salvage removes
     return good_end, kept
 

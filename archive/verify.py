@@ -1,4 +1,5 @@
-"""A strict structural WARC verifier: what `warcio check` does not look at (checklist A1-A11, B2).
+"""A strict structural WARC verifier: what `warcio check` does not look at (rules A1-A11, B2, B4, C6, each
+explained in docs/data.md).
 
 `warcio check` only compares digests and accepts a file cut mid-record; this walks the gzip members one by
 one, so a torn member, trailing garbage or two records in one member is an error.
@@ -8,44 +9,26 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 
+from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record
 from archive.warc import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest
 
-CHUNK = 1 << 20
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 DIGEST_RE = re.compile(r"^(sha1:[A-Z2-7]{32}|sha256:[0-9a-f]{64})$")
 RECORD_ID_RE = re.compile(r"^<urn:uuid:[0-9a-f-]{36}>$")
 NEEDS_TARGET = {"response", "request", "resource", "revisit", "conversion", "continuation"}
 WARCINFO_KEYS = ("software", "format", "robots", "http-header-user-agent", "operator", "hostname")
-REPEATABLE = {"WARC-Concurrent-To"}
-
-
-@dataclass
-class RecordInfo:
-    """What the verifier learnt about one record."""
-
-    offset: int
-    length: int
-    fields: dict[str, str]
-    block: bytes
-
-    @property
-    def type(self) -> str:
-        return self.fields.get("WARC-Type", "")
 
 
 @dataclass
 class FileReport:
-    """The records of one file and every problem found, each prefixed with its checklist id."""
+    """The records of one file and every problem found, each prefixed with the id of the rule it breaks."""
 
     path: Path
-    records: list[RecordInfo] = field(default_factory=list)
+    records: list[WarcRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def problem(self, check: str, offset: int | None, message: str) -> None:
@@ -53,72 +36,7 @@ class FileReport:
         self.problems.append(f"{check} {self.path.name}{where}: {message}")
 
 
-class TornMemberError(ValueError):
-    """The file ends inside a gzip member."""
-
-
-def iter_members(f: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """Yield (offset, length, decompressed bytes) for each gzip member of a stream."""
-    offset, pending = 0, b""
-    while True:
-        if not pending:
-            pending = f.read(CHUNK)
-            if not pending:
-                return
-        member = zlib.decompressobj(wbits=31)
-        out, fed = [], 0
-        data = pending
-        while True:
-            out.append(member.decompress(data))
-            fed += len(data)
-            if member.eof:
-                break
-            data = f.read(CHUNK)
-            if not data:
-                raise TornMemberError(f"file ends inside the gzip member at offset {offset}")
-        pending = member.unused_data
-        length = fed - len(pending)
-        yield offset, length, b"".join(out)
-        offset += length
-
-
-def parse_record(report: FileReport, offset: int, length: int, data: bytes) -> RecordInfo | None:
-    if not data.startswith(b"WARC/1.1\r\n"):
-        report.problem("A1", offset, "member does not start with a WARC/1.1 header")
-        return None
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        report.problem("A1", offset, "record header has no end")
-        return None
-    fields: dict[str, str] = {}
-    names: Counter[str] = Counter()
-    for line in data[10:end].decode("utf-8", "replace").split("\r\n"):
-        if line[:1] in (" ", "\t"):
-            report.problem("A11", offset, f"folded header line {line!r}")
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            report.problem("A11", offset, f"header line without a colon {line!r}")
-            continue
-        if "\x00" in value or "\n" in value or "\r" in value:
-            report.problem("A11", offset, f"control character in {name}")
-        names[name] += 1
-        fields.setdefault(name, value.strip())
-    for name, count in names.items():
-        if count > 1 and name not in REPEATABLE:
-            report.problem("A3", offset, f"{name} repeated")
-    try:
-        size = int(fields["Content-Length"])
-    except (KeyError, ValueError):
-        report.problem("A3", offset, "missing or bad Content-Length")
-        return None
-    block = data[end + 4 : end + 4 + size]
-    if len(block) != size or data[end + 4 + size :] != b"\r\n\r\n":
-        report.problem("A1", offset, "block length or record end wrong (one record per gzip member)")
-    return RecordInfo(offset, length, fields, block)
-
-
-def _check_digests(report: FileReport, rec: RecordInfo) -> None:
+def _check_digests(report: FileReport, rec: WarcRecord) -> None:
     block_digest = rec.fields.get("WARC-Block-Digest")
     if block_digest is None:
         report.problem("A8", rec.offset, "no WARC-Block-Digest")
@@ -149,7 +67,7 @@ def _check_digests(report: FileReport, rec: RecordInfo) -> None:
         report.problem("B2", rec.offset, "payload digest is not over the de-chunked entity body")
 
 
-def _check_record(report: FileReport, rec: RecordInfo, index: int, window: tuple[datetime, datetime] | None) -> None:
+def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple[datetime, datetime] | None) -> None:
     f = rec.fields
     for name in ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type"):
         if name not in f:
@@ -194,7 +112,7 @@ def _check_record(report: FileReport, rec: RecordInfo, index: int, window: tuple
 
 
 def _check_pairing(report: FileReport) -> None:
-    requests: dict[str, list[RecordInfo]] = {}
+    requests: dict[str, list[WarcRecord]] = {}
     for rec in report.records:
         if rec.type == "request":
             requests.setdefault(rec.fields.get("WARC-Concurrent-To", ""), []).append(rec)
@@ -229,9 +147,13 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
         with path.open("rb") as f:
             for index, (offset, length, data) in enumerate(iter_members(f)):
                 end = offset + length
-                rec = parse_record(report, offset, length, data)
-                if rec is None:
+                try:
+                    rec = parse_record(offset, length, data)
+                except MalformedRecord as exc:
+                    report.problem(exc.check, offset, str(exc))
                     continue
+                for check, message in rec.problems:
+                    report.problem(check, offset, message)
                 report.records.append(rec)
                 _check_record(report, rec, index, window)
                 if not keep_blocks:

@@ -1,8 +1,9 @@
-"""WARC/1.1 writing (one gzip member per record, .open then rename, rotation) and reading by pointer.
+"""WARC/1.1 writing: one gzip member per record, .open then rename, rotation (reading is archive.reader).
 
 Records are serialised here rather than through warcio's writer so that the block bytes, the digests
 (payload = de-chunked, still content-coded entity body) and the header hygiene are exactly ours; warcio
-is used to read them back, which keeps every write checked by an independent implementation.
+reads them back (archive.reader.read_response), which keeps every write checked by an independent
+implementation.
 """
 
 from __future__ import annotations
@@ -11,21 +12,17 @@ import base64
 import fcntl
 import gzip
 import hashlib
-import io
 import logging
 import os
 import re
 import secrets
 import socket
 import uuid
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
-
-from warcio.archiveiterator import ArchiveIterator
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +62,7 @@ _URI_SAFE = "%:/?#[]@!$&'()*+,;=~"  # RFC 3986 reserved characters and the escap
 
 
 def _clean_value(value: str) -> str:
-    """No CR, LF or NUL may reach a header line (checklist A11)."""
+    """No CR, LF or NUL may reach a header line (rule A11 of archive.verify)."""
     return _UNSAFE_VALUE.sub(" ", value).strip()
 
 
@@ -171,7 +168,7 @@ class CaptureRef:
 
 
 def target_uri(url: str) -> str:
-    """An RFC 3986 URI for WARC-Target-URI: no fragment, spaces and non-ASCII percent-encoded (checklist A6).
+    """An RFC 3986 URI for WARC-Target-URI: no fragment, spaces and non-ASCII percent-encoded (rule A6).
 
     Existing escapes are kept as they are, so the URI still names exactly what was requested.
     """
@@ -240,7 +237,7 @@ class WarcFileWriter:
         self.info = info
         self.max_bytes = max_bytes
         self.hostname = _safe_name_part(hostname or socket.gethostname())
-        self.token = secrets.token_hex(3)  # two writers on one host never collide (checklist A9)
+        self.token = secrets.token_hex(3)  # two writers on one host never collide (rule A9)
         self.fsync = fsync
         self.serial = 0
         self.files_closed: list[str] = []
@@ -309,7 +306,7 @@ class WarcFileWriter:
             else:
                 self._unsynced = True
         except OSError as exc:
-            os.ftruncate(self._fd, start)  # never leave a torn record behind (checklist C4)
+            os.ftruncate(self._fd, start)  # never leave a torn record behind
             os.lseek(self._fd, start, os.SEEK_SET)
             raise WarcWriteError(f"writing to {self._name} failed: {exc}") from exc
         self._pos = offset
@@ -321,7 +318,7 @@ class WarcFileWriter:
         """Write records that belong together (a response and its request) into one file."""
         size = sum(len(r.block) for r in records)
         if self._fd is not None and self._records_in_file > 1 and self._pos + size > self.max_bytes:
-            self.close()  # a group that would overflow starts a fresh file (checklist A10)
+            self.close()  # a group that would overflow starts a fresh file (rule A10)
         if self._fd is None:
             self._open()
         pointers = self._append(records, when)
@@ -334,37 +331,3 @@ class WarcFileWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass
-class ArchivedResponse:
-    """A response or revisit record read back: its WARC fields, HTTP status and headers, and bodies."""
-
-    warc_headers: dict[str, str]
-    status: int
-    http_headers: list[tuple[str, str]]
-    payload: bytes  # as stored (content-coded)
-    body: bytes  # content coding removed, what a parser needs
-
-
-def read_response(path: Path, offset: int) -> ArchivedResponse:
-    """Read the response record whose gzip member starts at ``offset`` of ``path``."""
-    with path.open("rb") as f:
-        f.seek(offset)
-        member = zlib.decompressobj(wbits=31)
-        raw = member.decompress(f.read(1 << 16))
-        while not member.eof:
-            chunk = f.read(1 << 20)
-            if not chunk:
-                raise ValueError(f"{path.name}@{offset}: truncated record")
-            raw += member.decompress(chunk)
-    record = next(iter(ArchiveIterator(io.BytesIO(raw))))
-    if record.rec_type not in ("response", "revisit"):
-        raise ValueError(f"{path.name}@{offset} is a {record.rec_type} record, not a response")
-    headers = dict(record.rec_headers.headers)
-    http = record.http_headers
-    body = record.content_stream().read()
-    stored = raw[raw.index(b"\r\n\r\n") + 4 :]  # WARC header end
-    stored = stored[: int(headers["Content-Length"])]
-    payload = stored[stored.index(b"\r\n\r\n") + 4 :] if b"\r\n\r\n" in stored else b""
-    return ArchivedResponse(headers, int(http.get_statuscode()), list(http.headers), payload, body)

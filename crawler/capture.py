@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.reader import read_response
 from archive.snippets import Snippet
-from archive.warc import read_response
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.extraction import clean_with_fallback

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archive.reader import read_response
 from archive.repair import Salvaged, close_salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
-from archive.warc import CaptureRef, read_response
+from archive.warc import CaptureRef
 from crawler.capture import Capture, RecordPointer, clean_capture
 from crawler.seen import queue_dir
-from crawler.sites import SiteProfile, profile_for_site
+from crawler.sites import profile_for_capture
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ class Recovery:
     def anything(self) -> bool:
         return bool(self.salvaged or self.removed or self.snippets_dropped or self.snippets_restored
                     or self.crashed_runs)
-
-
-def _profile(store: SnippetStore, run_site: str | None, url: str) -> SiteProfile:
-    """The profile the crashed run would have cleaned with: the URL's archived site first (a fetch run's
-    "site" is not a profile), then the run's site, else the generic profile."""
-    versions = store.versions(url)
-    return profile_for_site([versions[-1].site if versions else None, run_site], url)
 
 
 def _run_id(salvaged: Salvaged) -> str:
@@ -94,7 +88,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
                                     headers.get("etag"), headers.get("last-modified"), ref))
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
-        profile = _profile(store, site, uri)
+        profile = profile_for_capture(uri, site=site, store=store)
         pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id, rec.fields["WARC-Payload-Digest"],
                                 date.replace("Z", "+00:00"))
         cleaned = clean_capture(Capture(uri, archived.body, headers.get("content-type"), pointer), profile, run_id)

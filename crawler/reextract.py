@@ -11,19 +11,23 @@ cleaner reaches years of archive.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from archive.query import Filters, to_utc
+from archive.reader import iter_records
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from archive.verify import FileReport, iter_members, parse_record
 from archive.warc import FILENAME_RE
 from crawler.capture import Cleaned, RecordPointer, clean_record
 from crawler.cleaning_pool import CleaningFailed, ordered_results
-from crawler.sites import SiteProfile, profile_for_site
+from crawler.identity import new_run_id
+from crawler.sites import SiteProfile, profile_for_capture
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +43,18 @@ class ReextractReport:
     unchanged: int = 0
     unclaimed: int = 0  # articles found in records no snippet pointed at
     failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> URLs
+    duration_s: float = 0.0
 
     def fail(self, reason: str, url: str) -> None:
         self.failed.setdefault(reason, []).append(url)
 
-
-def profile_for_capture(snippet: Snippet) -> SiteProfile:
-    """The profile of the snippet's site (its cleaner is then chosen by the record's fetch time)."""
-    return profile_for_site([snippet.site], snippet.url)
+    def summary(self) -> dict[str, Any]:
+        """The run's report as ``newsarchive runs`` keeps it and ``reextract --json`` prints it."""
+        return {"run_id": self.run_id, "records": self.records, "changed": self.changed,
+                "unchanged": self.unchanged, "unclaimed_articles": self.unclaimed,
+                "failed": {k: len(v) for k, v in self.failed.items()},
+                "examples": {k: v[:5] for k, v in self.failed.items()},
+                "duration_s": round(self.duration_s, 3), "finished_at": datetime.now(UTC).isoformat()}
 
 
 def _fresh(cleaned: Cleaned, report: ReextractReport, url: str) -> Snippet | None:
@@ -56,14 +64,31 @@ def _fresh(cleaned: Cleaned, report: ReextractReport, url: str) -> Snippet | Non
     return cleaned.snippet
 
 
-def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: str | None = None,
-              unclaimed: bool = False, progress: Callable[[int], None] | None = None,
-              workers: int = 0) -> ReextractReport:
+def reextract(data_dir: Path, *, site: str | None = None, since: str | None = None, unclaimed: bool = False,
+              progress: Callable[[int], None] | None = None, workers: int = 0,
+              run_id: str | None = None) -> ReextractReport:
     """Clean the archived records of the selected articles again and store what changed; with ``unclaimed``,
     also the article pages no snippet came from. ``workers`` processes read and clean records (0: this one);
-    the versions are written here, in the order of the snippets, whatever the number of workers."""
-    report = ReextractReport(run_id)
-    with SnippetStore(data_dir, readonly=True) as reader, SnippetStore(data_dir) as writer:
+    the versions are written here, in the order of the snippets, whatever the number of workers. The run is
+    listed by ``newsarchive runs`` (``interrupted`` if it stops on an exception or a signal)."""
+    report = ReextractReport(run_id or new_run_id(kind="reextract"))
+    with SnippetStore(data_dir) as writer:
+        writer.start_run(report.run_id, site or "all", datetime.now(UTC).isoformat())
+        started = time.monotonic()
+        try:
+            _reextract(data_dir, writer, report, site=site, since=since, unclaimed=unclaimed, progress=progress,
+                       workers=workers)
+        except BaseException:
+            writer.finish_run(report.run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
+            raise
+        report.duration_s = time.monotonic() - started
+        writer.finish_run(report.run_id, "finished", report.summary())
+    return report
+
+
+def _reextract(data_dir: Path, writer: SnippetStore, report: ReextractReport, *, site: str | None,
+               since: str | None, unclaimed: bool, progress: Callable[[int], None] | None, workers: int) -> None:
+    with SnippetStore(data_dir, readonly=True) as reader:
         writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
         warc_dir = data_dir / "warc"
         pending: deque[Snippet] = deque()  # records being cleaned, in order
@@ -71,7 +96,7 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
         def jobs() -> Iterator[tuple[Path, RecordPointer, str, SiteProfile, str]]:
             for s in reader.select(Filters(site=site, since=since), order="oldest"):
                 pending.append(s)
-                yield warc_dir, RecordPointer.of(s), s.url, profile_for_capture(s), run_id
+                yield warc_dir, RecordPointer.of(s), s.url, profile_for_capture(s.url, site=s.site), report.run_id
 
         for cleaned in ordered_results(clean_record, jobs(), workers):
             snippet = pending.popleft()
@@ -91,7 +116,6 @@ def reextract(data_dir: Path, run_id: str, *, site: str | None = None, since: st
                 report.changed += 1
         if unclaimed:
             _reextract_unclaimed(writer, warc_dir, report, site=site, since=since, progress=progress)
-    return report
 
 
 def _chronological(warc_dir: Path) -> list[Path]:
@@ -112,33 +136,30 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
     claimed = {r[0] for r in store.db.execute("SELECT DISTINCT warc_record_id FROM snippets")}
     new_articles: set[str] = set()
     for path in _chronological(warc_dir):
-        with path.open("rb") as f:
-            for offset, length, data in iter_members(f):
-                rec = parse_record(FileReport(path), offset, length, data)
-                if rec is None or rec.type != "response" or rec.fields.get("WARC-Record-ID") in claimed:
-                    continue
-                if not rec.block.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")) or b"text/html" not in \
-                        rec.block[:rec.block.find(b"\r\n\r\n")].lower():
-                    continue
-                uri = rec.fields["WARC-Target-URI"]
-                state = store.url_state(uri)
-                record_site = state.site if state else None
-                if site and record_site != site:
-                    continue
-                report.records += 1
-                if progress:
-                    progress(report.records)
-                fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
-                profile = profile_for_site([record_site], uri)
-                pointer = RecordPointer(path.name, offset, length, rec.fields["WARC-Record-ID"],
-                                        rec.fields["WARC-Payload-Digest"], fetched_at)
-                fresh = clean_record(warc_dir, pointer, uri, profile, report.run_id).snippet
-                if fresh is None:
-                    continue
-                if since and (to_utc(fresh.published) or "") < (to_utc(since) or ""):
-                    continue
-                if store.versions(fresh.canonical_url) and fresh.canonical_url not in new_articles:
-                    continue  # archived already: the first pass re-cleans the record behind it
-                if store.add(fresh, compare=CLEANED_FIELDS) != "unchanged":
-                    report.unclaimed += 1
-                    new_articles.add(fresh.canonical_url)
+        for rec in iter_records(path, skip_malformed=True):
+            if rec.type != "response" or rec.fields.get("WARC-Record-ID") in claimed:
+                continue
+            if rec.http_status != 200 or "text/html" not in rec.http_header("Content-Type").lower():
+                continue
+            uri = rec.fields["WARC-Target-URI"]
+            state = store.url_state(uri)
+            record_site = state.site if state else None
+            if site and record_site != site:
+                continue
+            report.records += 1
+            if progress:
+                progress(report.records)
+            fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
+            profile = profile_for_capture(uri, site=record_site)
+            pointer = RecordPointer(path.name, rec.offset, rec.length, rec.fields["WARC-Record-ID"],
+                                    rec.fields["WARC-Payload-Digest"], fetched_at)
+            fresh = clean_record(warc_dir, pointer, uri, profile, report.run_id).snippet
+            if fresh is None:
+                continue
+            if since and (to_utc(fresh.published) or "") < (to_utc(since) or ""):
+                continue
+            if store.versions(fresh.canonical_url) and fresh.canonical_url not in new_articles:
+                continue  # archived already: the first pass re-cleans the record behind it
+            if store.add(fresh, compare=CLEANED_FIELDS) != "unchanged":
+                report.unclaimed += 1
+                new_articles.add(fresh.canonical_url)

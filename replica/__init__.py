@@ -1,4 +1,4 @@
-"""A deterministic local replica of rki.news for the demo and the tests (rki-replica.md §5)."""
+"""A deterministic local replica of rki.news for the demo and the tests."""
 
 from replica.server import ReplicaServer, ReplicaSite
 

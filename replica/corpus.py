@@ -10,7 +10,7 @@ from urllib.parse import quote
 SITE_TZ = timezone(timedelta(hours=5))  # Asia/Karachi has had no DST since 2009
 NOW = datetime(2026, 4, 26, 10, 9, 30, tzinfo=SITE_TZ)  # the seed article's "Document Date"
 DEFAULT_ARTICLE_COUNT = 320
-URDU_SHARE = 0.15  # rki-replica.md §5.4: about 10-20 % Urdu posts
+URDU_SHARE = 0.15  # the real site publishes about 10-20 % of its posts in Urdu
 EDITED_SHARE = 0.3  # posts whose modified date differs from their publication date
 SEED_POST_ID = 12345
 

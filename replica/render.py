@@ -1,4 +1,4 @@
-"""HTML, RSS and sitemap rendering of the replica, shaped after rki-replica.md §3 and §5 (Newspaper-style chrome)."""
+"""HTML, RSS and sitemap rendering of the replica, shaped after the real site's theme (Newspaper-style chrome)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def _body_paragraph(post: Post, index: int, text: str) -> str:
 
 
 def article_page(post: Post, base: str, neighbours: list[Post]) -> str:
-    """A single post with every piece of chrome listed in rki-replica.md §5.2."""
+    """A single post with every piece of chrome the real site puts around one."""
     url = base + post.path
     cats = post.categories
     lang_attr, direction = ("ur", "rtl") if post.lang == "ur" else ("en-US", "ltr")
@@ -298,7 +298,7 @@ def amp_page(post: Post, base: str) -> str:
 
 
 def attachment_page(attachment_id: int, base: str) -> str:
-    """An image attachment page: each links to the next id, forever (rki-replica.md §5.1: a crawl trap)."""
+    """An image attachment page: each links to the next id, forever (a crawl trap, as on the real site)."""
     path = f"/?attachment_id={attachment_id}"
     return (
         _head(f"photo-{attachment_id} - rki.news", base, base + path,

@@ -1,4 +1,4 @@
-"""The replica's URL map (rki-replica.md §5.1) and a threaded HTTP server for it on 127.0.0.1."""
+"""The replica's URL map (the real site's URL shapes) and a threaded HTTP server for it on 127.0.0.1."""
 
 from __future__ import annotations
 

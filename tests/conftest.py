@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from archive.verify import FileReport, RecordInfo, verify_directory
+from archive.reader import WarcRecord
+from archive.verify import FileReport, verify_directory
 from replica import ReplicaServer
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
@@ -88,9 +89,9 @@ def replica_reports(replica_crawl: Crawl) -> list[FileReport]:
     return verify_directory(replica_crawl.warc_dir)
 
 
-def records_by_uri(reports: list[FileReport], record_type: str) -> dict[str, list[RecordInfo]]:
+def records_by_uri(reports: list[FileReport], record_type: str) -> dict[str, list[WarcRecord]]:
     """Records of one type grouped by WARC-Target-URI, across files."""
-    index: dict[str, list[RecordInfo]] = {}
+    index: dict[str, list[WarcRecord]] = {}
     for report in reports:
         for rec in report.records:
             if rec.type == record_type:

@@ -16,9 +16,10 @@ from unittest.mock import ANY
 
 import pytest
 
+from archive.reader import read_response
 from archive.store import SnippetStore
 from archive.verify import verify_directory
-from archive.warc import OPEN_SUFFIX, read_response
+from archive.warc import OPEN_SUFFIX
 from crawler.recovery import recover
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, http_parts, records_by_uri, run_cli

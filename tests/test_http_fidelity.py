@@ -1,4 +1,5 @@
-"""HTTP fidelity (checklist B1-B5, B7-B9) on a crawl of a server that misbehaves on purpose."""
+"""HTTP fidelity on a crawl of a server that misbehaves on purpose: content coding, chunking, repeated
+headers, status lines, requests as sent, redirect hops, header bytes, resets, loops and oversized bodies."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from archive.query import Filters
+from archive.reader import WarcRecord
 from archive.store import SnippetStore
-from archive.verify import FileReport, RecordInfo, verify_directory
+from archive.verify import FileReport, verify_directory
 from archive.warc import dechunk, sha1_digest
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, MisbehavingServer
@@ -22,16 +24,16 @@ def reports(misbehaving_crawl: Crawl) -> list[FileReport]:
 
 
 @pytest.fixture(scope="module")
-def responses(reports: list[FileReport]) -> dict[str, list[RecordInfo]]:
+def responses(reports: list[FileReport]) -> dict[str, list[WarcRecord]]:
     return records_by_uri(reports, "response")
 
 
 @pytest.fixture(scope="module")
-def requests_(reports: list[FileReport]) -> dict[str, list[RecordInfo]]:
+def requests_(reports: list[FileReport]) -> dict[str, list[WarcRecord]]:
     return records_by_uri(reports, "request")
 
 
-def one(records: dict[str, list[RecordInfo]], server: MisbehavingServer, path: str) -> RecordInfo:
+def one(records: dict[str, list[WarcRecord]], server: MisbehavingServer, path: str) -> WarcRecord:
     found = records.get(server.base_url + path, [])
     assert len(found) == 1, f"{len(found)} records for {path}"
     return found[0]
@@ -41,7 +43,7 @@ def test_the_whole_archive_passes_the_structural_checks(reports: list[FileReport
     assert [p for r in reports for p in r.problems] == []
 
 
-def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer,
+def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[WarcRecord]], misbehaving: MisbehavingServer,
                                             misbehaving_crawl: Crawl) -> None:
     rec = one(responses, misbehaving, "/gzip")
     _, headers, body = http_parts(rec.block)
@@ -57,7 +59,7 @@ def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[RecordInf
 
 
 @pytest.mark.parametrize("path", ["/chunked", "/chunked-gzip"])
-def test_b2_chunked_bodies_agree_with_their_headers(responses: dict[str, list[RecordInfo]],
+def test_b2_chunked_bodies_agree_with_their_headers(responses: dict[str, list[WarcRecord]],
                                                     misbehaving: MisbehavingServer, path: str) -> None:
     rec = one(responses, misbehaving, path)
     _, headers, body = http_parts(rec.block)
@@ -71,21 +73,21 @@ def test_b2_chunked_bodies_agree_with_their_headers(responses: dict[str, list[Re
         assert entity.endswith(b"</html>")
 
 
-def test_b3_repeated_headers_are_all_kept(responses: dict[str, list[RecordInfo]],
+def test_b3_repeated_headers_are_all_kept(responses: dict[str, list[WarcRecord]],
                                           misbehaving: MisbehavingServer) -> None:
     _, headers, _ = http_parts(one(responses, misbehaving, "/dup-headers").block)
     assert header_values(headers, b"Set-Cookie") == [b"a=1; Path=/", b"b=2; Path=/"]
     assert header_values(headers, b"Link") == [b'</style.css>; rel="preload"', b'</app.js>; rel="preload"']
 
 
-def test_b4_status_lines_name_the_protocol_and_reason(responses: dict[str, list[RecordInfo]],
+def test_b4_status_lines_name_the_protocol_and_reason(responses: dict[str, list[WarcRecord]],
                                                       misbehaving: MisbehavingServer) -> None:
     assert http_parts(one(responses, misbehaving, "/dup-headers").block)[0] == b"HTTP/1.1 200 OK"
     assert http_parts(one(responses, misbehaving, "/notfound").block)[0] == b"HTTP/1.1 404 Not Found"
     assert http_parts(one(responses, misbehaving, "/redirect").block)[0] == b"HTTP/1.1 301 Moved Permanently"
 
 
-def test_b5_request_record_holds_the_request_as_sent(requests_: dict[str, list[RecordInfo]],
+def test_b5_request_record_holds_the_request_as_sent(requests_: dict[str, list[WarcRecord]],
                                                      misbehaving: MisbehavingServer) -> None:
     first, headers, body = http_parts(one(requests_, misbehaving, "/query?a=1&b=two").block)
     assert first == b"GET /query?a=1&b=two HTTP/1.1"
@@ -96,7 +98,7 @@ def test_b5_request_record_holds_the_request_as_sent(requests_: dict[str, list[R
     assert body == b""
 
 
-def test_b7_each_redirect_hop_is_its_own_capture(responses: dict[str, list[RecordInfo]],
+def test_b7_each_redirect_hop_is_its_own_capture(responses: dict[str, list[WarcRecord]],
                                                  misbehaving: MisbehavingServer) -> None:
     hop = one(responses, misbehaving, "/redirect")
     final = one(responses, misbehaving, "/final")
@@ -111,13 +113,13 @@ def test_b8_ip_address_on_both_records(reports: list[FileReport]) -> None:
     assert {rec.fields.get("WARC-IP-Address") for rec in records} == {"127.0.0.1"}
 
 
-def test_b9_non_utf8_header_bytes_are_written_as_latin1(responses: dict[str, list[RecordInfo]],
+def test_b9_non_utf8_header_bytes_are_written_as_latin1(responses: dict[str, list[WarcRecord]],
                                                         misbehaving: MisbehavingServer) -> None:
     _, headers, _ = http_parts(one(responses, misbehaving, "/latin1-header").block)
     assert header_values(headers, b"X-Note") == [b"caf\xe9"]
 
 
-def test_a_reset_connection_is_reported_and_not_archived(responses: dict[str, list[RecordInfo]],
+def test_a_reset_connection_is_reported_and_not_archived(responses: dict[str, list[WarcRecord]],
                                                          misbehaving: MisbehavingServer,
                                                          misbehaving_crawl: Crawl) -> None:
     assert misbehaving.base_url + "/reset" not in responses
@@ -136,13 +138,13 @@ def test_errors_are_reported_by_kind_and_the_crawl_goes_on(misbehaving_crawl: Cr
     assert misbehaving_crawl.result.returncode == 0
 
 
-def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[RecordInfo]],
+def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[WarcRecord]],
                                                    misbehaving: MisbehavingServer) -> None:
     assert misbehaving.base_url + "/private/secret" not in requests_
     assert misbehaving.base_url + "/robots.txt" in requests_
 
 
-def test_a_redirect_loop_ends_and_is_reported(responses: dict[str, list[RecordInfo]], misbehaving: MisbehavingServer,
+def test_a_redirect_loop_ends_and_is_reported(responses: dict[str, list[WarcRecord]], misbehaving: MisbehavingServer,
                                              misbehaving_crawl: Crawl) -> None:
     hops = [u for u in responses if "/redirect-loop-" in u]
     assert 1 <= sum(len(responses[u]) for u in hops) <= 11  # REDIRECT_MAX_TIMES + 1 at most
@@ -159,13 +161,13 @@ def test_hostile_responses_are_reported_by_kind(misbehaving_crawl: Crawl, misbeh
     assert misbehaving.base_url + path in misbehaving_crawl.report["errors"][kind]["examples"]
 
 
-def test_oversized_bodies_leave_no_partial_record(responses: dict[str, list[RecordInfo]],
+def test_oversized_bodies_leave_no_partial_record(responses: dict[str, list[WarcRecord]],
                                                   misbehaving: MisbehavingServer) -> None:
     assert misbehaving.base_url + "/huge" not in responses
     assert misbehaving.base_url + "/endless" not in responses
 
 
-def test_a_decompression_bomb_is_archived_compressed_and_not_cleaned(responses: dict[str, list[RecordInfo]],
+def test_a_decompression_bomb_is_archived_compressed_and_not_cleaned(responses: dict[str, list[WarcRecord]],
                                                                      misbehaving: MisbehavingServer,
                                                                      misbehaving_crawl: Crawl) -> None:
     rec = one(responses, misbehaving, "/bomb")

@@ -13,7 +13,7 @@ from replica import ReplicaServer
 from replica.corpus import SEED_POST_ID
 from tests.conftest import Crawl
 
-# Phrases of the page chrome (rki-replica.md §5.2) that must never reach a snippet's text.
+# Phrases of the page chrome the replica renders around every post that must never reach a snippet's text.
 CHROME_PHRASES = [
     "Show on website", "Click Here", "Published on", "Document Date", "Category:", "Advertisement",
     "Also Read", "Also read", "Share this", "Share on", "Related", "RELATED ARTICLES", "MORE FROM AUTHOR",

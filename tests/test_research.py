@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import archive
+from archive.export import EXPORT_FIELDS
 from archive.query import Filters, QueryError
 from archive.replay import start
 from archive.snippets import SNIPPET_FIELDS, Snippet
@@ -26,8 +27,6 @@ from archive.verify import verify_directory
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, crawl, run_cli
-
-EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +188,28 @@ def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -
     urdu = tmp_path / "ur.jsonl"
     assert run_cli("export", "--language", "ur", "-o", str(urdu), data=data).returncode == 0
     assert [json.loads(line) for line in urdu.read_text().splitlines()] == store_rows(data, language="ur")
+
+
+def test_the_library_does_what_the_cli_does(replica_crawl: Crawl, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    with archive.open(data, readonly=False) as a:
+        first = next(a.search(order="oldest"))
+        a.store.add(edited(first, "Updated."))
+    cli_out, api_out = tmp_path / "cli.csv", tmp_path / "api.csv"
+    assert run_cli("export", "--format", "csv", "--language", "en", "-o", str(cli_out), data=data).returncode == 0
+    with archive.open(data) as a:
+        counted: list[int] = []
+        assert a.export(api_out, "csv", language="en", progress=counted.append) == len(counted) > 0
+        diffs = a.diff(first.canonical_url)
+        stats, runs = a.stats(), a.runs()
+    assert api_out.read_bytes() == cli_out.read_bytes()
+    history = json.loads(run_cli("history", first.canonical_url, "--diff", "--json", data=data).stdout)
+    assert diffs == history["diffs"]
+    assert diffs[0]["hunks"][-1]["added"] == ["Updated."]
+    assert stats == json.loads(run_cli("stats", "--json", data=data).stdout)
+    assert stats["versions"] == stats["articles"] + 1
+    assert runs == json.loads(run_cli("runs", "--json", data=data).stdout)
 
 
 # -- verify -------------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from archive.query import Filters
+from archive.reader import read_response
 from archive.store import SnippetStore
 from archive.verify import verify_directory
-from archive.warc import REVISIT_PROFILE_IDENTICAL, read_response
+from archive.warc import REVISIT_PROFILE_IDENTICAL
 from replica import ReplicaServer
 from tests.conftest import Crawl, crawl, http_parts, records_by_uri
 

@@ -1,4 +1,4 @@
-"""The replica crawl's WARC files against the checklist of WARC-NOTES.md and third-party readers."""
+"""The replica crawl's WARC files against the verifier's rules (docs/data.md) and third-party readers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from archive.query import Filters
+from archive.reader import read_response
 from archive.store import SnippetStore
 from archive.verify import FileReport, verify_directory
-from archive.warc import FILENAME_RE, read_response, sha1_digest
+from archive.warc import FILENAME_RE, sha1_digest
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri

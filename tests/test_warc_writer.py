@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.reader import read_response
 from archive.verify import verify_directory, verify_file
 from archive.warc import (
     OPEN_SUFFIX,
@@ -18,7 +19,6 @@ from archive.warc import (
     WarcFileWriter,
     dechunk,
     exchange_records,
-    read_response,
     target_uri,
 )
 from tests.misbehaving import chunked

@@ -41,7 +41,7 @@ def main_article_object(page: Page) -> dict[str, Any] | None:
     return articles[0]
 
 
-# rki.news prints a metadata block at the top of the body (rki-replica.md §2):
+# rki.news prints a metadata block at the top of the body:
 #   Published on July 4, 2025 / Document Date: Sun, Apr 26 2026 10:09:30 am /
 #   Category: ,English,International - ,Snippets
 PUBLISHED_ON_RE = re.compile(r"^Published on (?P<date>[A-Z][a-z]+ \d{1,2}, \d{4})$")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archive.store import SnippetStore
+from archive.api import Archive
 
 EXIT_OK = 0  # the run did its job
 EXIT_FAILED = 1  # it did not: site unreachable, nothing archived, every article failed
@@ -153,8 +153,9 @@ def check_limit(limit: int | None) -> int | None:
     return limit
 
 
-def open_store(data: Path) -> SnippetStore:
+def open_archive(data: Path) -> Archive:
+    """The data directory's archive, read-only; a missing one is a usage error."""
     try:
-        return SnippetStore(data, readonly=True)
+        return Archive(data, readonly=True)
     except FileNotFoundError as exc:
         raise CliError(f"no archive in {data} (run a crawl first, or pass --data)") from exc

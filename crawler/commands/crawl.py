@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from archive.query import Filters
-from archive.store import SnippetStore
+from archive.api import Archive
 from crawler.commands.common import (
     DEMO_PORT,
     DEMO_QUERY,
@@ -94,8 +93,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if report is None:
         return EXIT_LOCKED
     print_report(report, data)
-    with SnippetStore(data, readonly=True) as store:
-        print(f"\narchive {data / 'archive.sqlite'} holds {store.count()} articles; sample search {DEMO_QUERY!r}:")
-        print_hits(store, Filters(query=DEMO_QUERY), limit=3)
+    with Archive(data) as archive:
+        print(f"\narchive {data / 'archive.sqlite'} holds {archive.count()} articles; sample search {DEMO_QUERY!r}:")
+        print_hits(archive, {"query": DEMO_QUERY}, limit=3)
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)
     return crawl_exit_code(report)

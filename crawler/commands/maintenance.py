@@ -5,21 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from datetime import UTC, datetime
-from typing import Any
 
 from archive.integrity import verify_archive
 from archive.replay import ReplayUnavailable, start
-from archive.store import SnippetStore
 from crawler.cleaning_pool import default_workers
-from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_store
-from crawler.identity import new_run_id
+from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_archive
 from crawler.reextract import reextract
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    open_store(args.data).close()  # a missing archive is a usage error, not a failed check
+    open_archive(args.data).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
     report = verify_archive(args.data, progress)
     if args.json:
@@ -39,30 +34,16 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     check_date(args.since, "--since")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
-    with open_store(args.data) as store:
-        if args.site and args.site not in store.sites():
-            raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(store.sites())})")
-    run_id = new_run_id(kind="reextract")
-    with SnippetStore(args.data) as writer:
-        writer.start_run(run_id, args.site or "all", datetime.now(UTC).isoformat())
-        started = time.monotonic()
-        try:
-            report = reextract(args.data, run_id, site=args.site, since=args.since, unclaimed=args.unclaimed,
-                               workers=default_workers() if args.workers < 0 else args.workers)
-        except BaseException:
-            writer.finish_run(run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
-            raise
-        seconds = time.monotonic() - started
-        summary: dict[str, Any] = {"run_id": run_id, "records": report.records, "changed": report.changed,
-                                   "unchanged": report.unchanged, "unclaimed_articles": report.unclaimed,
-                                   "failed": {k: len(v) for k, v in report.failed.items()},
-                                   "examples": {k: v[:5] for k, v in report.failed.items()},
-                                   "duration_s": round(seconds, 3), "finished_at": datetime.now(UTC).isoformat()}
-        writer.finish_run(run_id, "finished", summary)
+    with open_archive(args.data) as archive:
+        if args.site and args.site not in archive.sites():
+            raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(archive.sites())})")
+    report = reextract(args.data, site=args.site, since=args.since, unclaimed=args.unclaimed,
+                       workers=default_workers() if args.workers < 0 else args.workers)
+    summary = report.summary()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        print(f"reextract {run_id}: {report.records} record(s) cleaned again in {seconds:.1f} s; "
+        print(f"reextract {report.run_id}: {report.records} record(s) cleaned again in {report.duration_s:.1f} s; "
               f"new versions {report.changed}, unchanged {report.unchanged}"
               + (f", articles from records no snippet had {report.unclaimed}" if args.unclaimed else ""))
         for reason, urls in report.failed.items():
@@ -71,7 +52,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    open_store(args.data).close()
+    open_archive(args.data).close()
     try:
         proc = start(args.data, args.port)
     except ReplayUnavailable as exc:

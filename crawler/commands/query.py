@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import difflib
-import itertools
 import json
 from typing import Any
 
 from archive.api import Archive
-from archive.query import Filters, Order, QueryError
+from archive.history import version_diffs, version_record
+from archive.query import Order, QueryError
 from archive.snippets import Snippet
-from archive.store import SnippetStore
-from crawler.commands.common import EXIT_OK, CliError, check_date, check_limit, open_store
+from crawler.commands.common import EXIT_OK, CliError, check_date, check_limit, open_archive
 from crawler.urls import BadUrlError, validate_url
 
 
-def filters_from(args: argparse.Namespace, store: SnippetStore, query: str | None = None) -> Filters:
-    """The shared filter options of search, export and stats, checked: bad input is a one-line error."""
+def filters_from(args: argparse.Namespace, archive: Archive, query: str | None = None) -> dict[str, Any]:
+    """The shared filter options of search, export and stats as ``Archive.search`` keywords, checked: bad
+    input is a one-line error."""
     check_date(getattr(args, "since", None), "--since")
     check_date(getattr(args, "until", None), "--until")
     site = getattr(args, "site", None)
-    if site and site not in (known := store.sites()):
+    if site and site not in (known := archive.sites()):
         raise CliError(f"unknown site {site!r} in this archive (it has: {', '.join(known) or 'nothing yet'})")
-    return Filters(query=query, site=site, since=getattr(args, "since", None), until=getattr(args, "until", None),
-                   language=getattr(args, "language", None), category=getattr(args, "category", None),
-                   author=getattr(args, "author", None), all_versions=getattr(args, "all_versions", False))
+    return {"query": query, "site": site, "since": getattr(args, "since", None),
+            "until": getattr(args, "until", None), "language": getattr(args, "language", None),
+            "category": getattr(args, "category", None), "author": getattr(args, "author", None),
+            "all_versions": getattr(args, "all_versions", False)}
 
 
-def print_hits(store: SnippetStore, filters: Filters, *, limit: int | None = 10, order: Order = "newest",
+def print_hits(archive: Archive, filters: dict[str, Any], *, limit: int | None = 10, order: Order = "newest",
                output: str = "table") -> int:
     """Search results as a table (date, site, title, then url and fragment), a JSON array or JSON lines."""
     try:
-        hits = list(store.select(filters, order=order, limit=limit))
+        hits = list(archive.search(**filters, limit=limit, order=order))
     except QueryError as exc:
         raise CliError(str(exc)) from exc
     if output == "json":
@@ -46,31 +46,31 @@ def print_hits(store: SnippetStore, filters: Filters, *, limit: int | None = 10,
             print(f"{'':28}{s.url}")
             if s.fragment:
                 print(f"{'':28}{s.fragment}")
-        described = repr(filters.query) if filters.query else "the filters"
+        described = repr(filters["query"]) if filters.get("query") else "the filters"
         print(f"{len(hits)} result(s) for {described}")
     return EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     check_limit(args.limit)
-    with open_store(args.data) as store:
-        filters = filters_from(args, store, args.query)
+    with open_archive(args.data) as archive:
+        filters = filters_from(args, archive, args.query)
         output = "json" if args.json else "jsonl" if args.jsonl else "table"
-        return print_hits(store, filters, limit=args.limit, order=args.order, output=output)
+        return print_hits(archive, filters, limit=args.limit, order=args.order, output=output)
 
 
-def resolve_snippet(store: SnippetStore, ref: str) -> Snippet:
+def resolve_snippet(archive: Archive, ref: str) -> Snippet:
     """A snippet by its id, or the latest version of the article at a URL."""
     if ref.isdigit():
-        found = store.get(int(ref))
-        if found is None:
-            raise CliError(f"no snippet with id {ref}")
-        return found
+        try:
+            return archive.get(int(ref))
+        except KeyError:
+            raise CliError(f"no snippet with id {ref}") from None
     try:
         url = validate_url(ref)
     except BadUrlError as exc:
         raise CliError(f"{exc} (give a snippet id or an article URL)") from exc
-    versions = store.versions(url)
+    versions = archive.versions(url)
     if not versions:
         raise CliError(f"no archived version of {url}")
     return versions[-1]
@@ -78,9 +78,9 @@ def resolve_snippet(store: SnippetStore, ref: str) -> Snippet:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One snippet: every field, its text, and where it came from."""
-    with open_store(args.data) as store:
-        snippet = resolve_snippet(store, args.ref)
-        count = len(store.versions(snippet.canonical_url))
+    with open_archive(args.data) as archive:
+        snippet = resolve_snippet(archive, args.ref)
+        count = len(archive.versions(snippet.canonical_url))
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
         print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url}, ensure_ascii=False,
@@ -103,10 +103,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Articles per site, day and language; runs by status; WARC files and bytes."""
-    with open_store(args.data) as store:
-        stats = store.stats()
-    warcs = sorted((args.data / "warc").glob("*.warc.gz"))
-    stats["warc"] = {"files": len(warcs), "bytes": sum(p.stat().st_size for p in warcs)}
+    with open_archive(args.data) as archive:
+        stats = archive.stats()
     if args.json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -122,38 +120,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def paragraph_diff(old: Snippet, new: Snippet) -> list[dict[str, Any]]:
-    """The paragraphs that differ between two versions, as hunks of removed and added paragraphs."""
-    a, b = old.text.split("\n\n"), new.text.split("\n\n")
-    hunks: list[dict[str, Any]] = []
-    if old.title != new.title:
-        hunks.append({"field": "title", "removed": [old.title], "added": [new.title]})
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            hunks.append({"field": "text", "old_paragraphs": [i1 + 1, i2], "new_paragraphs": [j1 + 1, j2],
-                          "removed": a[i1:i2], "added": b[j1:j2]})
-    return hunks
-
-
-def version_record(s: Snippet) -> dict[str, Any]:
-    return {"version": s.version, "fetched_at": s.fetched_at, "run_id": s.run_id, "title": s.title,
-            "published": s.published, "modified": s.modified, "word_count": s.word_count,
-            "text_sha256": s.text_sha256, "cleaner_version": s.cleaner_version, "warc_file": s.warc_file,
-            "warc_offset": s.warc_offset, "warc_record_id": s.warc_record_id, "payload_digest": s.payload_digest}
-
-
 def cmd_history(args: argparse.Namespace) -> int:
     """Every archived version of an article, and with --diff what changed between consecutive ones."""
     try:
         url = validate_url(args.url)
     except BadUrlError as exc:
         raise CliError(str(exc)) from exc
-    with open_store(args.data) as store:
-        versions = store.versions(url)
+    with open_archive(args.data) as archive:
+        versions = archive.versions(url)
     if not versions:
         raise CliError(f"no archived version of {url}")
-    diffs: list[dict[str, Any]] = [{"from": old.version, "to": new.version, "hunks": paragraph_diff(old, new)}
-             for old, new in itertools.pairwise(versions)] if args.diff else []
+    diffs = version_diffs(versions) if args.diff else []
     if args.json:
         out: dict[str, Any] = {"url": url, "versions": [version_record(v) for v in versions]}
         if args.diff:
@@ -182,8 +159,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     """Past runs, newest first: what a scheduler's operator looks at."""
     check_limit(args.limit)
-    with open_store(args.data) as store:
-        runs = store.runs(site=args.site, limit=args.limit)
+    with open_archive(args.data) as archive:
+        runs = archive.runs(site=args.site, limit=args.limit)
     if args.json:
         print(json.dumps(runs, indent=2, ensure_ascii=False))
         return EXIT_OK

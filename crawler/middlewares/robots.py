@@ -1,6 +1,6 @@
 """robots.txt as RFC 9309 reads it, where Scrapy's middleware does not.
 
-Scrapy parses the body of whatever answer /robots.txt gets (WARC-NOTES.md §4.10): a 503 error page
+Scrapy parses the body of whatever answer /robots.txt gets, whatever its status: a 503 error page
 becomes "allow all", and a robots.txt that cannot be fetched means "allow all" too. RFC 9309 §2.3.1
 says otherwise: a 4xx means there are no rules, but a 5xx or an unreachable robots.txt means the
 crawler must assume complete disallow. This subclass does that, and reports it, so the run says why

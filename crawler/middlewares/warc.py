@@ -2,7 +2,8 @@
 
 It sits at priority 950, nearer the wire than HttpCompressionMiddleware (590) and RedirectMiddleware
 (600), so it sees bodies still gzip-coded, every redirect hop, robots.txt and error pages. Scrapy has
-already removed chunked framing and the Transfer-Encoding/Connection headers (WARC-NOTES.md §1.3), so the
+already removed chunked framing and the Transfer-Encoding/Connection headers (its HTTP/1.1 client
+de-chunks the body and drops both from response.headers), so the
 recorded headers describe the de-chunked body that is stored, and the payload digest is over that body.
 """
 

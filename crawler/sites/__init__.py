@@ -17,10 +17,15 @@ import importlib.metadata
 import inspect
 import os
 from types import ModuleType
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from crawler.sites.base import SiteProfile
 from crawler.sites.generic import GenericProfile
 from crawler.sites.rki_news import RkiNewsProfile
+
+if TYPE_CHECKING:
+    from archive.store import SnippetStore
 
 ENTRY_POINT_GROUP = "newsarchive.sites"
 BUILT_IN: tuple[type[SiteProfile], ...] = (RkiNewsProfile,)
@@ -59,26 +64,35 @@ def profile_class(name: str) -> type[SiteProfile]:
     raise UnknownSiteError(name)
 
 
-def profile_for_site(sites: list[str | None], url: str) -> SiteProfile:
-    """The first of ``sites`` that has a profile, bound to the origin of ``url``; else the generic profile for
-    that origin. Re-extraction, recovery and fetch all choose so (and then the rules by fetch time)."""
-    from urllib.parse import urlsplit
+def profile_for_capture(url: str, *, site: str | None = None, store: SnippetStore | None = None) -> SiteProfile:
+    """The profile that cleans a capture of ``url`` outside a crawl of its site: re-extraction, crash recovery
+    and ``fetch`` all choose with this, and the profile then chooses its cleaner by the fetch time.
 
+    ``site`` first (``fetch --site``, the snippet being cleaned again, the run that crashed), then with a
+    ``store`` what the archive files the URL under (its latest version, its last fetch, its origin), then
+    the profile whose real host serves the URL; names that are no profile (a generic crawl's host name, a
+    fetch run's "urls") are passed over. Any profile is bound to the URL's origin (a replica or a mirror is
+    cleaned as the site); else the generic profile for that origin.
+    """
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    for site in sites:
-        if site:
+    candidates = [site]
+    if store is not None:
+        versions = store.versions(url)
+        state = store.url_state(url)
+        candidates += [versions[-1].site if versions else None, state.site if state else None,
+                       store.site_of_origin(origin)]
+    for name in candidates:
+        if name:
             try:
-                return profile_class(site)(origin)
+                return profile_class(name)(origin)
             except UnknownSiteError:
                 continue
-    return GenericProfile(origin)
+    return profile_for_url(url)
 
 
 def profile_for_url(url: str) -> SiteProfile:
     """The profile whose real origin serves ``url``, else the generic profile bound to its origin."""
-    from urllib.parse import urlsplit
-
     host = urlsplit(url).netloc.lower()
     for cls in profiles().values():
         if urlsplit(cls.home).netloc.lower() == host:
@@ -87,5 +101,5 @@ def profile_for_url(url: str) -> SiteProfile:
     return GenericProfile(f"{parts.scheme}://{parts.netloc}")
 
 
-__all__ = ["BUILT_IN", "GenericProfile", "SiteProfile", "UnknownSiteError", "profile_class", "profile_for_site",
-           "profile_for_url", "profiles"]
+__all__ = ["BUILT_IN", "GenericProfile", "SiteProfile", "UnknownSiteError", "profile_class",
+           "profile_for_capture", "profile_for_url", "profiles"]

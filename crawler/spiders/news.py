@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
@@ -19,17 +17,14 @@ from twisted.python.failure import Failure
 from archive.snippets import Snippet
 from archive.store import SnippetStore
 from crawler.archive_view import ArchiveView
-from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning.detect import url_score
-from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
 from crawler.errors import error_kind
-from crawler.identity import new_run_id, user_agent
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
-from crawler.responses import header_text
-from crawler.seen import DiskSet, queue_dir
+from crawler.seen import DiskSet
 from crawler.sitemaps import NewsSitemap, entry_date, feed_links, is_later
 from crawler.sites import SiteProfile, profile_class, profile_for_url
+from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
 from crawler.traps import QueryPatternBound
 from crawler.urls import canonicalize, is_loopback, validate_url
 
@@ -40,12 +35,11 @@ PRIORITY_FEED = 20
 PRIORITY_SITEMAP = 10
 PRIORITY_LISTING = 0
 PRIORITY_SHORTLINK = -10  # after everything else, so its redirect target has usually been fetched already
-LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 LISTING = "listing"  # request meta key: the canonical URL a page was followed under (generic mode: any page)
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/news-sitemap.xml")
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(CaptureSpider):
     """``scrapy crawl news -a site=rki.news [-a base_url=...]`` or ``-a start_url=http://host/`` (generic)."""
 
     name = "news"
@@ -63,32 +57,22 @@ class NewsSpider(scrapy.Spider):
         else:
             raise ValueError("give a site (-a site=rki.news) or a start URL (-a start_url=...)")
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
-        self._init_state(max_articles, recheck_hours)
-
-    def _init_state(self, max_articles: str | int = 0, recheck_hours: str | float = -1) -> None:
+        self.reports_not_articles = not self.start_url  # any site's pages are mostly not articles
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
-        self.known = ArchiveView(None, "")  # the archive's articles and URL states of this site, per URL
         # per-URL state of this run, on disk (crawler.seen): the process does not grow with the site
         self.scheduled = DiskSet()  # canonical article URLs requested this run
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
-        self.parsed = DiskSet()  # canonical URLs cleaned this run: one snippet per article per run
         self.followed = DiskSet(keep_values=True)  # listing (generic mode: any) page URLs requested this run
         self.answered = DiskSet()  # ... and those that got an answer (a page or an error)
         self.left = DiskSet(keep_values=True)  # generic mode: pages found beyond the discovery budget, in order
         self.discovery_budget = 0  # generic mode: pages followed for links per run (set from the settings)
         self.query_patterns = QueryPatternBound()  # generic mode: endless ?page=1, 2, 3 ... links
-        self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
-        self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
-        self.lock_refused: str | None = None  # set when another run holds the site's lock
-        self.url_outcomes: dict[str, dict[str, str]] | None = None  # a crawl reports counts, not URLs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        if not s.get("NEWSARCHIVE_RUN_ID"):
-            s.set("NEWSARCHIVE_RUN_ID", new_run_id(), priority="spider")
         if not spider.max_articles:
             spider.max_articles = s.getint("NEWSARCHIVE_MAX_ARTICLES")
         if spider.recheck_hours < 0:
@@ -96,24 +80,7 @@ class NewsSpider(scrapy.Spider):
         if spider.recheck_hours < 0:
             spider.recheck_hours = spider.profile.recheck_hours
         spider.discovery_budget = s.getint("NEWSARCHIVE_DISCOVERY_BUDGET") or spider.profile.max_listing_pages
-        s.set("USER_AGENT", user_agent(s.get("NEWSARCHIVE_CONTACT")), priority="spider")
-        if s.get("NEWSARCHIVE_DATA") and not s.get("JOBDIR"):  # the scheduler's queues on disk, for this run only
-            s.set("JOBDIR", str(queue_dir(Path(s.get("NEWSARCHIVE_DATA")), s.get("NEWSARCHIVE_RUN_ID"))),
-                  priority="spider")
-            spider.queue_dir = Path(s.get("JOBDIR"))
-        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
-        spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
-                                      s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
-        crawler.signals.connect(spider.cleaner.warm_up, signal=signals.spider_opened)
         crawler.signals.connect(spider.robots_read, signal=robots_parsed)
-        crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
-        delay, concurrency, loopback = spider.politeness()
-        if loopback:
-            s.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
-        s.set("DOWNLOAD_DELAY", delay, priority="spider")
-        s.set("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency, priority="spider")
-        s.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.5), priority="spider")
         return spider
 
     def politeness(self) -> tuple[float, int, bool]:
@@ -121,10 +88,6 @@ class NewsSpider(scrapy.Spider):
         if is_loopback(self.profile.base_url):
             return 0.0, LOOPBACK_CONCURRENCY, True
         return self.profile.download_delay, self.profile.concurrency, False
-
-    @property
-    def run_id(self) -> str:
-        return str(self.settings.get("NEWSARCHIVE_RUN_ID"))
 
     @property
     def site_name(self) -> str:
@@ -404,55 +367,13 @@ class NewsSpider(scrapy.Spider):
     def profile_for(self, response: Response) -> SiteProfile:
         return self.profile
 
-    async def _snippet(self, response: Response) -> Snippet | None:
-        if response.status != 200:
-            return None
-        pointer = response.meta.get(RECORD_META)
-        if not isinstance(pointer, RecordPointer):  # the exchange could not be archived: nothing to point at
-            self._count("articles/no_warc_record", response.url)
-            return None
-        profile = self.profile_for(response)
-        capture = Capture(response.url, response.body, header_text(response, b"Content-Type"), pointer)
-        if self.crawler.stats:  # pages waiting for the cleaners at once: what backpressure keeps bounded
-            self.crawler.stats.max_value("cleaning/max_waiting", self.cleaner.pending + 1)
-        try:
-            cleaned = await self.cleaner.clean(capture, profile, self.run_id)
-        except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again
-            logger.error("not stored, %s: %s (%s)", exc.kind, response.url, exc)
-            self._count(f"errors/{exc.kind}", response.url)
-            self.note_outcome(response.request, "failed", exc.kind)
-            return None
-        if cleaned.fallback:  # the profile's rules missed a page its article rule claims: layout drift?
-            self._count("articles/profile_misses", response.url)
-            if self.crawler.stats:
-                self.crawler.stats.set_value("articles/profile_version", profile.cleaner_version)
-        if cleaned.refused == NOT_ARTICLE:
-            if not self.start_url:
-                self._count("articles/not_article", response.url)
-            return None
-        if cleaned.refused == BAD_ENCODING:  # the WARC record keeps the bytes; a fixed cleaner can re-extract them
-            logger.warning("not stored, wrongly labelled encoding: %s", response.url)
-            self._count("errors/bad_encoding", response.url)
-            self.note_outcome(response.request, "failed", "bad_encoding")
-            return None
-        snippet = cleaned.snippet
-        assert snippet is not None
-        if "encoding_guessed" in snippet.flags:
-            self._count("articles/encoding_guessed", response.url)
-        if snippet.canonical_url in self.parsed:
-            self._count("articles/duplicate", response.url)
-            return None
-        self.parsed.add(snippet.canonical_url)
-        return snippet
-
     def closed(self, reason: str) -> None:
         try:
             self._save_frontier()
         finally:
-            for state in (self.scheduled, self.parsed, self.followed, self.answered, self.left):
+            for state in (self.scheduled, self.followed, self.answered, self.left):
                 state.close()
-            if self.queue_dir:  # the scheduler has closed its queues: what they held was this run's only
-                shutil.rmtree(self.queue_dir, ignore_errors=True)
+            super().closed(reason)
 
     def _save_frontier(self) -> None:
         """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it
@@ -467,44 +388,5 @@ class NewsSpider(scrapy.Spider):
         if self.crawler.stats:
             self.crawler.stats.set_value("discovery/left", len(left))
 
-    # -- reporting --------------------------------------------------------------------------------------
-
-    def _count(self, key: str, url: str) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(key)
-        examples = self.crawler.stats.get_value(f"{key}/examples", []) if self.crawler.stats else []
-        if self.crawler.stats and len(examples) < 5:
-            self.crawler.stats.set_value(f"{key}/examples", [*examples, url])
-
-    def on_error(self, failure: Failure) -> None:
-        """Every failed request is counted by kind, with example URLs, for the run report."""
-        request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
-        if isinstance(failure.value, DiscoveryBudgetExhausted):
-            return  # a limited run that has its articles: not an error
-        if request is not None:
-            self.answered.add(request.meta.get(LISTING, ""))
-        kind = error_kind(failure)
-        if kind in ("http_404", "http_410") and canonicalize(url) in self.known:
-            logger.warning("gone: %s (%s)", url, kind)
-            self._count("articles/gone", url)  # its archived versions stay
-            self.note_outcome(request, "gone", kind)
-            return
-        logger.warning("failed %s: %s", url, kind)
-        self._count(f"errors/{kind}", url)
-        self.note_outcome(request, "failed", kind)
-
-    def request_dropped(self, request: Request) -> None:
-        """The duplicate filter ends a redirect loop before REDIRECT_MAX_TIMES does: report it as one."""
-        self.answered.add(request.meta.get(LISTING, ""))  # its target was fetched under another URL
-        if request.url in request.meta.get("redirect_urls", []):
-            first = request.meta["redirect_urls"][0]
-            logger.warning("redirect loop: %s", first)
-            self._count("errors/redirect_loop", first)
-            self.note_outcome(request, "failed", "redirect_loop")
-
-    def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
-        """Hook for spiders that report per URL (``urls``); a crawl reports counts only."""
-
-    def stored(self, snippet: Snippet, outcome: str) -> None:
-        """Hook for spiders that report per URL (``urls``): the store pipeline stored ``snippet``."""
+    def on_answer(self, request: Request) -> None:
+        self.answered.add(request.meta.get(LISTING, ""))

@@ -12,16 +12,14 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from crawler.sites import SiteProfile, profile_for_site, profile_for_url
-from crawler.sites.generic import GenericProfile
-from crawler.spiders.news import LOOPBACK_CONCURRENCY, NewsSpider
+from crawler.sites import SiteProfile, profile_for_capture, profile_for_url
+from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
 from crawler.urls import BadUrlError, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
@@ -36,16 +34,14 @@ def split_urls(text: str) -> list[str]:
     return urls
 
 
-class UrlsSpider(NewsSpider):
+class UrlsSpider(CaptureSpider):
     """``scrapy crawl urls -a urls="URL URL" [-a site=rki.news]``; outcomes per URL in ``url_outcomes``."""
 
     name = "urls"
     takes_site_lock = False  # given URLs of any site; it writes no run of a site
 
     def __init__(self, urls: str | list[str] = "", site: str = "", **kwargs: Any) -> None:
-        super(NewsSpider, self).__init__(**kwargs)  # not NewsSpider's: there is no single site here
-        self._init_state()
-        self.start_url = ""
+        super().__init__(**kwargs)
         self.forced_site = site
         self.requested: list[str] = []  # valid URLs, in the order given
         self.url_outcomes: dict[str, dict[str, str]] = {}  # given URL -> {"outcome", "reason", ...}
@@ -56,8 +52,7 @@ class UrlsSpider(NewsSpider):
                 self.requested.append(validate_url(raw))
             except BadUrlError as exc:
                 self.url_outcomes[raw] = {"outcome": "failed", "reason": str(exc)}
-        self.allowed_domains = []  # any host given
-        self.profile = GenericProfile("http://localhost")  # only for the shared code paths; never used to clean
+        self.allowed_domains: list[str] = []  # any host given
 
     def politeness(self) -> tuple[float, int, bool]:
         """The strictest profile among the hosts given; none when every URL is on loopback."""
@@ -74,23 +69,10 @@ class UrlsSpider(NewsSpider):
     def warc_prefix(self) -> str:
         return "fetch"
 
-    def _profile(self, url: str, store: SnippetStore) -> SiteProfile:
-        """--site; else the site the URL was archived under; else the site of its origin; else by host."""
-        if self.forced_site:
-            return profile_for_site([self.forced_site], url)
-        versions = store.versions(url)
-        state = store.url_state(url)
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-        known = [versions[-1].site if versions else None, state.site if state else None,
-                 store.site_of_origin(origin)]
-        if any(known):
-            return profile_for_site(known, url)
-        return profile_for_url(url)
-
     async def start(self) -> AsyncIterator[Request]:
         with SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA"))) as store:
             for url in self.requested:
-                self.profiles[url] = self._profile(url, store)
+                self.profiles[url] = profile_for_capture(url, site=self.forced_site or None, store=store)
         for url in self.requested:
             profile = self.profiles[url]
             yield Request(url, self.parse_article, dont_filter=True, errback=self.on_error,
