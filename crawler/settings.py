@@ -49,11 +49,16 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309 for 5xx and unreachable robots.txt: assume complete disallow (Scrapy's would allow all)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    # first: no request to a loopback, private or link-local address the user did not name (SSRF)
+    "crawler.middlewares.address_policy.AddressPolicyMiddleware": 40,
     # before robots.txt and the network: a limited run that has its articles fetches no more listings
     "crawler.middlewares.budget.DiscoveryBudgetMiddleware": 50,
     # above HttpCompressionMiddleware (590): sees bodies still content-coded and requests as sent
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
 }
+# the same policy where names are resolved, so an answer that changes after the check is refused too
+DNS_RESOLVER = "crawler.middlewares.address_policy.PolicyResolver"
+NEWSARCHIVE_ADDRESS_POLICY = True  # False: loopback, private and link-local addresses may be crawled too
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 # memory flat with the size of the site: the fingerprints of requests seen, on disk (crawler.seen), and the
 # requests waiting in the scheduler in disk queues under DATA/tmp/ (the spider sets JOBDIR per run)

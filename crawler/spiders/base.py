@@ -47,6 +47,7 @@ class CaptureSpider(scrapy.Spider):
         self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
         self.lock_refused: str | None = None  # set when another run holds the site's lock
         self.url_outcomes: dict[str, dict[str, str]] | None = None  # a crawl reports counts, not URLs
+        self.named_origins: frozenset[str] = frozenset()  # targets the user gave: reached whatever their address
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:

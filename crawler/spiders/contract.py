@@ -22,6 +22,7 @@ class ArchiveSpider(Protocol):
     takes_site_lock: bool  # a crawl of one site: it runs under the site's lock (crawler.extensions.site_lock)
     lock_refused: str | None  # why the site lock was refused (another run holds it): the run does nothing
     url_outcomes: dict[str, dict[str, str]] | None  # fetch runs: the outcome of each URL given
+    named_origins: frozenset[str]  # origins the user gave (start URL, --base-url, fetch URLs): any address allowed
 
     def counted_as_article(self, url: str) -> bool:
         """True for a URL this run has scheduled as an article (it is fetched even past the limit)."""

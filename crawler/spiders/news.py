@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
+from crawler.addresses import origin
 from crawler.archive_view import ArchiveView
 from crawler.cleaning.detect import url_score
 from crawler.errors import error_kind
@@ -57,6 +58,7 @@ class NewsSpider(CaptureSpider):
         else:
             raise ValueError("give a site (-a site=rki.news) or a start URL (-a start_url=...)")
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
+        self.named_origins = frozenset(origin(u) for u in (self.profile.base_url, self.start_url) if u)
         self.reports_not_articles = not self.start_url  # any site's pages are mostly not articles
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)

@@ -18,6 +18,7 @@ from scrapy.http import Response
 
 from archive.snippets import Snippet
 from archive.store import SnippetStore
+from crawler.addresses import origin
 from crawler.sites import SiteProfile, profile_for_capture, profile_for_url
 from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
 from crawler.urls import BadUrlError, is_loopback, validate_url
@@ -53,6 +54,7 @@ class UrlsSpider(CaptureSpider):
             except BadUrlError as exc:
                 self.url_outcomes[raw] = {"outcome": "failed", "reason": str(exc)}
         self.allowed_domains: list[str] = []  # any host given
+        self.named_origins = frozenset(origin(u) for u in self.requested)
 
     def politeness(self) -> tuple[float, int, bool]:
         """The strictest profile among the hosts given; none when every URL is on loopback."""
