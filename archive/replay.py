@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from archive.api import REPLAY_COLLECTION
+from archive.children import spawn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,8 +73,9 @@ def prepare(data_dir: Path) -> Path:
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start pywb's ``wayback`` on 127.0.0.1:PORT for this data directory; the caller owns the process."""
+    """Start pywb's ``wayback`` on 127.0.0.1:PORT for this data directory; the caller owns the process (and
+    stops it with ``archive.children.stop``); it ends with this process if this one dies first."""
     replay = prepare(data_dir)
     with (replay / "pywb.log").open("ab") as log:  # pywb's own log; the child keeps the descriptor
-        return subprocess.Popen([str(tool("wayback")), "-b", "127.0.0.1", "-p", str(port)], cwd=replay,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return spawn([str(tool("wayback")), "-b", "127.0.0.1", "-p", str(port)], cwd=replay, stdout=log,
+                     stderr=subprocess.STDOUT)

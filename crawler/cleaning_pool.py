@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
+from archive.children import die_with_parent
 from crawler.capture import Capture, Cleaned, clean_capture
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ def default_workers() -> int:
 def _new_pool(workers: int) -> ProcessPool:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context)
+    # a worker's parent is the forkserver, which exits when the crawl does, however it ends; an idle worker
+    # then sees its task pipe close, and one busy with a long page is sent SIGTERM instead of finishing it
+    return ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context,
+                       initializer=die_with_parent)
 
 
 def _failure(exc: BaseException, timeout: float | None, what: str) -> CleaningFailed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
 
     Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
     finished and archived, WARC files closed and renamed, the store committed, and the report says
-    "interrupted". A second signal stops at once; what is on disk is still consistent.
+    "interrupted". A second signal stops at once; what is on disk is still consistent. SIGHUP (a closed
+    terminal or session) counts as SIGTERM.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -76,6 +78,7 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
     process.crawl(spider_cls, **spider_args)
+    signal.signal(signal.SIGHUP, lambda signum, frame: signal.raise_signal(signal.SIGTERM))
     process.start()
     report_path = data / "runs" / f"{run_id}.json"
     if not report_path.exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.api import Archive
+from archive.children import Stopped, stop_signals_raise
 from crawler.commands.common import (
     DEMO_PORT,
     DEMO_QUERY,
@@ -73,12 +74,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from replica import ReplicaServer
 
     if args.serve:
-        with ReplicaServer(port=args.port) as server:
+        with stop_signals_raise(), ReplicaServer(port=args.port) as server:
             print(f"serving the rki.news replica at {server.base_url}/ (Ctrl-C stops)", flush=True)
             try:
                 while True:
                     time.sleep(3600)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, Stopped):
                 return EXIT_OK
     data = prepare_data_dir(args.data)
     started = time.monotonic()

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
 from archive.replay import ReplayUnavailable, start
 from crawler.cleaning_pool import default_workers
@@ -53,16 +54,17 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     open_archive(args.data).close()
-    try:
-        proc = start(args.data, args.port)
-    except ReplayUnavailable as exc:
-        raise CliError(str(exc)) from exc
-    base = f"http://127.0.0.1:{args.port}"
-    print(f"replaying {args.data / 'warc'} at {base}/archive/ (Ctrl-C stops); "
-          f"`newsarchive show ID` prints a page's replay URL", flush=True)
-    try:
-        return proc.wait() and EXIT_FAILED
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=30)
-        return EXIT_OK
+    with stop_signals_raise():  # SIGTERM and SIGHUP end it as Ctrl-C does: pywb is stopped, not orphaned
+        try:
+            proc = start(args.data, args.port)
+        except ReplayUnavailable as exc:
+            raise CliError(str(exc)) from exc
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            print(f"replaying {args.data / 'warc'} at {base}/archive/ (Ctrl-C stops); "
+                  f"`newsarchive show ID` prints a page's replay URL", flush=True)
+            return proc.wait() and EXIT_FAILED
+        except (KeyboardInterrupt, Stopped):
+            return EXIT_OK
+        finally:
+            stop(proc)
