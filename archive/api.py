@@ -12,6 +12,7 @@ relative to it, so a copied or moved directory works from its new place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -83,8 +84,16 @@ class Archive:
                **filters: Any) -> int:
         """Write the matching snippets, oldest first, as JSON lines, CSV or Parquet (docs/data.md has the
         schema) to a path or an open text handle, in constant memory; returns how many were written.
-        ``filters`` are those of ``search``; ``progress`` is called with the running count."""
-        return write_snippets(self.search(query, order="oldest", **filters), destination, export_format, progress)
+        ``filters`` are those of ``search``; ``progress`` is called with the running count. The export is
+        one snapshot of the archive, even while a crawl writes."""
+        with self.snapshot():
+            return write_snippets(self.search(query, order="oldest", **filters), destination, export_format,
+                                  progress)
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A block in which every read sees the archive as it was at its first read (crawls may go on
+        writing): ``with a.snapshot(): n = a.count(); rows = list(a.search())`` agree."""
+        return self.store.snapshot()
 
     def diff(self, url: str) -> list[dict[str, Any]]:
         """What changed between consecutive versions of an article: title and paragraph hunks per pair."""

@@ -126,6 +126,20 @@ class Database:
             with self.db:
                 yield
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read within the block sees the store as it was at the first one, whatever a crawl commits
+        meanwhile (a WAL read transaction); nested blocks share the outer one."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")  # a read transaction: nothing is written, the snapshot is let go
+
     def commit(self) -> None:
         """End the open transaction of deferred writes (nothing happens when none is open)."""
         self.db.commit()
