@@ -47,3 +47,13 @@ class RunLog(Database):
         with self.db:
             self.db.execute("UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?",
                             (report.get("finished_at"), status, json.dumps(report), run_id))
+
+    def last_run_with_articles(self, site: str, scan: int = 1000) -> str | None:
+        """When the latest of the site's last ``scan`` runs that stored a new or changed article ended."""
+        for finished_at, report in self.db.execute(
+                "SELECT finished_at, report FROM runs WHERE site = ? AND report IS NOT NULL "
+                "ORDER BY started_at DESC LIMIT ?", (site, scan)):
+            counts = json.loads(report).get("counts", {})
+            if counts.get("articles/new", 0) or counts.get("articles/changed", 0):
+                return str(finished_at)
+        return None

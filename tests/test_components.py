@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import scrapy
+from prometheus_client.parser import text_string_to_metric_families
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -273,3 +275,24 @@ def test_robots_middleware_disallows_all_when_robots_txt_is_unreachable(tmp_path
         middleware.process_request_2(middleware._parsers["rki.news"], Request("https://rki.news/a/"))
     assert crawler.stats is not None
     assert crawler.stats.get_value("errors/robots_unreachable/examples") == ["//rki.news/robots.txt"]
+
+
+def test_metrics_keep_when_the_site_last_gave_articles(tmp_path: Path) -> None:
+    finished = []
+    for run, new in (("run-1", 3), ("run-2", 0)):  # a second run that finds nothing new
+        crawler = project_crawler(NewsSpider, tmp_path, NEWSARCHIVE_RUN_ID=run)
+        spider = NewsSpider(site="rki.news")
+        extension = RunReportExtension.from_crawler(crawler)
+        extension.spider_opened(spider)
+        assert crawler.stats is not None
+        crawler.stats.set_value("articles/new", new)
+        extension.spider_closed(spider, "finished")
+        extension.engine_stopped()
+        assert extension.report is not None
+        finished.append(datetime.fromisoformat(extension.report["finished_at"]).timestamp())
+    text = (tmp_path / "metrics" / "rki.news.prom").read_text()
+    values = {s.name: s.value for family in text_string_to_metric_families(text) for s in family.samples
+              if s.labels.get("outcome", "new") == "new" and s.labels.get("status", "finished") == "finished"}
+    assert values["newsarchive_run_articles"] == 0
+    assert values["newsarchive_run_finished_timestamp_seconds"] == finished[1]
+    assert values["newsarchive_last_articles_timestamp_seconds"] == finished[0]  # what an alert watches

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from archive.query import Filters
 from archive.snippets import Snippet, text_sha256, word_count
@@ -156,3 +158,23 @@ def test_report_counts_add_up(replica_crawl: Crawl, by_url: dict[str, Snippet]) 
     assert counts["warc/files"] >= 1
     assert counts["warc/write_errors"] == 0
     assert set(report["errors"]) <= {"http_404", "http_403"}, report["errors"]
+
+
+def test_the_run_leaves_its_figures_for_prometheus(replica_crawl: Crawl) -> None:
+    text = (replica_crawl.data / "metrics" / "rki.news.prom").read_text()
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(f"newsarchive_{name}", tuple(sorted({"site": "rki.news", **labels}.items())))]
+
+    report = replica_crawl.report
+    assert value("run_articles", outcome="new") == report["counts"]["articles/new"] == 320
+    assert value("run_status", status="finished") == 1
+    assert value("run_status", status="interrupted") == 0
+    assert value("run_pages_fetched") == report["pages_fetched"]
+    assert value("run_warc_bytes") == report["counts"]["warc/bytes"] > 0
+    finished = datetime.fromisoformat(report["finished_at"]).timestamp()
+    assert value("run_finished_timestamp_seconds") == value("last_articles_timestamp_seconds") == finished
+    for kind, entry in report["errors"].items():
+        assert value("run_errors", kind=kind) == entry["count"]

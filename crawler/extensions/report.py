@@ -1,4 +1,5 @@
-"""RunReportExtension: the run's facts in DATA/runs/RUN_ID.json and in the store's runs table."""
+"""RunReportExtension: the run's facts in DATA/runs/RUN_ID.json, in the store's runs table and, for
+monitoring, in DATA/metrics/SITE.prom."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive.store import SnippetStore
+from crawler.extensions.metrics import write_metrics
 from crawler.spiders.contract import ArchiveSpider
 
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
@@ -123,3 +125,5 @@ class RunReportExtension:
         tmp.replace(runs / f"{self.run_id}.json")
         with SnippetStore(self.data_dir) as store:
             store.finish_run(self.run_id, self.report["status"], self.report)
+            last_articles_at = store.last_run_with_articles(self._site)
+        write_metrics(self.data_dir, self.report, last_articles_at)
