@@ -24,6 +24,7 @@ from archive.query import Filters, Order
 from archive.reader import ArchivedResponse, read_response
 from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store import STORE_FILENAME, SnippetStore
+from archive.wacz import write_wacz
 
 if TYPE_CHECKING:
     import pandas
@@ -83,12 +84,17 @@ class Archive:
                query: str | None = None, *, progress: Callable[[int], None] | None = None,
                **filters: Any) -> int:
         """Write the matching snippets, oldest first, as JSON lines, CSV or Parquet (docs/data.md has the
-        schema) to a path or an open text handle, in constant memory; returns how many were written.
+        schema) to a path or an open text handle, in constant memory, or as a WACZ package of their WARC
+        records and text (archive/wacz.py); returns how many were written.
         ``filters`` are those of ``search``; ``progress`` is called with the running count. The export is
         one snapshot of the archive, even while a crawl writes."""
         with self.snapshot():
-            return write_snippets(self.search(query, order="oldest", **filters), destination, export_format,
-                                  progress)
+            snippets = self.search(query, order="oldest", **filters)
+            if export_format == "wacz":  # the records themselves, with the text: archive/wacz.py
+                if not isinstance(destination, (str, Path)):
+                    raise ValueError("a WACZ is written to a file: give a path")
+                return write_wacz(snippets, self.warc_dir, Path(destination), progress=progress)
+            return write_snippets(snippets, destination, export_format, progress)
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A block in which every read sees the archive as it was at its first read (crawls may go on

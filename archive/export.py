@@ -16,8 +16,8 @@ from typing import IO, Any, Literal
 
 from archive.snippets import SNIPPET_FIELDS, Snippet
 
-ExportFormat = Literal["jsonl", "csv", "parquet"]
-FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet")
+ExportFormat = Literal["jsonl", "csv", "parquet", "wacz"]
+FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet", "wacz")  # wacz: archive/wacz.py
 EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
 INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version"}
 LIST_FIELDS = {"authors", "categories", "flags"}

@@ -119,8 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common, filters],
                             help="write snippets as JSON lines, CSV or Parquet (latest versions by default)")
-    export.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
-    export.add_argument("-o", "--output", required=True, help="output file, - for stdout (not for Parquet)")
+    export.add_argument("--format", choices=["jsonl", "csv", "parquet", "wacz"], default="jsonl",
+                        help="wacz: the articles' WARC records, a CDXJ index and their text, for sharing and replay")
+    export.add_argument("-o", "--output", required=True,
+                        help="output file, - for stdout (not for Parquet or WACZ)")
     export.add_argument("--all-versions", action="store_true", help="every stored version, not only the latest")
     export.set_defaults(func=cmd_export)
     return parser

@@ -30,8 +30,8 @@ class Progress:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if args.format == "parquet" and args.output == "-":
-        raise CliError("Parquet cannot go to stdout: give -o FILE")
+    if args.format in ("parquet", "wacz") and args.output == "-":
+        raise CliError(f"{'Parquet' if args.format == 'parquet' else 'WACZ'} cannot go to stdout: give -o FILE")
     with open_archive(args.data) as archive, archive.snapshot():  # the count and the rows from one state
         filters = filters_from(args, archive)
         progress = Progress(archive.count(**filters))
@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = archive.export(destination, args.format, progress=progress, **filters)
         except OSError as exc:
             raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-        except (QueryError, ImportError) as exc:
+        except (QueryError, ImportError, ValueError) as exc:
             raise CliError(str(exc)) from exc
         finally:
             progress.close()
