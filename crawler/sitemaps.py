@@ -35,6 +35,16 @@ class NewsSitemap(Sitemap):
         return entry
 
 
+def read_sitemap(body: bytes) -> tuple[str, list[dict[str, Any]]] | None:
+    """The type ("urlset" or "sitemapindex") and entries of a sitemap; None for a body that is not one, however
+    broken (lxml recovers what it can, and gives up in several ways)."""
+    try:
+        sitemap = NewsSitemap(body)
+        return str(sitemap.type), list(sitemap)
+    except (etree.LxmlError, ValueError, TypeError, AttributeError, StopIteration):  # StopIteration: no element
+        return None
+
+
 def entry_date(entry: dict[str, Any]) -> str | None:
     """The date an incremental run compares with the archive: lastmod, else the news publication date."""
     value = entry.get("lastmod") or entry.get("news_publication_date")

@@ -22,13 +22,19 @@ def canonicalize(url: str) -> str:
     """Lower-case scheme and host, drop default port, fragment and tracking parameters; keep the rest.
 
     Percent-escapes are kept as the site wrote them (WordPress lower-cases them), so the canonical URL of
-    an article equals the one in its own ``<link rel="canonical">``.
+    an article equals the one in its own ``<link rel="canonical">``. A link that cannot be parsed (an
+    unclosed IPv6 bracket, a port out of range) comes back as written, stripped: it is on no site, so it is
+    never followed, and one bad link does not cost the page its other links.
     """
-    parts = urlsplit(safe_url_string(url.strip()))
+    try:
+        parts = urlsplit(safe_url_string(url.strip()))
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    if port and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in TRACKING_PARAMS and not k.startswith(TRACKING_PREFIXES)]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
@@ -36,7 +42,10 @@ def canonicalize(url: str) -> str:
 
 def validate_url(url: str) -> str:
     """Return the canonical form of a user-given URL or raise BadUrlError saying what is wrong."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # "Invalid IPv6 URL": an unclosed bracket
+        raise BadUrlError(f"bad URL {url!r}: {exc}") from exc
     if parts.scheme not in ("http", "https"):
         raise BadUrlError(f"not an http(s) URL: {url!r}")
     try:

@@ -129,7 +129,8 @@ class Cleaner:
 
         ``html`` is the body's bytes, its decoded text or an already parsed ``Page``; bytes are decoded
         with ``content_type`` (the HTTP header) as a browser would, so a live response and its WARC record
-        give the same result. An article whose encoding had to be guessed is flagged ``encoding_guessed``.
+        give the same result. An article whose encoding had to be guessed is flagged ``encoding_guessed``,
+        one read from the first MAX_PAGE_BYTES of a larger page ``body_truncated``.
         """
         page = Page.of(html, url, content_type)
         if page is None:
@@ -137,8 +138,9 @@ class Cleaner:
         article = self.extract_page(page)
         if article is not None:
             article.cleaner = article.cleaner or self.version
-            if page.encoding_guessed and "encoding_guessed" not in article.flags:
-                article.flags.append("encoding_guessed")
+            for flag, applies in (("encoding_guessed", page.encoding_guessed), ("body_truncated", page.truncated)):
+                if applies and flag not in article.flags:
+                    article.flags.append(flag)
         return article
 
     def extract_page(self, page: Page) -> Article | None:

@@ -23,7 +23,7 @@ from crawler.errors import error_kind
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
 from crawler.seen import DiskSet
-from crawler.sitemaps import NewsSitemap, entry_date, feed_links, is_later
+from crawler.sitemaps import entry_date, feed_links, is_later, read_sitemap
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
 from crawler.traps import QueryPatternBound
@@ -283,16 +283,16 @@ class NewsSpider(CaptureSpider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Sitemap index (follow children) or urlset (article URLs)."""
-        try:
-            sitemap = NewsSitemap(response.body)
-        except Exception:  # lxml raises several types on garbage; any of them means "not a sitemap"
+        sitemap = read_sitemap(response.body)
+        if sitemap is None:
             self._count("discovery/bad_sitemap", response.url)
             return
-        for entry in sitemap:
-            loc = urljoin(response.url, entry.get("loc", "").strip())
+        kind, entries = sitemap
+        for entry in entries:
+            loc = urljoin(response.url, str(entry.get("loc", "")).strip())
             if not self.profile.on_site(loc):
                 continue
-            if sitemap.type == "sitemapindex":
+            if kind == "sitemapindex":
                 if self.limit_reached:
                     return
                 yield Request(loc, self.parse_sitemap, priority=PRIORITY_SITEMAP, errback=self.on_error,
