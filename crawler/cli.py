@@ -24,8 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data directory (default: $NEWSARCHIVE_DATA, else ./data)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    crawl = sub.add_parser("crawl", parents=[common], help="crawl a configured site or a start URL")
-    crawl.add_argument("target", help="a site name (rki.news) or a start URL (generic mode, same host)")
+    crawl = sub.add_parser("crawl", parents=[common], help="crawl a configured site, a start URL, or every due site")
+    crawl.add_argument("target", nargs="?", help="a site name (rki.news) or a start URL (generic mode, same host)")
+    crawl.add_argument("--all", action="store_true", help="every site of the collection that is due")
+    crawl.add_argument("--sites", metavar="FILE", help="the site collection for --all (default: DATA/sites.toml)")
+    crawl.add_argument("--jobs", type=int, default=4, help="--all: sites crawled at once (default: 4)")
     crawl.add_argument("--base-url", help="point the site profile at another origin, e.g. the local replica")
     crawl.add_argument("--max-articles", type=int, help="schedule at most N articles")
     crawl.add_argument("--recheck-hours", type=float,

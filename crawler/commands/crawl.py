@@ -41,6 +41,16 @@ def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: 
     return report
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.target or args.base_url:
+            raise CliError("--all crawls the sites of the collection: give no site, start URL or --base-url")
+        from crawler.commands.crawl_all import cmd_crawl_all
+
+        return cmd_crawl_all(args)
+    if args.sites:
+        raise CliError("--sites goes with --all")
+    if not args.target:
+        raise CliError("give a site name or a start URL to crawl, or --all")
     target: str = args.target
     spider_args: dict[str, Any] = {"max_articles": args.max_articles or 0}
     if args.recheck_hours is not None:
