@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = archive.export(destination, args.format, progress=progress, **filters)
         except OSError as exc:
             raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-        except (QueryError, ImportError, ValueError) as exc:
+        except (QueryError, ImportError) as exc:
             raise CliError(str(exc)) from exc
         finally:
             progress.close()
