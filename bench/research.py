@@ -139,14 +139,14 @@ def run_export(data: Path, fmt: str, out: Path, extra: list[str]) -> tuple[float
     return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
-def bench_reextract(tmp: Path, rounds: int = 3) -> list[tuple[str, int, float, float]]:
-    """Crawl a 2,000-article replica once, then reextract its records on one process and on every core,
-    alternating, ``rounds`` times each: (label, records, median seconds of the run itself as its report
+def bench_reextract(tmp: Path, rounds: int = 3, articles: int = 2000) -> list[tuple[str, int, float, float]]:
+    """Crawl a replica of ``articles`` articles once, then reextract its records on one process and on every
+    core, alternating, ``rounds`` times each: (label, records, median seconds of the run itself as its report
     gives them, median wall seconds with the interpreter's start)."""
     from replica import ReplicaServer
 
     data = tmp / "reextract"
-    with ReplicaServer(article_count=2000) as server:
+    with ReplicaServer(article_count=articles) as server:
         subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "rki.news", "--base-url", server.base_url,
                         "--data", str(data), "-s", "WARC_FSYNC=False"], cwd=ROOT, check=True, capture_output=True)
     modes = (("in one process", "0"), (f"on {os.cpu_count()} worker processes", "-1"))
@@ -169,9 +169,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snippets", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="build the store here and keep it (reused when it exists)")
+    parser.add_argument("--reextract-articles", type=int, default=2000, help="size of the reextract bench's archive")
+    parser.add_argument("--only-reextract", action="store_true", help="skip the search and export figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.only_reextract:
+            print_reextract(bench_reextract(tmp, articles=args.reextract_articles))
+            return 0
         data = args.keep or tmp / "store"
         if not (data / "archive.sqlite").exists():
             seconds = build_store(data, args.snippets)
@@ -192,14 +197,17 @@ def main() -> int:
                     Filters(until=quarter_until) if extra else Filters())
                 print(f"  {fmt} ({label}, {count:,})".ljust(36) + f"{count / seconds:10,.0f} {rss:13.0f}")
                 out.unlink()
-        runs = bench_reextract(tmp)
-        for label, records, seconds, wall in runs:
-            print(f"\nreextract {label}: {records:,} archived records cleaned again in {seconds:.1f} s "
-                  f"({records / seconds:,.0f} records/s; {wall:.1f} s with the interpreter's start), "
-                  "median of 3 alternating runs", end="")
-        one, every = runs
-        print(f"\nspeed-up: {one[2] / every[2]:.2f}x (with the interpreter's start {one[3] / every[3]:.2f}x)")
+        print_reextract(bench_reextract(tmp, articles=args.reextract_articles))
     return 0
+
+
+def print_reextract(runs: list[tuple[str, int, float, float]]) -> None:
+    for label, records, seconds, wall in runs:
+        print(f"\nreextract {label}: {records:,} archived records cleaned again in {seconds:.1f} s "
+              f"({records / seconds:,.0f} records/s; {wall:.1f} s with the interpreter's start), "
+              "median of 3 alternating runs", end="")
+    one, every = runs
+    print(f"\nspeed-up: {one[2] / every[2]:.2f}x (with the interpreter's start {one[3] / every[3]:.2f}x)")
 
 
 if __name__ == "__main__":
