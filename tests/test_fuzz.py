@@ -14,6 +14,7 @@ test_cleaning_pool.py); here the largest pathological pages are also kept within
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import zlib
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import archive
 from archive.reader import MalformedRecord, TornMemberError, iter_records
 from crawler import extract
 from crawler.cleaning import Article
@@ -29,7 +31,10 @@ from crawler.cleaning.decode import decode_page
 from crawler.cleaning.page import MAX_PAGE_BYTES
 from crawler.sitemaps import feed_links, read_sitemap
 from crawler.urls import BadUrlError, canonicalize, validate_url
+from tests.conftest import run_cli
 from tests.extraction_score import extraction_pages, metadata_pages
+from tests.misbehaving import article
+from tests.test_address_policy import Server
 from tests.test_warc_writer import write
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -162,3 +167,20 @@ def test_the_warc_reader_keeps_its_contract_on_damaged_files(tmp_path: Path) -> 
         target = tmp_path / f"broken-{trial}.warc.gz"
         target.write_bytes(bytes(broken[: rng.randrange(len(broken) // 2, len(broken) + 1)]))
         read_all(target)
+
+
+def test_an_oversized_article_is_stored_from_its_first_8_mb_and_reported(tmp_path: Path) -> None:
+    story = article("A very long story").replace(b"</article>", b"<p>" + b"more words " * 900_000 + b"</p></article>")
+    assert len(story) > MAX_PAGE_BYTES
+    server = Server("127.0.0.1", {"/2025/01/02/long/": (200, {}, story)})
+    try:
+        result = run_cli("fetch", server.base_url + "/2025/01/02/long/", "--json", data=tmp_path)
+    finally:
+        server.close()
+    assert json.loads(result.stdout)["results"][0]["outcome"] == "new", result.stderr[-2000:]
+    with archive.open(tmp_path) as a:
+        (snippet,) = a.search()
+        (run,) = a.runs()
+        assert a.record(snippet).body == story  # the WARC record keeps every byte
+    assert "body_truncated" in snippet.flags
+    assert run["report"]["counts"]["articles/body_truncated"] == 1

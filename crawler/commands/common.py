@@ -113,6 +113,9 @@ def print_report(report: dict[str, Any], data: Path) -> None:
     if report["counts"].get("articles/encoding_guessed"):
         print(f"  {report['counts']['articles/encoding_guessed']} article(s) stored with a guessed encoding "
               "(flag encoding_guessed)")
+    if report["counts"].get("articles/body_truncated"):
+        print(f"  {report['counts']['articles/body_truncated']} article(s) over 8 MB read from their first 8 MB "
+              "(flag body_truncated)")
     if report["errors"]:
         for kind, info in sorted(report["errors"].items()):
             print(f"  errors {kind}: {info['count']} (e.g. {', '.join(info['examples'][:2])})")

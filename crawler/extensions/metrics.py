@@ -13,7 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
 ARTICLE_OUTCOMES = ("new", "changed", "unchanged", "not_modified", "gone", "duplicate", "not_article",
-                    "profile_misses", "encoding_guessed")
+                    "profile_misses", "encoding_guessed", "body_truncated")
 STATUSES = ("finished", "interrupted", "locked", "stopped")
 
 

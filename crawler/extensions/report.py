@@ -19,7 +19,8 @@ REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articl
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
                "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
                "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded",
-               "articles/profile_misses", "articles/encoding_guessed", "discovery/sources_missing", "discovery/left",
+               "articles/profile_misses", "articles/encoding_guessed", "articles/body_truncated",
+               "discovery/sources_missing", "discovery/left",
                "scheduler/unserializable",  # requests kept in memory: the disk queue could not take them
                "cleaning/max_waiting")  # the most pages handed to the cleaners at once (backpressure bounds it)
 DRIFT_SHARE = 0.5  # more than this share of a run's articles cleaned by the fallback: the layout has changed

@@ -129,8 +129,9 @@ class CaptureSpider(scrapy.Spider):
             return None
         snippet = cleaned.snippet
         assert snippet is not None
-        if "encoding_guessed" in snippet.flags:
-            self._count("articles/encoding_guessed", response.url)
+        for flag in ("encoding_guessed", "body_truncated"):  # stored, but read by a guess or in part
+            if flag in snippet.flags:
+                self._count(f"articles/{flag}", response.url)
         if snippet.canonical_url in self.parsed:
             self._count("articles/duplicate", response.url)
             return None
