@@ -13,6 +13,11 @@ from pathlib import Path
 from types import TracebackType
 
 
+def site_file_stem(site: str) -> str:
+    """A site's name made safe as a file name: its lock, its metrics and its run outputs are named by it."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", site)
+
+
 class LockedError(RuntimeError):
     """Another live process holds the lock."""
 
@@ -21,7 +26,7 @@ class SiteLock:
     """Context manager holding the lock of one site for the duration of a run."""
 
     def __init__(self, data_dir: Path, site: str) -> None:
-        self.path = data_dir / "locks" / (re.sub(r"[^A-Za-z0-9_.-]", "_", site) + ".lock")
+        self.path = data_dir / "locks" / (site_file_stem(site) + ".lock")
         self._fd: int | None = None
 
     def acquire(self) -> SiteLock:

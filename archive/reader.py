@@ -74,12 +74,13 @@ class WarcRecord:
         return ""
 
 
-def iter_members(f: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """Yield (offset, length, decompressed bytes) for each gzip member of a stream."""
+def iter_members(f: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, int, bytes]]:
+    """Yield (offset, length, decompressed bytes) for each gzip member of a stream, offsets counted from where
+    the stream stands; ``chunk`` is how much is read at a time (small to read a few records of a large file)."""
     offset, pending = 0, b""
     while True:
         if not pending:
-            pending = f.read(CHUNK)
+            pending = f.read(chunk)
             if not pending:
                 return
         member = zlib.decompressobj(wbits=31)
@@ -90,7 +91,7 @@ def iter_members(f: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
             fed += len(data)
             if member.eof:
                 break
-            data = f.read(CHUNK)
+            data = f.read(chunk)
             if not data:
                 raise TornMemberError(f"file ends inside the gzip member at offset {offset}")
         pending = member.unused_data

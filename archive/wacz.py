@@ -23,34 +23,32 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive import __version__
+from archive.reader import MalformedRecord, TornMemberError, iter_members, parse_record
 from archive.snippets import Snippet
 
 WACZ_VERSION = "1.1.1"
 WARC_NAME = "data.warc.gz"
-CHUNK = 1 << 16
+READ_CHUNK = 1 << 16  # a record or two at a time: most are a few dozen kilobytes
 
 
-def gzip_member(f: BinaryIO, offset: int) -> bytes:
-    """The compressed bytes of the gzip member (one WARC record) starting at ``offset``."""
+def _members(f: BinaryIO, offset: int, exchange: bool) -> bytes:
+    """The compressed bytes of the record whose gzip member starts at ``offset``, and with ``exchange`` those
+    of the request record written right after a response (when it is that response's)."""
     f.seek(offset)
-    member = zlib.decompressobj(wbits=31)
-    taken = bytearray()
-    while not member.eof:
-        chunk = f.read(CHUNK)
-        if not chunk:
-            raise ValueError(f"the record at offset {offset} is cut short")
-        member.decompress(chunk)
-        taken += chunk
-    return bytes(taken[: len(taken) - len(member.unused_data)])
-
-
-def _record_fields(member: bytes) -> dict[str, str]:
-    head = zlib.decompressobj(wbits=31).decompress(member, 4096).split(b"\r\n\r\n", 1)[0]
-    fields = {}
-    for line in head.decode("utf-8", "replace").split("\r\n")[1:]:
-        name, _, value = line.partition(":")
-        fields[name.strip()] = value.strip()
-    return fields
+    members = iter_members(f, chunk=READ_CHUNK)
+    _, length, data = next(members)
+    size = length
+    if exchange:
+        response = parse_record(offset, length, data)
+        try:
+            _, request_length, request_data = next(members)
+            request = parse_record(offset + length, request_length, request_data)
+        except (StopIteration, TornMemberError, MalformedRecord, zlib.error):
+            request = None  # the last record of a file: the response stands alone
+        if request is not None and request.fields.get("WARC-Concurrent-To") == response.fields.get("WARC-Record-ID"):
+            size += request_length
+    f.seek(offset)
+    return f.read(size)
 
 
 def _copy_records(snippets: Iterable[Snippet], warc_dir: Path, out: BinaryIO,
@@ -64,19 +62,10 @@ def _copy_records(snippets: Iterable[Snippet], warc_dir: Path, out: BinaryIO,
         with (warc_dir / snippet.warc_file).open("rb") as f:
             if snippet.warc_file not in infos:  # where the records come from: the crawl's software and settings
                 infos.add(snippet.warc_file)
-                out.write(gzip_member(f, 0))
+                out.write(_members(f, 0, exchange=False))
             if key not in copied:
                 copied.add(key)
-                response = gzip_member(f, snippet.warc_offset)
-                out.write(response)
-                after = snippet.warc_offset + len(response)
-                try:
-                    request = gzip_member(f, after)
-                except (ValueError, zlib.error):
-                    request = b""  # the last record of a file, or not a request: the response stands alone
-                if request and _record_fields(request).get("WARC-Concurrent-To") == \
-                        _record_fields(response).get("WARC-Record-ID"):
-                    out.write(request)
+                out.write(_members(f, snippet.warc_offset, exchange=True))
         packaged.append(snippet)
         if progress:
             progress(len(packaged))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.children import Stopped, spawn, stop_signals_raise
+from archive.locks import site_file_stem
 from archive.store import STORE_FILENAME, SnippetStore
 from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, is_due, load_collection
 from crawler.commands.common import (
@@ -95,7 +96,7 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
             while waiting or running:
                 while waiting and len(running) < args.jobs:
                     entry = waiting.pop(0)
-                    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in entry.site)
+                    name = site_file_stem(entry.site)
                     out, err = spool / f"all-{stamp}-{name}.out", spool / f"all-{stamp}-{name}.err"
                     with out.open("wb") as stdout, err.open("wb") as stderr:
                         running.append((entry, spawn(_command(entry, data, args), stdout=stdout, stderr=stderr),

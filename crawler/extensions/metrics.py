@@ -5,12 +5,13 @@ DATA/metrics). docs/operations.md has an alert on it.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+
+from archive.locks import site_file_stem
 
 ARTICLE_OUTCOMES = ("new", "changed", "unchanged", "not_modified", "gone", "duplicate", "not_article",
                     "profile_misses", "encoding_guessed", "body_truncated")
@@ -18,7 +19,7 @@ STATUSES = ("finished", "interrupted", "locked", "stopped")
 
 
 def metrics_path(data_dir: Path, site: str) -> Path:
-    return data_dir / "metrics" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', site) or 'unnamed'}.prom"
+    return data_dir / "metrics" / f"{site_file_stem(site) or 'unnamed'}.prom"
 
 
 def _timestamp(value: str | None) -> float | None:
