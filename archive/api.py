@@ -18,12 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from archive.database import describe_store, store_exists
 from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
 from archive.query import Filters, Order
 from archive.reader import ArchivedResponse, read_response
 from archive.snippets import SNIPPET_FIELDS, Match, Snippet
-from archive.store import STORE_FILENAME, SnippetStore
+from archive.store import SnippetStore
 from archive.wacz import write_wacz
 
 if TYPE_CHECKING:
@@ -35,11 +36,11 @@ REPLAY_COLLECTION = "archive"
 class Archive:
     """One data directory: its snippet store and its WARC files."""
 
-    def __init__(self, data_dir: str | Path, *, readonly: bool = True) -> None:
+    def __init__(self, data_dir: str | Path, *, readonly: bool = True, store: str | None = None) -> None:
         self.data_dir = Path(data_dir)
-        if readonly and not (self.data_dir / STORE_FILENAME).exists():
-            raise FileNotFoundError(f"no archive in {self.data_dir} (no {STORE_FILENAME})")
-        self.store = SnippetStore(self.data_dir, readonly=readonly)
+        if readonly and not store_exists(self.data_dir, store):
+            raise FileNotFoundError(f"no archive in {describe_store(self.data_dir, store)}")
+        self.store = SnippetStore(self.data_dir, readonly=readonly, store=store)
 
     @property
     def warc_dir(self) -> Path:

@@ -17,7 +17,7 @@ class CaptureIndex(Database):
 
     def add_capture(self, payload_digest: str, ref: CaptureRef, warc_file: str, warc_offset: int) -> None:
         with self._writing():
-            self.db.execute("INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?)",
+            self.db.execute("INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                             (payload_digest, ref.record_id, ref.target_uri, ref.date, warc_file, warc_offset))
 
     def capture_location(self, record_id: str) -> tuple[str, int] | None:

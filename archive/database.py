@@ -1,22 +1,31 @@
-"""The SQLite file of a data directory: opening it (WAL; read-only without an implicit transaction), its
-schema and the migrations of older schemas, and the transactions every table of the store writes in.
+"""Where the store lives and how it is opened: by default the SQLite file of the data directory (WAL;
+read-only without an implicit transaction), its schema and the migrations of older schemas; or a PostgreSQL
+database (``--store postgresql://...`` or ``NEWSARCHIVE_STORE``, see ``archive.postgres``) when many crawlers
+on many machines write one archive. Also the transactions every table of the store writes in.
 
 The tables live in their own modules (``archive.url_state``, ``archive.captures``, ``archive.runs``, the
-snippets in ``archive.store``), each a class over this one; ``SnippetStore`` joins them.
+snippets in ``archive.store``), each a class over this one; ``SnippetStore`` joins them. They write SQL that
+both backends understand, and ask ``self.postgres`` where the two differ.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from archive.query import TIME_KEY_SHIFT
 
+if TYPE_CHECKING:
+    from archive.postgres import PostgresConnection
+
 STORE_FILENAME = "archive.sqlite"
+STORE_ENV = "NEWSARCHIVE_STORE"
+SQLITE = "sqlite"  # as a store location: the data directory's SQLite file, whatever $NEWSARCHIVE_STORE says
 SCHEMA_VERSION = 6
 
 SCHEMA = """
@@ -96,11 +105,71 @@ def split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-class Database:
-    """Read and write access to ``DATA/archive.sqlite``, its schema brought up to date on opening."""
+def _store_errors() -> tuple[type[Exception], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
 
-    def __init__(self, data_dir: Path, *, readonly: bool = False) -> None:
+
+STORE_ERRORS = _store_errors()  # what a failing store raises, whichever backend
+
+
+def store_url(store: str | None = None) -> str | None:
+    """The PostgreSQL URL the store lives at (``store``, else ``$NEWSARCHIVE_STORE``), or None for SQLite
+    (``store`` may be ``SQLITE`` to say so whatever the environment says)."""
+    from archive.postgres import is_postgres_url
+
+    if store == SQLITE:
+        return None
+    location = store or os.environ.get(STORE_ENV) or None
+    if location and not is_postgres_url(location):
+        raise ValueError(f"{STORE_ENV}/--store must be a postgresql:// URL (got {location!r}); "
+                         "without it the store is DATA/archive.sqlite")
+    return location
+
+
+def store_exists(data_dir: Path, store: str | None = None) -> bool:
+    """True when there is an archive to read: the SQLite file, or the schema in the PostgreSQL database."""
+    url = store_url(store)
+    if url is None:
+        return (data_dir / STORE_FILENAME).exists()
+    from archive.postgres import PostgresConnection
+
+    connection = PostgresConnection(url, readonly=True)
+    try:
+        return connection.has_schema()
+    finally:
+        connection.close()
+
+
+def describe_store(data_dir: Path, store: str | None = None) -> str:
+    """Where the store is, for messages: the SQLite file's path or the PostgreSQL URL without a password."""
+    url = store_url(store)
+    if url is None:
+        return str(data_dir / STORE_FILENAME)
+    from archive.postgres import redacted
+
+    return redacted(url)
+
+
+class Database:
+    """Read and write access to the store (``DATA/archive.sqlite`` or PostgreSQL), its schema brought up to
+    date on opening."""
+
+    db: Any  # sqlite3.Connection, or a PostgresConnection with the same interface
+
+    def __init__(self, data_dir: Path, *, readonly: bool = False, store: str | None = None) -> None:
         self.path = data_dir / STORE_FILENAME
+        self.url = store_url(store)
+        self.postgres = self.url is not None
+        # True: add, add_capture and record_fetch leave their writes in one open transaction, for the
+        # crawl's group commit to end with commit() once the WARC bytes they point at are durable
+        self.deferred = False
+        if self.url is not None:
+            self.db = self._connect_postgres(self.url, readonly)
+            return
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
@@ -114,14 +183,45 @@ class Database:
             self.db = sqlite3.connect(self.path, timeout=30)
             self._set_up()
         self.db.row_factory = sqlite3.Row
-        # True: add, add_capture and record_fetch leave their writes in one open transaction, for the
-        # crawl's group commit to end with commit() once the WARC bytes they point at are durable
-        self.deferred = False
+
+    @staticmethod
+    def _connect_postgres(url: str, readonly: bool) -> PostgresConnection:
+        from archive.postgres import PostgresConnection, redacted
+
+        connection = PostgresConnection(url, readonly=readonly)
+        if not readonly:
+            connection.set_up()
+        elif not connection.has_schema():
+            connection.close()
+            raise FileNotFoundError(f"no archive at {redacted(url)}")
+        return connection
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        if self.deferred:
+        """A write: in the open group-commit transaction when deferred, else in one of its own."""
+        if self.deferred and self.postgres:
+            # autocommit otherwise: the deferred writes must wait for commit(); and where SQLite fails one
+            # statement, PostgreSQL fails the whole transaction, so each write gets a savepoint of its own
+            self.db.begin()
+            self.db.execute("SAVEPOINT write")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK TO SAVEPOINT write")
+                raise
+            self.db.execute("RELEASE SAVEPOINT write")
+        elif self.deferred:
             yield
+        else:
+            with self._transaction():
+                yield
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The block in one transaction, committed at its end, rolled back on an exception."""
+        if self.postgres:
+            with self.db.transaction():
+                yield
         else:
             with self.db:
                 yield
@@ -133,7 +233,10 @@ class Database:
         if self.db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        if self.postgres:
+            self.db.begin("REPEATABLE READ")
+        else:
+            self.db.execute("BEGIN")
         try:
             yield
         finally:

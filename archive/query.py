@@ -20,6 +20,19 @@ ORDER_SQL = {
 # with a query, the index's rowid is the snippet's time key (archive/store.py: its publication second
 # << 24, plus a counter within the second): FTS5 returns matches in that order without sorting them all
 ORDER_SQL_FTS = {**ORDER_SQL, "newest": "f.rowid DESC", "oldest": "f.rowid ASC"}
+# PostgreSQL sorts NULL first in descending order, SQLite last; with a query SQLite orders by the time key
+# (publication time, else fetch time, then insertion order), which these reproduce
+ORDER_SQL_PG = {"newest": "s.published_utc DESC NULLS LAST, s.id DESC",
+                "oldest": "s.published_utc ASC NULLS FIRST, s.id ASC",
+                "relevance": "score, s.published_utc DESC NULLS LAST"}
+ORDER_SQL_PG_FTS = {"newest": "COALESCE(s.published_utc, s.fetched_at) DESC, s.id DESC",
+                    "oldest": "COALESCE(s.published_utc, s.fetched_at) ASC, s.id ASC",
+                    "relevance": "score, COALESCE(s.published_utc, s.fetched_at) DESC, s.id DESC"}
+# the columns of a snippet row on PostgreSQL (all but the search vector)
+ROW_COLUMNS = ("id", "url", "canonical_url", "site", "title", "published", "published_utc", "modified",
+               "document_date", "authors", "categories", "language", "text", "word_count", "text_sha256",
+               "fetched_at", "run_id", "cleaner_version", "warc_file", "warc_offset", "warc_length",
+               "warc_record_id", "payload_digest", "version", "declared_language", "flags")
 TIME_KEY_SHIFT = 24
 
 
@@ -60,14 +73,21 @@ class Filters:
     author: str | None = None  # one of the article's authors, case-insensitive
     all_versions: bool = False  # every stored version, not only the latest of each article
 
-    def sql(self) -> tuple[str, list[Any]]:
-        """FROM and WHERE clauses over ``snippets s`` (and ``snippets_fts f`` with a query), with parameters."""
+    def sql(self, postgres: bool = False) -> tuple[str, list[Any]]:
+        """FROM and WHERE clauses over ``snippets s`` (and ``snippets_fts f`` with a query on SQLite, the
+        tsquery ``q`` on PostgreSQL), with parameters."""
         joins = ["snippets s"]
         where: list[str] = []
         params: list[Any] = []
         if not self.all_versions:
             joins.append("JOIN latest l ON l.snippet_id = s.id")
-        if self.query:
+        if self.query and postgres:
+            from archive.tsquery import to_tsquery_text
+
+            joins.insert(0, "to_tsquery('newsarchive', ?) q CROSS JOIN")
+            params.append(to_tsquery_text(self.query))
+            where.append("s.search @@ q")
+        elif self.query:
             joins[0] = "snippets_fts f JOIN snippets s ON s.time_key = f.rowid"
             where.append("snippets_fts MATCH ?")
             params.append(self.query)
@@ -85,11 +105,12 @@ class Filters:
         if self.until:
             where.append("s.published_utc < ?")
             params.append(to_utc(self.until))
+        each = "jsonb_array_elements_text(s.{}::jsonb) AS e(value)" if postgres else "json_each(s.{})"
         if self.category:
-            where.append("EXISTS (SELECT 1 FROM json_each(s.categories) WHERE value = ?)")
+            where.append(f"EXISTS (SELECT 1 FROM {each.format('categories')} WHERE value = ?)")
             params.append(self.category)
         if self.author:
-            where.append("EXISTS (SELECT 1 FROM json_each(s.authors) WHERE lower(value) = lower(?))")
+            where.append(f"EXISTS (SELECT 1 FROM {each.format('authors')} WHERE lower(value) = lower(?))")
             params.append(self.author)
         sql = " FROM " + " ".join(joins)
         if where:
@@ -97,20 +118,29 @@ class Filters:
         return sql, params
 
 
-def select_rows(db: sqlite3.Connection, filters: Filters, *, order: Order = "newest", limit: int | None = None,
-                fragments: bool = False) -> Iterator[sqlite3.Row]:
+def select_rows(db: Any, filters: Filters, *, order: Order = "newest", limit: int | None = None,
+                fragments: bool = False, postgres: bool = False) -> Iterator[Any]:
     """Rows of ``snippets`` (plus ``fragment`` and ``score`` with a query), streamed, in the given order."""
     if order not in ORDER_SQL:
         raise QueryError(f"unknown order {order!r}: use one of {', '.join(ORDER_SQL)}")
     if order == "relevance" and not filters.query:
         order = "newest"
-    columns = "s.*"
-    if filters.query:
-        columns += ", f.rank AS score"
-        if fragments:
-            columns += ", snippet(snippets_fts, -1, '[', ']', '…', 16) AS fragment"
-    body, params = filters.sql()
-    sql = f"SELECT {columns}{body} ORDER BY {(ORDER_SQL_FTS if filters.query else ORDER_SQL)[order]}"
+    body, params = filters.sql(postgres)
+    if postgres:
+        columns = ", ".join(f"s.{c}" for c in ROW_COLUMNS)
+        if filters.query:  # ts_rank: higher is better; negated, the score sorts as FTS5's bm25 rank does
+            columns += ", -ts_rank(s.search, q) AS score"
+            if fragments:
+                columns += (", ts_headline('newsarchive', s.text, q, 'StartSel=[, StopSel=], MaxWords=16, "
+                            "MinWords=6, MaxFragments=1, FragmentDelimiter=…') AS fragment")
+        sql = f"SELECT {columns}{body} ORDER BY {(ORDER_SQL_PG_FTS if filters.query else ORDER_SQL_PG)[order]}"
+    else:
+        columns = "s.*"
+        if filters.query:
+            columns += ", f.rank AS score"
+            if fragments:
+                columns += ", snippet(snippets_fts, -1, '[', ']', '…', 16) AS fragment"
+        sql = f"SELECT {columns}{body} ORDER BY {(ORDER_SQL_FTS if filters.query else ORDER_SQL)[order]}"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
@@ -121,8 +151,8 @@ def select_rows(db: sqlite3.Connection, filters: Filters, *, order: Order = "new
         raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc
 
 
-def count_rows(db: sqlite3.Connection, filters: Filters) -> int:
-    body, params = filters.sql()
+def count_rows(db: Any, filters: Filters, postgres: bool = False) -> int:
+    body, params = filters.sql(postgres)
     try:
         return int(db.execute(f"SELECT COUNT(*){body}", params).fetchone()[0])
     except sqlite3.OperationalError as exc:

@@ -1,4 +1,5 @@
-"""The snippet store: SQLite in WAL mode, one row per article version, FTS5 over title and text.
+"""The snippet store: one row per article version, full-text search over title and text (SQLite in WAL mode
+with FTS5, or PostgreSQL with a GIN index: ``archive.database``).
 
 Rows are only ever inserted: a changed article gets a new version beside the old one. The same database keeps
 the URL states of incremental crawls (``archive.url_state``), the payload-digest index that turns repeated
@@ -34,7 +35,7 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
 
 
 class SnippetStore(UrlStates, CaptureIndex, RunLog):
-    """Read and write access to ``DATA/archive.sqlite``: the snippets here, the other tables from the bases."""
+    """Read and write access to the store: the snippets here, the other tables from the bases."""
 
     def add(self, snippet: Snippet, *, compare: tuple[str, ...] = ("text_sha256", "title")) -> Outcome:
         """Store a snippet unless it equals the latest version of the same article in the ``compare`` fields.
@@ -56,20 +57,22 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
             data["published_utc"] = to_utc(snippet.published)
             cols = ", ".join(data)
             marks = ", ".join(f":{k}" for k in data)
-            cur = self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks})", data)
-            snippet.id = cur.lastrowid
-            self.db.execute("INSERT OR REPLACE INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
+            snippet.id = int(self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks}) RETURNING id",
+                                             data).fetchone()[0])
+            self.db.execute("INSERT INTO latest VALUES (?, ?) ON CONFLICT (canonical_url) DO UPDATE SET "
+                            "snippet_id = excluded.snippet_id", (snippet.canonical_url, snippet.id))
         return "changed" if row else "new"
 
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
         """Snippets matching ``filters``, streamed; with a query each carries its fragment and score."""
-        for row in select_rows(self.db, filters, order=order, limit=limit, fragments=bool(filters.query)):
+        for row in select_rows(self.db, filters, order=order, limit=limit, fragments=bool(filters.query),
+                               postgres=self.postgres):
             keys = row.keys()
             yield Match.from_snippet(_row_to_snippet(row), row["fragment"] if "fragment" in keys else "",
                                      row["score"] if "score" in keys else 0.0)
 
     def count_matching(self, filters: Filters) -> int:
-        return count_rows(self.db, filters)
+        return count_rows(self.db, filters, self.postgres)
 
     def sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM snippets ORDER BY site")]
@@ -131,7 +134,7 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
                 sizes[name] = size_of(name)
             return sizes[name] < offset + max(length, 1)
 
-        with self.db:
+        with self._transaction():
             for row_id, name, offset, length in self.db.execute(
                     "SELECT id, warc_file, warc_offset, warc_length FROM snippets").fetchall():
                 if gone(name, offset, length):
@@ -139,8 +142,9 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
                     dropped += 1
             if dropped:  # the latest version of an article may be among them: point at the one now latest
                 self.db.execute("DELETE FROM latest WHERE snippet_id NOT IN (SELECT id FROM snippets)")
-                self.db.execute("INSERT OR IGNORE INTO latest SELECT canonical_url, id FROM snippets s WHERE version = "
-                                "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url)")
+                self.db.execute("INSERT INTO latest SELECT canonical_url, id FROM snippets s WHERE version = "
+                                "(SELECT MAX(version) FROM snippets WHERE canonical_url = s.canonical_url) "
+                                "ON CONFLICT DO NOTHING")
             for digest, name, offset in self.db.execute(
                     "SELECT payload_digest, warc_file, warc_offset FROM captures").fetchall():
                 if gone(name, offset):

@@ -54,11 +54,12 @@ class UrlStates(Database):
                 ":last_modified, :ref_record_id, :ref_target_uri, :ref_date) ON CONFLICT (url) DO UPDATE SET "
                 "site = excluded.site, status = excluded.status, fetched_at = excluded.fetched_at, "
                 "run_id = excluded.run_id, location = excluded.location, "
-                "etag = CASE WHEN excluded.status = 304 THEN etag ELSE excluded.etag END, "
-                "last_modified = CASE WHEN excluded.status = 304 THEN last_modified ELSE excluded.last_modified END, "
-                "ref_record_id = COALESCE(excluded.ref_record_id, ref_record_id), "
-                "ref_target_uri = COALESCE(excluded.ref_target_uri, ref_target_uri), "
-                "ref_date = COALESCE(excluded.ref_date, ref_date)",
+                "etag = CASE WHEN excluded.status = 304 THEN url_state.etag ELSE excluded.etag END, "
+                "last_modified = CASE WHEN excluded.status = 304 THEN url_state.last_modified "
+                "ELSE excluded.last_modified END, "
+                "ref_record_id = COALESCE(excluded.ref_record_id, url_state.ref_record_id), "
+                "ref_target_uri = COALESCE(excluded.ref_target_uri, url_state.ref_target_uri), "
+                "ref_date = COALESCE(excluded.ref_date, url_state.ref_date)",
                 {"url": state.url, "site": state.site, "status": state.status, "fetched_at": state.fetched_at,
                  "run_id": state.run_id, "location": state.location, "etag": state.etag,
                  "last_modified": state.last_modified, "ref_record_id": ref.record_id if ref else None,
@@ -89,13 +90,15 @@ class UrlStates(Database):
 
     def frontier(self, site: str) -> list[str]:
         """The pages an earlier run of the site found but did not fetch, in the order they were found."""
-        return [r[0] for r in self.db.execute("SELECT url FROM frontier WHERE site = ? ORDER BY rowid", (site,))]
+        order = "position" if self.postgres else "rowid"
+        return [r[0] for r in self.db.execute(f"SELECT url FROM frontier WHERE site = ? ORDER BY {order}", (site,))]
 
     def save_frontier(self, site: str, urls: list[str]) -> None:
         """Replace the site's frontier with ``urls``."""
-        with self.db:
+        with self._transaction():
             self.db.execute("DELETE FROM frontier WHERE site = ?", (site,))
-            self.db.executemany("INSERT OR IGNORE INTO frontier (site, url) VALUES (?, ?)", [(site, u) for u in urls])
+            self.db.executemany("INSERT INTO frontier (site, url) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                [(site, u) for u in urls])
 
     def has_articles(self, site: str) -> bool:
         return self.db.execute("SELECT 1 FROM snippets WHERE site = ? LIMIT 1", (site,)).fetchone() is not None

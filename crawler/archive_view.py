@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from archive.store import STORE_FILENAME, ArticleState, SnippetStore, UrlState
+from archive.database import store_exists
+from archive.store import ArticleState, SnippetStore, UrlState
 
 # answers remembered per run: enough for the links every page repeats (menus, sections, most-read boxes);
 # the rest is one indexed SQLite lookup away, so memory does not grow with the number of URLs a run sees
@@ -21,8 +22,7 @@ class ArchiveView:
 
     def __init__(self, data_dir: Path | None, site: str) -> None:
         self.site = site
-        self._store = SnippetStore(data_dir, readonly=True) if data_dir and (data_dir / STORE_FILENAME).exists() \
-            else None
+        self._store = SnippetStore(data_dir, readonly=True) if data_dir and store_exists(data_dir) else None
         self.article = lru_cache(maxsize=CACHE)(self._article)
         self.state = lru_cache(maxsize=CACHE)(self._state)
         self._nonempty = bool(self._store and self._store.has_articles(site))

@@ -18,7 +18,6 @@ connection, so the group's transaction never waits on a second writer of the sam
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
+from archive.database import STORE_ERRORS
 from archive.snippets import Snippet
 from archive.store import Outcome, SnippetStore
 from archive.warc import WarcFileWriter
@@ -118,12 +118,12 @@ class ArchiveWriter:
         for snippet, _ in snippets:
             try:
                 outcomes.append(self.store.add(snippet))
-            except sqlite3.Error as exc:  # a full disk or a broken file: the run must say it failed
+            except STORE_ERRORS as exc:  # a full disk or a broken file: the run must say it failed
                 logger.error("could not store the snippet of %s: %s", snippet.url, exc)
                 outcomes.append(None)
         try:
             self.store.commit()
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             logger.error("could not commit %d snippet(s) and the fetch states: %s", len(snippets), exc)
             self.store.db.rollback()
             outcomes = [None] * len(snippets)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crawler.commands.common import EXIT_USAGE, CliError, default_data_dir
+from archive.database import STORE_ERRORS, describe_store
+from crawler.commands.common import EXIT_FAILED, EXIT_USAGE, CliError, default_data_dir, use_store
 from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
+from crawler.commands.store import cmd_store_copy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", type=Path, default=default_data_dir(),
                         help="data directory (default: $NEWSARCHIVE_DATA, else ./data)")
+    common.add_argument("--store", metavar="URL", default=None,
+                        help="a postgresql:// database for the snippets, URL states and runs "
+                             "(default: $NEWSARCHIVE_STORE, else DATA/archive.sqlite)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", parents=[common], help="crawl a configured site, a start URL, or every due site")
@@ -128,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output file, - for stdout (not for Parquet or WACZ)")
     export.add_argument("--all-versions", action="store_true", help="every stored version, not only the latest")
     export.set_defaults(func=cmd_export)
+
+    store = sub.add_parser("store", help="manage the store itself")
+    store_sub = store.add_subparsers(dest="store_command", required=True)
+    copy = store_sub.add_parser("copy", parents=[common],
+                                help="copy the whole store to an empty PostgreSQL database or data directory")
+    copy.add_argument("--to", required=True, metavar="URL|DIR",
+                      help="a postgresql:// URL, or a data directory whose archive.sqlite is created")
+    copy.add_argument("-v", "--verbose", action="store_true", help="print progress per table")
+    copy.set_defaults(func=cmd_store_copy)
     return parser
 
 
@@ -135,10 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        use_store(getattr(args, "store", None))
         code: int = args.func(args)
     except CliError as exc:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except STORE_ERRORS as exc:  # a database that cannot be reached or refuses: say which and why
+        if isinstance(exc, sqlite3.Error):
+            raise
+        print(f"newsarchive: error: the store at {describe_store(args.data)} failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("newsarchive: interrupted", file=sys.stderr)
         return 130

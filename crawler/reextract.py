@@ -89,7 +89,8 @@ def reextract(data_dir: Path, *, site: str | None = None, since: str | None = No
 def _reextract(data_dir: Path, writer: SnippetStore, report: ReextractReport, *, site: str | None,
                since: str | None, unclaimed: bool, progress: Callable[[int], None] | None, workers: int) -> None:
     with SnippetStore(data_dir, readonly=True) as reader:
-        writer.db.execute("PRAGMA synchronous=NORMAL")  # one fsync per version is a crawl's need; this is re-runnable
+        if not writer.postgres:  # one fsync per version is a crawl's need; this is re-runnable
+            writer.db.execute("PRAGMA synchronous=NORMAL")
         warc_dir = data_dir / "warc"
         pending: deque[Snippet] = deque()  # records being cleaned, in order
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from archive.database import SQLITE
 from archive.reader import WarcRecord
 from archive.verify import FileReport, verify_directory
 from replica import ReplicaServer
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
+from tests.services import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600
@@ -64,6 +66,22 @@ def crawl(data: Path, *args: str, env: dict[str, str] | None = None) -> Crawl:
 def replica() -> Iterator[ReplicaServer]:
     with ReplicaServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the test session's own, on a Unix socket; each test takes new databases."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest) -> str:
+    """Each backend in turn: ``sqlite`` (the data directory's file) or the URL of a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return SQLITE
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.api import Archive
+from archive.database import STORE_ENV, describe_store, store_url
 
 EXIT_OK = 0  # the run did its job
 EXIT_FAILED = 1  # it did not: site unreachable, nothing archived, every article failed
@@ -159,9 +160,19 @@ def check_limit(limit: int | None) -> int | None:
     return limit
 
 
+def use_store(store: str | None) -> None:
+    """Make ``--store`` the store of this process and the crawls it starts (they inherit the environment)."""
+    try:
+        store_url(store)  # without --store: $NEWSARCHIVE_STORE, checked the same way
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if store is not None:
+        os.environ[STORE_ENV] = store
+
+
 def open_archive(data: Path) -> Archive:
     """The data directory's archive, read-only; a missing one is a usage error."""
     try:
         return Archive(data, readonly=True)
     except FileNotFoundError as exc:
-        raise CliError(f"no archive in {data} (run a crawl first, or pass --data)") from exc
+        raise CliError(f"no archive in {describe_store(data)} (run a crawl first, or pass --data/--store)") from exc

@@ -11,6 +11,7 @@ from typing import Any
 
 from archive.api import Archive
 from archive.children import Stopped, stop_signals_raise
+from archive.database import describe_store
 from crawler.commands.common import (
     DEMO_PORT,
     DEMO_QUERY,
@@ -105,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     print_report(report, data)
     with Archive(data) as archive:
-        print(f"\narchive {data / 'archive.sqlite'} holds {archive.count()} articles; sample search {DEMO_QUERY!r}:")
+        print(f"\narchive {describe_store(data)} holds {archive.count()} articles; sample search {DEMO_QUERY!r}:")
         print_hits(archive, {"query": DEMO_QUERY}, limit=3)
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)
     return crawl_exit_code(report)

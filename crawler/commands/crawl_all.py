@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.children import Stopped, spawn, stop_signals_raise
+from archive.database import store_exists
 from archive.locks import site_file_stem
-from archive.store import STORE_FILENAME, SnippetStore
+from archive.store import SnippetStore
 from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, is_due, load_collection
 from crawler.commands.common import (
     EXIT_FAILED,
@@ -57,7 +58,7 @@ def _command(entry: SiteEntry, data: Path, args: argparse.Namespace) -> list[str
 
 
 def _due(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
-    if not (data / STORE_FILENAME).exists():
+    if not store_exists(data):
         return entries
     with SnippetStore(data, readonly=True) as store:
         runs = store.runs()

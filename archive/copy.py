@@ -1,0 +1,73 @@
+"""Copying a whole store to another backend: SQLite to PostgreSQL when one machine becomes many, and back.
+
+Every table is copied row for row, snippet ids included, so WARC pointers, version numbers, URL states, the
+revisit index, runs and the frontier come out the same; the target's own search index is built as the rows
+arrive. The target must be empty: a copy never merges into an archive that already holds something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from archive.database import Database
+
+BATCH = 2000
+# table -> columns in copy order; the snippets' search index and time key are the target's own business
+TABLES: dict[str, tuple[str, ...]] = {
+    "snippets": ("id", "url", "canonical_url", "site", "title", "published", "published_utc", "modified",
+                 "document_date", "authors", "categories", "language", "text", "word_count", "text_sha256",
+                 "fetched_at", "run_id", "cleaner_version", "warc_file", "warc_offset", "warc_length",
+                 "warc_record_id", "payload_digest", "version", "declared_language", "flags"),
+    "latest": ("canonical_url", "snippet_id"),
+    "captures": ("payload_digest", "record_id", "target_uri", "warc_date", "warc_file", "warc_offset"),
+    "url_state": ("url", "site", "status", "fetched_at", "run_id", "location", "etag", "last_modified",
+                  "ref_record_id", "ref_target_uri", "ref_date"),
+    "runs": ("run_id", "site", "started_at", "finished_at", "status", "report"),
+    "frontier": ("site", "url"),
+}
+ORDER = {"snippets": "id", "latest": "canonical_url", "captures": "payload_digest", "url_state": "url",
+         "runs": "run_id"}
+
+
+class CopyError(Exception):
+    """The copy cannot start: the target already holds an archive."""
+
+
+def _rows(source: Database, table: str) -> Iterator[tuple[Any, ...]]:
+    order = ORDER.get(table) or ("position" if source.postgres else "rowid")  # the frontier keeps its order
+    cursor = source.db.execute(f"SELECT {', '.join(TABLES[table])} FROM {table} ORDER BY {order}")
+    while batch := cursor.fetchmany(BATCH):
+        yield from (tuple(row) for row in batch)
+
+
+def table_counts(store: Database) -> dict[str, int]:
+    return {table: int(store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]) for table in TABLES}
+
+
+def copy_store(source: Database, target: Database,
+               progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Copy every row of ``source`` into the empty ``target`` in one transaction; the rows copied per table."""
+    if any(table_counts(target).values()):
+        raise CopyError(f"the target already holds an archive ({target.url or target.path}); copy into an empty one")
+    copied: dict[str, int] = {}
+    with source.snapshot(), target._transaction():
+        for table, columns in TABLES.items():
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            copied[table] = 0
+            batch: list[tuple[Any, ...]] = []
+            for row in _rows(source, table):
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    target.db.executemany(sql, batch)
+                    copied[table] += len(batch)
+                    batch = []
+                    if progress:
+                        progress(table, copied[table])
+            if batch:
+                target.db.executemany(sql, batch)
+                copied[table] += len(batch)
+        if target.postgres:  # new snippets must be numbered after the copied ones
+            target.db.execute("SELECT setval(pg_get_serial_sequence('snippets', 'id'), "
+                              "COALESCE((SELECT MAX(id) FROM snippets), 0) + 1, false)")
+    return copied

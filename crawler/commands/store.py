@@ -1,0 +1,43 @@
+"""`newsarchive store copy --to URL|DIR`: move the store between SQLite and PostgreSQL, losslessly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archive.copy import CopyError, copy_store
+from archive.database import SQLITE, describe_store, store_url
+from archive.store import SnippetStore
+from crawler.commands.common import EXIT_OK, CliError, open_archive
+
+
+def _target(to: str) -> tuple[Path, str]:
+    """(data directory, store location) of ``--to``: a postgresql:// URL, or a data directory for SQLite."""
+    if "://" in to:
+        try:
+            if store_url(to) is not None:
+                return Path(), to
+        except ValueError as exc:
+            raise CliError(f"--to: {exc}") from exc
+    path = Path(to)
+    if path.name.endswith(".sqlite"):
+        raise CliError(f"--to: give the data directory ({path.parent}), not the file")
+    return path, SQLITE
+
+
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    target_dir, location = _target(args.to)
+    source = open_archive(args.data).store
+    with source, SnippetStore(target_dir, store=location) as target:
+        if (source.url or source.path) == (target.url or target.path):
+            raise CliError("--to names the store being copied")
+        try:
+            copied = copy_store(source, target, progress=lambda table, n: print(
+                f"  {table}: {n:,} rows ...", file=sys.stderr, flush=True) if args.verbose else None)
+        except CopyError as exc:
+            raise CliError(str(exc)) from exc
+    print(f"copied {describe_store(args.data)} to {describe_store(target_dir, location)}:")
+    for table, rows in copied.items():
+        print(f"  {table:<10} {rows:>10,} rows")
+    return EXIT_OK
