@@ -121,11 +121,11 @@ def store_url(store: str | None = None) -> str | None:
     (``store`` may be ``SQLITE`` to say so whatever the environment says)."""
     from archive.postgres import is_postgres_url
 
-    if store == SQLITE:
-        return None
     location = store or os.environ.get(STORE_ENV) or None
+    if location == SQLITE:
+        return None
     if location and not is_postgres_url(location):
-        raise ValueError(f"{STORE_ENV}/--store must be a postgresql:// URL (got {location!r}); "
+        raise ValueError(f"{STORE_ENV}/--store must be a postgresql:// URL or {SQLITE!r} (got {location!r}); "
                          "without it the store is DATA/archive.sqlite")
     return location
 

@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--data", type=Path, default=default_data_dir(),
                         help="data directory (default: $NEWSARCHIVE_DATA, else ./data)")
     common.add_argument("--store", metavar="URL", default=None,
-                        help="a postgresql:// database for the snippets, URL states and runs "
-                             "(default: $NEWSARCHIVE_STORE, else DATA/archive.sqlite)")
+                        help="a postgresql:// database for the snippets, URL states and runs, or 'sqlite' "
+                             "for DATA/archive.sqlite (default: $NEWSARCHIVE_STORE, else sqlite)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", parents=[common], help="crawl a configured site, a start URL, or every due site")
@@ -158,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except STORE_ERRORS as exc:  # a database that cannot be reached or refuses: say which and why
         if isinstance(exc, sqlite3.Error):
             raise
-        print(f"newsarchive: error: the store at {describe_store(args.data)} failed: {exc}", file=sys.stderr)
+        why = " ".join(str(exc).split())  # libpq's messages run over several lines
+        print(f"newsarchive: error: the store at {describe_store(args.data)} failed: {why}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("newsarchive: interrupted", file=sys.stderr)

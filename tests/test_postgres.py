@@ -1,0 +1,145 @@
+"""The archive on PostgreSQL: crawled into, read by every command as SQLite is, and copied between the two
+without loss. The server is a real one the tests start (tests/services.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.copy import TABLES
+from archive.database import SQLITE
+from archive.reader import iter_records
+from archive.store import SnippetStore
+from replica import ReplicaServer
+from tests.conftest import Crawl, crawl, run_cli
+from tests.services import PostgresServer
+from tests.test_cli import assert_one_line_error
+
+BACKEND_SPECIFIC = ("score", "fragment")  # bm25 against ts_rank, FTS5's snippet() against ts_headline
+
+
+def table_rows(data: Path, location: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a fixed order."""
+    with SnippetStore(data, readonly=True, store=location) as store:
+        return {table: sorted(tuple(row) for row in store.db.execute(f"SELECT {', '.join(columns)} FROM {table}"))
+                for table, columns in TABLES.items()}
+
+
+def copy_to(data: Path, to: str, store: str | None = None) -> None:
+    result = run_cli("store", "copy", "--to", to, *(["--store", store] if store else []), data=data)
+    assert result.returncode == 0, result.stderr
+    assert "snippets" in result.stdout
+
+
+def without(value: Any) -> Any:
+    """A search result without what each backend scores and highlights its own way."""
+    if isinstance(value, list):
+        return [without(v) for v in value]
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in BACKEND_SPECIFIC}
+    return value
+
+
+@pytest.fixture(scope="module")
+def both(replica_crawl: Crawl, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of the replica crawl's data directory, and its store copied into PostgreSQL."""
+    data = tmp_path_factory.mktemp("both") / "data"
+    shutil.copytree(replica_crawl.data, data)
+    url = postgres.new_database()
+    copy_to(data, url)
+    return data, url
+
+
+def test_store_copy_round_trip_is_lossless(both: tuple[Path, str], tmp_path: Path) -> None:
+    data, url = both
+    back = tmp_path / "back"
+    copy_to(data, str(back), store=url)
+    original, copied, returned = table_rows(data, SQLITE), table_rows(data, url), table_rows(back, SQLITE)
+    assert len(original["snippets"]) == 320
+    assert original["url_state"]
+    assert original["captures"]
+    assert original["runs"]
+    assert copied == original
+    assert returned == original
+    exports: list[bytes] = []
+    for where, store in ((data, SQLITE), (data, url), (back, SQLITE)):
+        out = tmp_path / f"export-{len(exports)}.jsonl"
+        assert run_cli("export", "--all-versions", "-o", str(out), "--store", store, data=where).returncode == 0
+        exports.append(out.read_bytes())
+    assert exports[0] == exports[1] == exports[2]
+    assert_one_line_error(run_cli("store", "copy", "--to", url, data=data), "already holds an archive")
+
+
+@pytest.mark.parametrize("args", [
+    ["search", "wheat", "--json"],
+    ["search", "wheat OR cotton", "--order", "oldest", "--language", "en", "--json", "--limit", "50"],
+    ["search", "title:kyiv", "--json"],
+    ["search", "--category", "Kashmir", "--json", "--limit", "100"],
+    ["search", "--since", "2025-06-01", "--until", "2025-07-01", "--jsonl", "--limit", "400"],
+    ["stats", "--json"],
+    ["runs", "--json"],
+    ["verify", "--json"],
+])
+def test_every_reading_command_says_the_same_on_both_backends(both: tuple[Path, str], args: list[str]) -> None:
+    data, url = both
+    on_sqlite = run_cli(*args, "--store", SQLITE, data=data)
+    on_postgres = run_cli(*args, "--store", url, data=data)
+    assert on_sqlite.returncode == on_postgres.returncode == 0, on_postgres.stderr
+    if "--jsonl" in args:
+        read = [json.loads(line) for line in on_sqlite.stdout.splitlines()], [
+            json.loads(line) for line in on_postgres.stdout.splitlines()]
+    else:
+        read = json.loads(on_sqlite.stdout), json.loads(on_postgres.stdout)
+    assert read[0], on_sqlite.stdout
+    assert without(read[1]) == without(read[0])
+
+
+def test_show_history_and_export_say_the_same_on_both_backends(both: tuple[Path, str], tmp_path: Path) -> None:
+    data, url = both
+    (first,) = json.loads(run_cli("search", "ceasefire", "--json", "--limit", "1", data=data).stdout)
+    for args in (["show", str(first["id"]), "--json"], ["history", first["canonical_url"], "--json"]):
+        outputs = [run_cli(*args, "--store", store, data=data) for store in (SQLITE, url)]
+        assert outputs[0].returncode == outputs[1].returncode == 0, outputs[1].stderr
+        assert json.loads(outputs[0].stdout) == json.loads(outputs[1].stdout)
+    for fmt in ("csv", "parquet"):
+        files = [tmp_path / f"{store == url}.{fmt}" for store in (SQLITE, url)]
+        for store, out in zip((SQLITE, url), files, strict=True):
+            assert run_cli("export", "--format", fmt, "-o", str(out), "--store", store, data=data).returncode == 0
+        assert files[0].read_bytes() == files[1].read_bytes()
+
+
+def test_a_crawl_into_postgresql(replica: ReplicaServer, postgres: PostgresServer, tmp_path: Path) -> None:
+    """The store on PostgreSQL holds what SQLite would; the data directory holds only the WARC files and reports;
+    a second run writes revisits against captures the database knows; reextract works there too."""
+    url = postgres.new_database()
+    env = {"NEWSARCHIVE_STORE": url}
+    first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=env)
+    assert first.report["counts"]["articles/new"] == 320
+    assert not (tmp_path / "archive.sqlite").exists()
+    second = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=env)
+    assert second.report["counts"]["warc/records/revisit"] > 0
+    with SnippetStore(tmp_path, readonly=True, store=url) as store:
+        assert store.count() == 320
+        captured = {ref for (ref,) in store.db.execute("SELECT record_id FROM captures")}
+    refers = [r.fields["WARC-Refers-To"] for f in sorted(first.warc_dir.glob("*.warc.gz")) for r in iter_records(f)
+              if r.type == "revisit"]
+    assert refers
+    assert set(refers) <= captured
+    verify = run_cli("verify", "--json", env=env, data=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    reextract = run_cli("reextract", "--json", env=env, data=tmp_path)
+    assert reextract.returncode == 0, reextract.stderr
+    assert json.loads(reextract.stdout)["unchanged"] == 320
+
+
+def test_a_store_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("search", "x", "--store", "mysql://db/archive", data=tmp_path), "postgresql://")
+    unreachable = run_cli("search", "x", "--store", f"postgresql://nobody@/none?host={tmp_path}", data=tmp_path)
+    assert unreachable.returncode == 1
+    lines = unreachable.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("newsarchive: error: the store at postgresql://"), lines
