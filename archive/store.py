@@ -59,8 +59,11 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
             marks = ", ".join(f":{k}" for k in data)
             snippet.id = int(self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks}) RETURNING id",
                                              data).fetchone()[0])
-            self.db.execute("INSERT INTO latest VALUES (?, ?) ON CONFLICT (canonical_url) DO UPDATE SET "
-                            "snippet_id = excluded.snippet_id", (snippet.canonical_url, snippet.id))
+            # replaces the row of the article, and any stale row holding the id (SQLite reuses the id of a
+            # deleted last row)
+            self.db.execute("DELETE FROM latest WHERE canonical_url = ? OR snippet_id = ?",
+                            (snippet.canonical_url, snippet.id))
+            self.db.execute("INSERT INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
         return "changed" if row else "new"
 
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
