@@ -26,6 +26,7 @@ from archive.reader import ArchivedResponse, read_response
 from archive.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store import SnippetStore
 from archive.wacz import write_wacz
+from archive.warc import warc_paths
 
 if TYPE_CHECKING:
     import pandas
@@ -110,7 +111,7 @@ class Archive:
         """Articles and versions; latest versions per site, language and day; runs by status; WARC files and
         bytes."""
         stats = self.store.stats()
-        warcs = sorted(self.warc_dir.glob("*.warc.gz"))
+        warcs = warc_paths(self.warc_dir)
         stats["warc"] = {"files": len(warcs), "bytes": sum(p.stat().st_size for p in warcs)}
         return stats
 

@@ -11,6 +11,7 @@ both backends understand, and ask ``self.postgres`` where the two differ.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -105,6 +106,15 @@ def split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
+def is_postgres_url(location: str | None) -> bool:
+    return bool(location) and str(location).startswith(("postgresql://", "postgres://"))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and reports."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
 def _store_errors() -> tuple[type[Exception], ...]:
     try:
         import psycopg
@@ -119,8 +129,6 @@ STORE_ERRORS = _store_errors()  # what a failing store raises, whichever backend
 def store_url(store: str | None = None) -> str | None:
     """The PostgreSQL URL the store lives at (``store``, else ``$NEWSARCHIVE_STORE``), or None for SQLite
     (``store`` may be ``SQLITE`` to say so whatever the environment says)."""
-    from archive.postgres import is_postgres_url
-
     location = store or os.environ.get(STORE_ENV) or None
     if location == SQLITE:
         return None
@@ -149,8 +157,6 @@ def describe_store(data_dir: Path, store: str | None = None) -> str:
     url = store_url(store)
     if url is None:
         return str(data_dir / STORE_FILENAME)
-    from archive.postgres import redacted
-
     return redacted(url)
 
 
@@ -186,7 +192,7 @@ class Database:
 
     @staticmethod
     def _connect_postgres(url: str, readonly: bool) -> PostgresConnection:
-        from archive.postgres import PostgresConnection, redacted
+        from archive.postgres import PostgresConnection
 
         connection = PostgresConnection(url, readonly=readonly)
         if not readonly:

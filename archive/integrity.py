@@ -15,6 +15,7 @@ from pathlib import Path
 from archive.reader import WarcRecord
 from archive.store import SnippetStore
 from archive.verify import verify_directory
+from archive.warc import warc_name
 
 
 @dataclass
@@ -42,7 +43,7 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
         report.problems += file_report.problems
         for record in file_report.records:
             if record.type == "response":
-                index[(file_report.path.name, record.offset)] = record
+                index[(warc_name(warc_dir, file_report.path), record.offset)] = record
         if progress:
             progress(f"checked {file_report.path.name}: {len(file_report.records)} records")
     with SnippetStore(data_dir, readonly=True) as store:

@@ -1,16 +1,26 @@
-"""Per-site run locks: two runs of one site on one data directory never overlap.
+"""Per-site run locks: two runs of one site on one archive never overlap.
 
 An ``flock`` on ``DATA/locks/SITE.lock``: the kernel releases it when the process ends, however it ends,
-so a crashed run never leaves a stale lock behind (unlike a pid file).
+so a crashed run never leaves a stale lock behind (unlike a pid file). When the store is PostgreSQL, runs of
+one site may start on different machines, so the lock is a PostgreSQL advisory lock instead, held by a
+connection of its own for the run: the server releases it when that connection ends, however the process
+ended (TCP keepalives find a machine that vanished).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
+import socket
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+from archive.database import store_url
+
+APPLICATION_PREFIX = "newsarchive-lock:"  # the lock's connection says whose it is, for the refusal message
 
 
 def site_file_stem(site: str) -> str:
@@ -22,14 +32,43 @@ class LockedError(RuntimeError):
     """Another live process holds the lock."""
 
 
+def advisory_key(site: str) -> int:
+    """The site's advisory lock key: 64 bits of a hash of its name, as a signed bigint."""
+    digest = hashlib.sha256(f"newsarchive-site:{site}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class SiteLock:
     """Context manager holding the lock of one site for the duration of a run."""
 
-    def __init__(self, data_dir: Path, site: str) -> None:
+    def __init__(self, data_dir: Path, site: str, store: str | None = None) -> None:
         self.path = data_dir / "locks" / (site_file_stem(site) + ".lock")
+        self.site = site
+        self.url = store_url(store)
         self._fd: int | None = None
+        self._connection: Any = None
+
+    def _acquire_advisory(self, url: str) -> SiteLock:
+        import psycopg
+
+        name = f"{APPLICATION_PREFIX}{site_file_stem(self.site)}:{socket.gethostname()}:{os.getpid()}"[:63]
+        connection = psycopg.connect(url, autocommit=True, application_name=name, keepalives=1,
+                                     keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (advisory_key(self.site),)).fetchone()
+        if not row or not row[0]:
+            holder = connection.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s",
+                (f"{APPLICATION_PREFIX}{site_file_stem(self.site)}:%",)).fetchone()
+            connection.close()
+            who = holder[0].split(":", 2)[2] if holder else "another process"
+            raise LockedError(f"a run of this site is already in progress (host:pid {who}; PostgreSQL "
+                              "advisory lock)")
+        self._connection = connection
+        return self
 
     def acquire(self) -> SiteLock:
+        if self.url is not None:
+            return self._acquire_advisory(self.url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -44,6 +83,9 @@ class SiteLock:
         return self
 
     def release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # the session's advisory locks go with it
+            self._connection = None
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None

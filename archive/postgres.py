@@ -200,11 +200,3 @@ class PostgresConnection:
         row = self.conn.execute("SELECT to_regclass('newsarchive_schema')").fetchone()
         return bool(row and row[0] is not None)
 
-
-def is_postgres_url(location: str | None) -> bool:
-    return bool(location) and str(location).startswith(("postgresql://", "postgres://"))
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and reports."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_records
-from archive.warc import OPEN_SUFFIX, fsync_dir
+from archive.warc import OPEN_SUFFIX, fsync_dir, warc_paths
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +106,15 @@ def salvage_directory(directory: Path) -> list[Salvaged]:
     if not directory.is_dir():
         return []
     done = []
-    for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
+    for path in warc_paths(directory, OPEN_SUFFIX):  # a dead worker's directory too: its lock tells it is dead
         try:
             result = salvage_file(path)
         except FileNotFoundError:
             continue  # another process salvaged it first
         if result is not None:
+            if path.parent != directory:  # names relative to the WARC root, as the store has them
+                sub = path.parent.name
+                result.name = f"{sub}/{result.name}"
+                result.open_name = f"{sub}/{result.open_name}" if result.open_name else ""
             done.append(result)
     return done

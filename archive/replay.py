@@ -17,6 +17,7 @@ from pathlib import Path
 
 from archive.api import REPLAY_COLLECTION
 from archive.children import spawn
+from archive.warc import warc_name, warc_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,15 @@ def tool(name: str) -> Path:
 
 
 def _warc_files(data_dir: Path) -> list[Path]:
-    return sorted((data_dir / "warc").glob("*.warc.gz"))
+    return warc_paths(data_dir / "warc")
+
+
+def _archive_paths(data_dir: Path) -> list[str]:
+    """Where pywb looks for a file the index names: the WARC root and each worker's directory under it (file
+    names are unique across writers, so the first match is the one)."""
+    root = (data_dir / "warc").resolve()
+    return [str(root) + "/", *(str(d) + "/" for d in sorted(root.iterdir()) if d.is_dir())] if root.is_dir() \
+        else [str(root) + "/"]
 
 
 def prepare(data_dir: Path) -> Path:
@@ -51,7 +60,7 @@ def prepare(data_dir: Path) -> Path:
     indexes = replay / "indexes"
     indexes.mkdir(parents=True, exist_ok=True)
     warcs = _warc_files(data_dir)
-    state = json.dumps([[p.name, p.stat().st_size] for p in warcs])
+    state = json.dumps([[warc_name(data_dir / "warc", p), p.stat().st_size] for p in warcs])
     state_file = indexes / "index.state"
     index = indexes / "index.cdxj"
     if not index.exists() or not state_file.exists() or state_file.read_text() != state:
@@ -66,7 +75,7 @@ def prepare(data_dir: Path) -> Path:
         "collections:\n"
         f"  {REPLAY_COLLECTION}:\n"
         f"    index_paths: {json.dumps(str(indexes.resolve()) + '/')}\n"
-        f"    archive_paths: {json.dumps(str((data_dir / 'warc').resolve()) + '/')}\n"
+        f"    archive_paths: {json.dumps(_archive_paths(data_dir))}\n"
         "framed_replay: true\n"
         "enable_memento: true\n")
     return replay

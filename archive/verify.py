@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record
-from archive.warc import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest
+from archive.warc import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest, warc_paths
 
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 DIGEST_RE = re.compile(r"^(sha1:[A-Z2-7]{32}|sha256:[0-9a-f]{64})$")
@@ -179,10 +179,11 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
 
 def verify_directory(directory: Path, *, max_bytes: int | None = None,
                      window: tuple[datetime, datetime] | None = None, keep_blocks: bool = True) -> list[FileReport]:
-    """Check every closed WARC file of a directory; an ``.open`` file left behind is itself a problem."""
+    """Check every closed WARC file of a directory and of the workers' directories under it; an ``.open`` file
+    left behind is itself a problem."""
     seen: set[str] = set()
     reports = []
-    for path in sorted(directory.iterdir()):
+    for path in sorted([*warc_paths(directory), *warc_paths(directory, OPEN_SUFFIX)]):
         if path.name.endswith(".warc.gz"):
             reports.append(verify_file(path, max_bytes=max_bytes, seen_ids=seen, window=window,
                                        keep_blocks=keep_blocks))

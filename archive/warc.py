@@ -223,6 +223,16 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def warc_paths(root: Path, suffix: str = ".warc.gz") -> list[Path]:
+    """The files under the WARC root: its own and those of each worker's directory (``DATA/warc/WORKER/``)."""
+    return sorted([*root.glob("*" + suffix), *root.glob("*/*" + suffix)])
+
+
+def warc_name(root: Path, path: Path) -> str:
+    """How the store names a WARC file: its path under the WARC root ("NAME.warc.gz", "WORKER/NAME.warc.gz")."""
+    return path.relative_to(root).as_posix()
+
+
 class WarcFileWriter:
     """Writes records into rotating ``PREFIX-TIMESTAMP-SERIAL-HOST-TOKEN.warc.gz`` files.
 
@@ -231,8 +241,10 @@ class WarcFileWriter:
     """
 
     def __init__(self, directory: Path, prefix: str, info: dict[str, str], *,
-                 max_bytes: int = DEFAULT_MAX_BYTES, hostname: str | None = None, fsync: bool = True) -> None:
-        self.directory = directory
+                 max_bytes: int = DEFAULT_MAX_BYTES, hostname: str | None = None, fsync: bool = True,
+                 subdir: str = "") -> None:
+        self.directory = directory / subdir if subdir else directory
+        self.label = f"{subdir}/" if subdir else ""  # pointers name files relative to ``directory``
         self.prefix = _safe_name_part(prefix)
         self.info = info
         self.max_bytes = max_bytes
@@ -247,7 +259,7 @@ class WarcFileWriter:
         self._name = ""
         self._records_in_file = 0
         self._unsynced = False  # bytes written since the last fsync (only when fsync per write is off)
-        directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
 
     def _open(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -299,7 +311,7 @@ class WarcFileWriter:
         try:
             for record, member in zip(records, members, strict=True):
                 _write_all(self._fd, member)
-                pointers.append(RecordPointer(self._name, offset, len(member), record.record_id))
+                pointers.append(RecordPointer(self.label + self._name, offset, len(member), record.record_id))
                 offset += len(member)
             if self.fsync:
                 os.fsync(self._fd)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.database import STORE_ERRORS, describe_store
+from crawler.commands.cluster import cmd_beat, cmd_enqueue, cmd_worker
 from crawler.commands.common import EXIT_FAILED, EXIT_USAGE, CliError, default_data_dir, use_store
 from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
@@ -134,6 +135,38 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output file, - for stdout (not for Parquet or WACZ)")
     export.add_argument("--all-versions", action="store_true", help="every stored version, not only the latest")
     export.set_defaults(func=cmd_export)
+
+    cluster = argparse.ArgumentParser(add_help=False)
+    cluster.add_argument("--broker", metavar="URL", help="the Redis broker (default: $NEWSARCHIVE_BROKER, "
+                                                         "else redis://127.0.0.1:6379/0)")
+    cluster.add_argument("--redeliver-after", type=float, metavar="SECONDS",
+                         help="how long a job of a lost worker waits before another worker takes it "
+                              "(default: $NEWSARCHIVE_REDELIVER_AFTER, else 300)")
+    cluster.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a setting for the runs")
+
+    worker = sub.add_parser("worker", parents=[common, cluster], help="run site jobs from the broker (Celery)")
+    worker.add_argument("--name", help="this worker's name and its directory under DATA/warc "
+                                       "(default: HOST-PID; unique across machines)")
+    worker.add_argument("--concurrency", type=int, default=1, help="runs at once (default: 1)")
+    worker.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO")
+    worker.set_defaults(func=cmd_worker)
+
+    enqueue = sub.add_parser("enqueue", parents=[common, cluster], help="queue site runs for the workers")
+    enqueue.add_argument("targets", nargs="*", metavar="TARGET", help="site names or start URLs")
+    enqueue.add_argument("--all", action="store_true", help="every site of the collection that is due")
+    enqueue.add_argument("--sites", metavar="FILE", help="the site collection (default: DATA/sites.toml)")
+    enqueue.add_argument("--base-url", help="point the site profile at another origin")
+    enqueue.add_argument("--wait", action="store_true",
+                         help="wait for the runs, print each summary, exit with the worst status")
+    enqueue.add_argument("--timeout", type=float, help="--wait: give up after this many seconds")
+    enqueue.add_argument("--json", action="store_true", help="--wait: the run reports as JSON")
+    enqueue.set_defaults(func=cmd_enqueue)
+
+    beat = sub.add_parser("beat", parents=[common, cluster], help="queue each site of the collection when it is due")
+    beat.add_argument("--sites", metavar="FILE", help="the site collection (default: DATA/sites.toml)")
+    beat.add_argument("--every", type=float, default=60, help="seconds between looks (default: 60)")
+    beat.add_argument("--once", action="store_true", help="look once and exit (for cron)")
+    beat.set_defaults(func=cmd_beat)
 
     store = sub.add_parser("store", help="manage the store itself")
     store_sub = store.add_subparsers(dest="store_command", required=True)

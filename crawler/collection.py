@@ -89,6 +89,15 @@ def _entry(raw: dict[str, Any], where: str) -> SiteEntry:
     return SiteEntry(site, args, every, dict(settings))
 
 
+def entry_for_target(target: str, base_url: str | None = None) -> SiteEntry:
+    """The entry of a site named on the command line: a profile name (with an optional base URL) or a start
+    URL, as in a collection file."""
+    raw: dict[str, Any] = {"start": target} if "://" in target else {"name": target}
+    if base_url:
+        raw["base_url"] = base_url
+    return _entry(raw, target)
+
+
 def load_collection(path: Path) -> list[SiteEntry]:
     """The sites of a collection file, checked: a mistake is a CollectionError naming the entry."""
     try:

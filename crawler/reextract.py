@@ -23,7 +23,7 @@ from archive.query import Filters, to_utc
 from archive.reader import iter_records
 from archive.snippets import Snippet
 from archive.store import SnippetStore
-from archive.warc import FILENAME_RE
+from archive.warc import FILENAME_RE, warc_name, warc_paths
 from crawler.capture import Cleaned, RecordPointer, clean_record
 from crawler.cleaning_pool import CleaningFailed, ordered_results
 from crawler.identity import new_run_id
@@ -121,7 +121,7 @@ def _reextract(data_dir: Path, writer: SnippetStore, report: ReextractReport, *,
 
 def _chronological(warc_dir: Path) -> list[Path]:
     """Closed WARC files, oldest first (by the timestamp in their names, whatever their prefix)."""
-    files = [(m["ts"], m["serial"], path) for path in warc_dir.glob("*.warc.gz")
+    files = [(m["ts"], m["serial"], path) for path in warc_paths(warc_dir)
              if (m := FILENAME_RE.match(path.name))]
     return [path for _, _, path in sorted(files)]
 
@@ -152,7 +152,7 @@ def _reextract_unclaimed(store: SnippetStore, warc_dir: Path, report: ReextractR
                 progress(report.records)
             fetched_at = rec.fields["WARC-Date"].replace("Z", "+00:00")
             profile = profile_for_capture(uri, site=record_site)
-            pointer = RecordPointer(path.name, rec.offset, rec.length, rec.fields["WARC-Record-ID"],
+            pointer = RecordPointer(warc_name(warc_dir, path), rec.offset, rec.length, rec.fields["WARC-Record-ID"],
                                     rec.fields["WARC-Payload-Digest"], fetched_at)
             fresh = clean_record(warc_dir, pointer, uri, profile, report.run_id).snippet
             if fresh is None:

@@ -75,6 +75,7 @@ NEWSARCHIVE_CLEAN_TIMEOUT = 60.0  # seconds one page may take to clean; then it 
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000  # rotate files at 1 GB (WARC 1.1 Annex C)
 WARC_PREFIX = ""  # file name prefix; the site id when empty
+WARC_SUBDIR = ""  # a directory under DATA/warc for this run's files (a worker's name)
 WARC_FSYNC = True  # fsync WARC bytes before the snippets that point at them are committed
 NEWSARCHIVE_COMMIT_EVERY = 200  # group commit: WARC fsync + store commit after this many writes ... (1: each)
 NEWSARCHIVE_COMMIT_SECONDS = 1.0  # ... or when the oldest waiting write is this old

@@ -249,10 +249,10 @@ S = TypeVar("S", bound=SiteLike)
 class SiteServer(Generic[S]):
     """Serves a replica site on 127.0.0.1 in a background thread; use as a context manager."""
 
-    def __init__(self, make_site: Callable[[str], S], port: int = 0) -> None:
-        self._httpd = _ReplicaHTTPServer(("127.0.0.1", port), _Handler)
+    def __init__(self, make_site: Callable[[str], S], port: int = 0, host: str = "127.0.0.1") -> None:
+        self._httpd = _ReplicaHTTPServer((host, port), _Handler)
         self.port = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"http://{host}:{self.port}"
         self._site = make_site(self.base_url)
         self._httpd.site = self._site
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica", daemon=True)
@@ -279,5 +279,6 @@ class SiteServer(Generic[S]):
 class ReplicaServer(SiteServer[ReplicaSite]):
     """The rki.news replica on 127.0.0.1."""
 
-    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper") -> None:
-        super().__init__(lambda base: ReplicaSite(base, article_count, layout), port)
+    def __init__(self, port: int = 0, article_count: int = DEFAULT_ARTICLE_COUNT, layout: str = "newspaper",
+                 host: str = "127.0.0.1") -> None:
+        super().__init__(lambda base: ReplicaSite(base, article_count, layout), port, host)

@@ -1,9 +1,10 @@
-"""Servers the project's tests and benchmarks start for themselves: PostgreSQL, in a temporary directory,
-listening on a Unix socket only.
+"""Servers the project's tests and benchmarks start for themselves, in temporary directories: PostgreSQL
+listening on a Unix socket only, and Redis on 127.0.0.1.
 
-PostgreSQL refuses to run as root, and CI runs as root: the server then runs as ``nobody``. Its binaries come
-from Debian's ``postgresql`` package, which is installed when they are missing. ``fsync`` is off: a test kills
-processes, never the machine, and the operating system keeps what a killed process wrote.
+PostgreSQL refuses to run as root, and CI runs as root: the server then runs as ``nobody``. Its binaries
+come from Debian's ``postgresql`` package, and Redis from ``redis-server``; each is installed when missing.
+PostgreSQL's ``fsync`` is off: a test kills processes, never the machine, and the operating system keeps what
+a killed process wrote.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -115,4 +117,77 @@ class PostgresServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # "fast shutdown": clients still connected are cut off
             stop(self.process)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def redis_server_bin() -> str:
+    """redis-server, installing Debian's package when it is missing."""
+    found = shutil.which("redis-server")
+    if found is None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "redis-server"]
+        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
+            subprocess.run(install, env=env, capture_output=True, check=True)
+        found = shutil.which("redis-server")
+    if found is None:
+        raise RuntimeError("redis-server is not installed")
+    return found
+
+
+class RedisServer:
+    """A throwaway Redis on 127.0.0.1, persisting every write (append-only file, fsync always) so that a
+    restart in the middle of a test loses nothing queued; ``restart()`` stops and starts it on the same port."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="newsarchive-redis-"))
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        with (self.dir / "server.log").open("ab") as log:
+            self.process = spawn([redis_server_bin(), "--port", str(self.port), "--bind", "127.0.0.1",
+                                  "--dir", str(self.dir), "--save", "", "--appendonly", "yes",
+                                  "--appendfsync", "always", "--protected-mode", "no"],
+                                 stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(64).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start: {(self.dir / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -97,7 +97,8 @@ class WarcRecorderMiddleware:
         prefix = s.get("WARC_PREFIX") or own_prefix or "newsarchive"
         archive = archive_writer(crawler)
         writer = archive.warc_writer(lambda fsync: WarcFileWriter(
-            data / "warc", prefix, warcinfo_fields(crawler), max_bytes=s.getint("WARC_MAX_BYTES"), fsync=fsync))
+            data / "warc", prefix, warcinfo_fields(crawler), max_bytes=s.getint("WARC_MAX_BYTES"), fsync=fsync,
+            subdir=s.get("WARC_SUBDIR") or ""))
         return cls(crawler, archive, writer, s.getbool("WARC_DEDUP"))
 
     def _exchange(self, request: Request, response: Response) -> HttpExchange:

@@ -1,0 +1,170 @@
+"""Crawl jobs on Celery workers over Redis: many sites, many machines, nothing lost when a worker dies.
+
+A job is one run of one site (what ``newsarchive crawl`` does), handed out whole: politeness makes a site a
+one-worker job anyway, and archival crawlers at scale share work out by site. The task runs the ordinary
+``newsarchive crawl`` as a child process, so a worker's run is exactly a command-line run: the same site lock
+(a PostgreSQL advisory lock when the store is PostgreSQL), crash repair, report and exit status.
+
+Delivery is at least once. The task is acknowledged only when the run has ended (``acks_late``), a worker
+child that dies has its task put back at once (``reject_on_worker_lost``), each child takes one task and
+then is replaced (Scrapy's reactor cannot be restarted in a process). A whole worker that dies (SIGKILL of
+its process group, a machine lost) leaves its task unacknowledged in Redis; another worker hands it out
+again ``--redeliver-after`` seconds after the dead one last renewed its lease. A live run renews its lease
+every third of that time, so a run longer than ``--redeliver-after`` is not handed out twice. A job that is
+delivered twice anyway (a worker cut off from Redis) is harmless: the second run finds the site locked, or
+runs incrementally after the first and writes revisits, never a second copy of an archived body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from archive.children import spawn
+
+BROKER_ENV = "NEWSARCHIVE_BROKER"
+REDELIVER_ENV = "NEWSARCHIVE_REDELIVER_AFTER"
+WORKER_ENV = "NEWSARCHIVE_WORKER_NAME"  # the worker's directory under DATA/warc
+WORKER_SETTINGS_ENV = "NEWSARCHIVE_WORKER_SETTINGS"  # -s NAME=VALUE of `newsarchive worker`, as JSON
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+DEFAULT_REDELIVER_AFTER = 300.0
+LEASE_KEY = "unacked_index"  # kombu's Redis transport: delivery tag -> when it was handed out (a sorted set)
+UNACKED_KEY = "unacked"  # ... and delivery tag -> the message handed out (a hash)
+CLAIM_PREFIX = "newsarchive:queued:"  # `beat` queues a site once until a worker starts its run
+TASK = "newsarchive.crawl"
+LOCKED = 75  # the crawl's exit status when another run holds the site's lock
+
+
+def broker_url() -> str:
+    return os.environ.get(BROKER_ENV) or DEFAULT_BROKER
+
+
+def redeliver_after() -> float:
+    return float(os.environ.get(REDELIVER_ENV) or DEFAULT_REDELIVER_AFTER)
+
+
+def make_app(broker: str, redeliver: float) -> Celery:
+    """The Celery application: Redis as broker and result store, at-least-once delivery, one task per child."""
+    app = Celery("newsarchive", broker=broker, backend=broker)
+    sweep = max(1.0, min(10.0, redeliver / 4))  # how often a worker looks for tasks whose lease ran out
+    transport = {"visibility_timeout": redeliver, "unacked_restore_interval": sweep,
+                 "unacked_restore_throttle": 1, "unacked_mutex_expire": max(5, int(sweep * 2))}
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=1, task_track_started=True, result_expires=7 * 86400,
+        broker_transport_options=transport, result_backend_transport_options=transport,
+        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+    )
+    app.task(name=TASK, bind=True)(run_job)
+    return app
+
+
+def crawl_command(job: dict[str, Any], data: Path, settings: dict[str, Any]) -> list[str]:
+    """The `newsarchive crawl` command line of a job."""
+    command = [sys.executable, "-m", "crawler.cli", "crawl", job["target"], "--data", str(data), "--json"]
+    if job.get("base_url"):
+        command += ["--base-url", job["base_url"]]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value if isinstance(value, str) else json.dumps(value)}"]
+    return command
+
+
+def _redis(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _delivery_tag(client: Any, task_id: str) -> bytes | None:
+    """The transport's delivery tag of the message that carried this task (Celery does not hand it to the
+    task): the unacknowledged message whose task id is ours."""
+    for tag, raw in client.hscan_iter(UNACKED_KEY):
+        try:
+            message = json.loads(raw)[0]
+        except (ValueError, IndexError, KeyError, TypeError):
+            continue
+        if isinstance(message, dict) and (message.get("headers") or {}).get("id") == task_id:
+            return bytes(tag)
+    return None
+
+
+def _renew(client: Any, task_id: str, tag: bytes | None) -> bytes | None:
+    """Move the lease of this task's message forward to now; the tag, once known."""
+    with contextlib.suppress(Exception):  # Redis away for a moment: the next renewal tries again
+        tag = tag or _delivery_tag(client, task_id)
+        if tag is not None:
+            client.zadd(LEASE_KEY, {tag: time.time()}, xx=True)
+    return tag
+
+
+LOCKED_RETRIES = 60  # a job for a site whose run is going waits for it this many times ...
+
+
+def _locked_wait() -> float:
+    return min(30.0, redeliver_after())  # ... this long each time
+
+
+def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Run one site's crawl in a child process, renewing the task's lease while it runs; its report.
+
+    A job delivered again after it was done (a worker that lost its Redis connection puts back the messages
+    of the tasks it was running) returns the first run's report instead of crawling again.
+    """
+    done = task.AsyncResult(task.request.id)
+    if done.state == "SUCCESS" and isinstance(done.result, dict):
+        return dict(done.result)
+    data = Path(os.environ["NEWSARCHIVE_DATA"])
+    settings = {**job.get("settings", {}), **json.loads(os.environ.get(WORKER_SETTINGS_ENV) or "{}")}
+    if os.environ.get(WORKER_ENV):
+        settings["WARC_SUBDIR"] = os.environ[WORKER_ENV]
+    client = _redis(broker_url())
+    with contextlib.suppress(Exception):
+        client.delete(CLAIM_PREFIX + job["site"])
+    tag = _renew(client, task.request.id, None)
+    every = redeliver_after() / 3
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = spawn(crawl_command(job, data, settings), stdout=out, stderr=err)
+        while True:
+            try:
+                child.wait(timeout=every)
+                break
+            except subprocess.TimeoutExpired:
+                tag = _renew(client, task.request.id, tag)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    try:
+        report: dict[str, Any] = json.loads(stdout)
+    except ValueError:
+        last = stderr.strip().splitlines()[-1:]
+        report = {"site": job["site"], "status": "locked" if child.returncode == 75 else "failed",
+                  "message": " ".join(last)}
+    report["exit"] = child.returncode
+    report["worker"] = os.environ.get(WORKER_ENV, "")
+    if child.returncode == LOCKED and task.request.retries < LOCKED_RETRIES:
+        # another run of the site is going (a second job, or cron): run after it, not beside it
+        raise task.retry(countdown=_locked_wait(), max_retries=LOCKED_RETRIES)
+    return report
+
+
+_app: Celery | None = None
+
+
+def application() -> Celery:
+    """The application for this process, made on first use from the environment that the command set
+    (``--broker``, ``--redeliver-after``); a worker's pool children inherit it."""
+    global _app
+    if _app is None:
+        _app = make_app(broker_url(), redeliver_after())
+    return _app
