@@ -102,8 +102,8 @@ def build_store(data: Path, count: int, seed: int = 7) -> float:
     return time.perf_counter() - started
 
 
-def time_queries(data: Path) -> list[tuple[str, float, float, int]]:
-    store = SnippetStore(data, readonly=True)
+def time_queries(data: Path, store_location: str | None = None) -> list[tuple[str, float, float, int]]:
+    store = SnippetStore(data, readonly=True, store=store_location)
     cases = [
         ("common word", Filters(query="wheat")),
         ("rarer word", Filters(query="irrigation")),

@@ -19,6 +19,7 @@ import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.database import store_exists
 from archive.reader import iter_records
 from archive.store import SnippetStore
 from replica import ReplicaServer
@@ -199,3 +200,39 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, postgres: Postgre
 def test_a_redis_restart_mid_run_loses_nothing(tmp_path: Path, postgres: PostgresServer, redis_server: RedisServer,
                                                sites: list[ReplicaServer]) -> None:
     _run_and_kill(tmp_path, postgres, redis_server, sites, None, restart_redis=True)
+
+
+def test_beat_queues_each_due_site_once(tmp_path: Path, postgres: PostgresServer, redis_server: RedisServer,
+                                        sites: list[ReplicaServer]) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    store = postgres.new_database()
+    (data / "sites.toml").write_text("".join(f'[[site]]\nstart = "{s.base_url}/"\nevery = "1d"\n\n'
+                                             for s in sites[:2]))
+    env = {"NEWSARCHIVE_STORE": store, "NEWSARCHIVE_BROKER": redis_server.url}
+
+    def queued() -> int:
+        result = run_cli("beat", "--once", env=env, data=data)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.count(" queued ")
+
+    assert queued() == 2
+    assert queued() == 0  # queued already: not again until a worker has started the run
+    cluster = Cluster(data, redis_server.url, store)
+    cluster.start("w0")
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            if store_exists(data, store):  # the first run creates the schema
+                with SnippetStore(data, readonly=True, store=store) as archive:
+                    if sum(r["status"] == "finished" for r in archive.runs()) == 2:
+                        break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the queued runs did not finish")
+        _queue_drains(redis_server)
+    finally:
+        cluster.stop()
+    assert queued() == 0  # both ran within their interval of a day
+    with SnippetStore(data, readonly=True, store=store) as archive:
+        assert archive.count() == 2 * ARTICLES

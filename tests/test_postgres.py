@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +15,16 @@ import pytest
 
 from archive.copy import TABLES
 from archive.database import SQLITE
+from archive.locks import LockedError, SiteLock
+from archive.query import Filters
 from archive.reader import iter_records
+from archive.replay import start
 from archive.store import SnippetStore
 from replica import ReplicaServer
-from tests.conftest import Crawl, crawl, run_cli
+from tests.conftest import ROOT, Crawl, crawl, run_cli
 from tests.services import PostgresServer
 from tests.test_cli import assert_one_line_error
+from tests.test_research import fetch, free_port
 
 BACKEND_SPECIFIC = ("score", "fragment")  # bm25 against ts_rank, FTS5's snippet() against ts_headline
 
@@ -117,14 +124,17 @@ def test_a_crawl_into_postgresql(replica: ReplicaServer, postgres: PostgresServe
     a second run writes revisits against captures the database knows; reextract works there too."""
     url = postgres.new_database()
     env = {"NEWSARCHIVE_STORE": url}
-    first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=env)
+    # the first run writes into a worker's directory, as `newsarchive worker` has it; the second into the root
+    first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "-s", "WARC_SUBDIR=worker-a", env=env)
     assert first.report["counts"]["articles/new"] == 320
     assert not (tmp_path / "archive.sqlite").exists()
+    assert list((tmp_path / "warc" / "worker-a").glob("*.warc.gz"))
     second = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=env)
     assert second.report["counts"]["warc/records/revisit"] > 0
     with SnippetStore(tmp_path, readonly=True, store=url) as store:
         assert store.count() == 320
         captured = {ref for (ref,) in store.db.execute("SELECT record_id FROM captures")}
+        assert {s.warc_file.split("/")[0] for s in store.select(Filters())} == {"worker-a"}
     refers = [r.fields["WARC-Refers-To"] for f in sorted(first.warc_dir.glob("*.warc.gz")) for r in iter_records(f)
               if r.type == "revisit"]
     assert refers
@@ -134,6 +144,17 @@ def test_a_crawl_into_postgresql(replica: ReplicaServer, postgres: PostgresServe
     reextract = run_cli("reextract", "--json", env=env, data=tmp_path)
     assert reextract.returncode == 0, reextract.stderr
     assert json.loads(reextract.stdout)["unchanged"] == 320
+    seed = next(t for t in replica.site.truth() if str(t["title"]).startswith("Putin Rejects"))
+    port = free_port()
+    proc = start(tmp_path, port)  # pywb finds the record in the worker's directory
+    try:
+        stamp = json.loads(run_cli("show", str(seed["canonical"]), "--json", "--replay-port", str(port), env=env,
+                                   data=tmp_path).stdout)["replay_url"].split("/")[4]
+        page = fetch(f"http://127.0.0.1:{port}/archive/{stamp}id_/{seed['canonical']}")
+        assert str(seed["title"]).encode() in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_a_store_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
@@ -143,3 +164,34 @@ def test_a_store_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
     lines = unreachable.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("newsarchive: error: the store at postgresql://"), lines
+
+
+def test_the_site_lock_is_an_advisory_lock_on_postgresql(postgres: PostgresServer, tmp_path: Path) -> None:
+    """One run per site across machines: the lock lives in the database, and goes with its holder however
+    the holder ends."""
+    url = postgres.new_database()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from archive.locks import SiteLock; "
+        f"lock = SiteLock(Path({str(tmp_path)!r}), 'rki.news', store={url!r}).acquire(); "
+        "print('held', flush=True); time.sleep(600)")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=f"host:pid [^;]*:{holder.pid}; PostgreSQL advisory lock"):
+            SiteLock(tmp_path / "elsewhere", "rki.news", store=url).acquire()  # another machine's data mount
+        with SiteLock(tmp_path, "other.site", store=url):  # other sites are free
+            pass
+        assert not (tmp_path / "locks").exists()  # no lock file: the database holds it
+    finally:
+        holder.kill()  # SIGKILL: no release, the server notices the connection is gone
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            SiteLock(tmp_path, "rki.news", store=url).acquire().release()
+            break
+        except LockedError:
+            assert time.monotonic() < deadline, "the lock outlived its holder"
+            time.sleep(0.1)

@@ -25,6 +25,14 @@ from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_
 from crawler.commands.crawl_all import SEVERITY
 
 
+def _broker_down() -> tuple[type[Exception], ...]:
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, RedisConnectionError, RedisTimeoutError)
+
+
 def _set_cluster_env(args: argparse.Namespace) -> None:
     """Broker and lease time for this process and the crawls it starts, before the Celery app is made."""
     from crawler.cluster import BROKER_ENV, REDELIVER_ENV
@@ -101,6 +109,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set or [])
     from crawler.cluster import TASK, application
 
+    broker_down = _broker_down()
     app = application()
     results = [(entry, app.send_task(TASK, args=[job_of(entry, overrides)])) for entry in entries]
     for entry, result in results:  # on stderr when stdout is JSON
@@ -114,7 +123,12 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     while waiting:
         for item in list(waiting):
             entry, result = item
-            if result.ready():
+            try:
+                ready = result.ready()
+            except broker_down:  # Redis restarting: the results are kept there, ask again in a moment
+                time.sleep(1)
+                continue
+            if ready:
                 waiting.remove(item)
                 try:
                     report = result.get(propagate=True)
