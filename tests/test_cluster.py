@@ -29,7 +29,8 @@ from tests.services import PostgresServer, RedisServer
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
 REDELIVER_AFTER = 4  # seconds a lost job waits before another worker takes it
-SLOW = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # runs long enough to be killed in
+SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")  # runs long enough to be killed in
 DEADLINE = 240  # seconds for every job to end, redelivery included
 
 
@@ -57,10 +58,10 @@ class Cluster:
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env = cli_env({"NEWSARCHIVE_STORE": store, "NEWSARCHIVE_BROKER": broker})
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, settings: tuple[str, ...] = SLOW) -> None:
         with (self.data.parent / f"{name}.log").open("wb") as log:
             self.workers[name] = subprocess.Popen(
-                cli_command("worker", "--name", name, "--redeliver-after", str(REDELIVER_AFTER), *SLOW,
+                cli_command("worker", "--name", name, "--redeliver-after", str(REDELIVER_AFTER), *settings,
                             data=self.data),
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -219,7 +220,7 @@ def test_beat_queues_each_due_site_once(tmp_path: Path, postgres: PostgresServer
     assert queued() == 2
     assert queued() == 0  # queued already: not again until a worker has started the run
     cluster = Cluster(data, redis_server.url, store)
-    cluster.start("w0")
+    cluster.start("w0", FAST)
     try:
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
