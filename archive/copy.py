@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from archive.database import Database
+from archive.database import Database, redacted
 
 BATCH = 2000
 # table -> columns in copy order; the snippets' search index and time key are the target's own business
@@ -49,9 +49,10 @@ def copy_store(source: Database, target: Database,
                progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every row of ``source`` into the empty ``target`` in one transaction; the rows copied per table."""
     if any(table_counts(target).values()):
-        raise CopyError(f"the target already holds an archive ({target.url or target.path}); copy into an empty one")
+        where = redacted(target.url) if target.url else target.path
+        raise CopyError(f"the target already holds an archive ({where}); copy into an empty one")
     copied: dict[str, int] = {}
-    with source.snapshot(), target._transaction():
+    with source.snapshot(), target.transaction():
         for table, columns in TABLES.items():
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             copied[table] = 0
@@ -70,4 +71,6 @@ def copy_store(source: Database, target: Database,
         if target.postgres:  # new snippets must be numbered after the copied ones
             target.db.execute("SELECT setval(pg_get_serial_sequence('snippets', 'id'), "
                               "COALESCE((SELECT MAX(id) FROM snippets), 0) + 1, false)")
+    if target.postgres:  # the planner's statistics, so that search picks its index from the first query
+        target.db.execute("ANALYZE")
     return copied

@@ -219,11 +219,11 @@ class Database:
         elif self.deferred:
             yield
         else:
-            with self._transaction():
+            with self.transaction():
                 yield
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """The block in one transaction, committed at its end, rolled back on an exception."""
         if self.postgres:
             with self.db.transaction():

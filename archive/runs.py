@@ -13,7 +13,7 @@ class RunLog(Database):
     """The ``runs`` table."""
 
     def start_run(self, run_id: str, site: str, started_at: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute("INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running')",
                             (run_id, site, started_at))
 
@@ -23,7 +23,7 @@ class RunLog(Database):
 
     def close_dead_runs(self, site: str) -> list[str]:
         """Mark runs of a site still 'running' as 'crashed'; called under the site lock, so none is alive."""
-        with self._transaction():
+        with self.transaction():
             ids = [r[0] for r in self.db.execute("SELECT run_id FROM runs WHERE site = ? AND status = 'running'",
                                                   (site,))]
             self.db.execute("UPDATE runs SET status = 'crashed' WHERE site = ? AND status = 'running'", (site,))
@@ -44,7 +44,7 @@ class RunLog(Database):
                  "report": json.loads(r[5]) if r[5] else None} for r in self.db.execute(sql, params)]
 
     def finish_run(self, run_id: str, status: str, report: dict[str, Any]) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute("UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?",
                             (report.get("finished_at"), status, json.dumps(report), run_id))
 

@@ -137,7 +137,7 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
                 sizes[name] = size_of(name)
             return sizes[name] < offset + max(length, 1)
 
-        with self._transaction():
+        with self.transaction():
             for row_id, name, offset, length in self.db.execute(
                     "SELECT id, warc_file, warc_offset, warc_length FROM snippets").fetchall():
                 if gone(name, offset, length):

@@ -95,7 +95,7 @@ class UrlStates(Database):
 
     def save_frontier(self, site: str, urls: list[str]) -> None:
         """Replace the site's frontier with ``urls``."""
-        with self._transaction():
+        with self.transaction():
             self.db.execute("DELETE FROM frontier WHERE site = ?", (site,))
             self.db.executemany("INSERT INTO frontier (site, url) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                 [(site, u) for u in urls])

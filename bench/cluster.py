@@ -75,8 +75,9 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,3", help="worker counts to measure")
     parser.add_argument("--snippets", type=int, default=200_000)
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--keep", type=Path, help="build the SQLite store of the search figures here, and reuse it")
     args = parser.parse_args()
-    counts = [int(n) for n in args.workers.split(",")]
+    counts = [int(n) for n in args.workers.split(",") if n.strip()]  # --workers "": the search figures only
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as name, PostgresServer() as pg, \
             RedisServer() as redis:
         tmp = Path(name)
@@ -95,9 +96,10 @@ def main() -> int:
                 server.stop()
         if args.skip_search:
             return 0
-        data = tmp / "research"
-        seconds = build_store(data, args.snippets)
-        print(f"\nbuilt {args.snippets:,} snippets in SQLite in {seconds:.0f} s")
+        data = args.keep or tmp / "research"
+        if not (data / "archive.sqlite").exists():
+            seconds = build_store(data, args.snippets)
+            print(f"\nbuilt {args.snippets:,} snippets in SQLite in {seconds:.0f} s")
         url = pg.new_database()
         started = time.perf_counter()
         subprocess.run(cli("store", "copy", "--to", url, "--data", str(data)), cwd=ROOT, check=True,

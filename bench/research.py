@@ -87,6 +87,7 @@ def build_store(data: Path, count: int, seed: int = 7) -> float:
         row.pop("id")
         row["authors"] = json.dumps(snippet.authors)
         row["categories"] = json.dumps(snippet.categories)
+        row["flags"] = json.dumps(snippet.flags)
         row["published_utc"] = to_utc(published)
         cols = cols or list(row)
         batch.append(row)

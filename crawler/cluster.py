@@ -121,9 +121,10 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     A job delivered again after it was done (a worker that lost its Redis connection puts back the messages
     of the tasks it was running) returns the first run's report instead of crawling again.
     """
-    done = task.AsyncResult(task.request.id)
-    if done.state == "SUCCESS" and isinstance(done.result, dict):
-        return dict(done.result)
+    with contextlib.suppress(Exception):  # no answer from Redis: run, as a first delivery would
+        done = task.AsyncResult(task.request.id)
+        if done.state == "SUCCESS" and isinstance(done.result, dict):
+            return dict(done.result)
     data = Path(os.environ["NEWSARCHIVE_DATA"])
     settings = {**job.get("settings", {}), **json.loads(os.environ.get(WORKER_SETTINGS_ENV) or "{}")}
     if os.environ.get(WORKER_ENV):
@@ -148,7 +149,7 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         report: dict[str, Any] = json.loads(stdout)
     except ValueError:
         last = stderr.strip().splitlines()[-1:]
-        report = {"site": job["site"], "status": "locked" if child.returncode == 75 else "failed",
+        report = {"site": job["site"], "status": "locked" if child.returncode == LOCKED else "failed",
                   "message": " ".join(last)}
     report["exit"] = child.returncode
     report["worker"] = os.environ.get(WORKER_ENV, "")

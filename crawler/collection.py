@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive.database import store_exists
+from archive.store import SnippetStore
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 from crawler.urls import BadUrlError, validate_url
 
@@ -118,6 +120,15 @@ def load_collection(path: Path) -> list[SiteEntry]:
             raise CollectionError(f"{path}: site {entry.site} is listed twice")
         seen.add(entry.site)
     return entries
+
+
+def due_entries(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
+    """The entries due now, by the runs the archive of ``data`` (or ``--store``) has recorded."""
+    if not store_exists(data):
+        return entries
+    with SnippetStore(data, readonly=True) as store:
+        runs = store.runs()
+    return [entry for entry in entries if is_due(entry, runs)]
 
 
 def is_due(entry: SiteEntry, runs: list[dict[str, Any]], now: datetime | None = None) -> bool:

@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from archive.database import store_exists
-from archive.store import SnippetStore
 from crawler.collection import (
     COLLECTION_FILENAME,
     CollectionError,
     SiteEntry,
+    due_entries,
     entry_for_target,
-    is_due,
     load_collection,
 )
 from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir, print_report
@@ -63,14 +61,6 @@ def _entries(args: argparse.Namespace, data: Path) -> list[SiteEntry]:
         return [entry_for_target(t, args.base_url) for t in args.targets]
     except CollectionError as exc:
         raise CliError(str(exc)) from exc
-
-
-def due_entries(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
-    if not store_exists(data):
-        return entries
-    with SnippetStore(data, readonly=True) as store:
-        runs = store.runs()
-    return [e for e in entries if is_due(e, runs)]
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.children import Stopped, spawn, stop_signals_raise
-from archive.database import store_exists
 from archive.locks import site_file_stem
-from archive.store import SnippetStore
-from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, is_due, load_collection
+from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, due_entries, load_collection
 from crawler.commands.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -57,14 +55,6 @@ def _command(entry: SiteEntry, data: Path, args: argparse.Namespace) -> list[str
     return command
 
 
-def _due(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
-    if not store_exists(data):
-        return entries
-    with SnippetStore(data, readonly=True) as store:
-        runs = store.runs()
-    return [entry for entry in entries if is_due(entry, runs)]
-
-
 def _outcome(entry: SiteEntry, proc: subprocess.Popen[bytes], out: Path, err: Path) -> tuple[int, dict[str, Any]]:
     code = proc.returncode
     try:
@@ -86,7 +76,7 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     if args.jobs < 1:
         raise CliError(f"--jobs must be at least 1 (got {args.jobs})")
-    due = _due(entries, data)
+    due = due_entries(entries, data)
     waiting = list(due)
     running: list[tuple[SiteEntry, subprocess.Popen[bytes], Path, Path]] = []
     finished: list[tuple[int, dict[str, Any]]] = []
