@@ -243,7 +243,7 @@ class WarcFileWriter:
     def __init__(self, directory: Path, prefix: str, info: dict[str, str], *,
                  max_bytes: int = DEFAULT_MAX_BYTES, hostname: str | None = None, fsync: bool = True,
                  subdir: str = "") -> None:
-        subdir = _safe_name_part(subdir).strip(".") if subdir else ""  # never a way out of ``directory``
+        subdir = re.sub(r"[^A-Za-z0-9_.-]", "_", subdir).strip(".")  # a name, never a way out of ``directory``
         self.directory = directory / subdir if subdir else directory
         self.label = f"{subdir}/" if subdir else ""  # pointers name files relative to ``directory``
         self.prefix = _safe_name_part(prefix)

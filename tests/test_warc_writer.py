@@ -177,3 +177,11 @@ def test_a_failed_write_is_cut_back_to_the_last_complete_record(tmp_path: Path) 
     report = verify_file(path)
     assert report.problems == []
     assert sum(rec.type == "response" for rec in report.records) == written
+
+
+@pytest.mark.parametrize(("subdir", "expected"), [("w-1.host", "w-1.host"), ("../../etc", "_.._etc"),
+                                                  ("a/b", "a_b")])
+def test_a_worker_directory_stays_under_the_warc_root(tmp_path: Path, subdir: str, expected: str) -> None:
+    writer = WarcFileWriter(tmp_path, "test", {"software": "test"}, subdir=subdir)
+    assert writer.directory == tmp_path / expected
+    assert writer.label == f"{expected}/"
