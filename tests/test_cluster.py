@@ -25,6 +25,7 @@ from archive.store import SnippetStore
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
 from tests.services import PostgresServer, RedisServer
+from tests.test_cli import assert_one_line_error
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
@@ -241,3 +242,16 @@ def test_beat_queues_each_due_site_once(tmp_path: Path, postgres: PostgresServer
     assert queued() == 0  # both ran within their interval of a day
     with SnippetStore(data, readonly=True, store=store) as archive:
         assert archive.count() == 2 * ARTICLES
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["enqueue"], "give one or more sites"),
+    (["enqueue", "rki.news", "--all"], "not both"),
+    (["enqueue", "nope.example"], "unknown site"),
+    (["worker", "--redeliver-after", "1"], "--redeliver-after"),
+    (["worker", "--name", "../up"], "--name"),
+    (["worker", "--concurrency", "0"], "--concurrency"),
+    (["beat", "--once", "--sites", "/nonexistent/sites.toml"], "no site collection"),
+])
+def test_bad_cluster_arguments_are_one_line_and_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    assert_one_line_error(run_cli(*args, env={"NEWSARCHIVE_BROKER": "redis://127.0.0.1:9/0"}, data=tmp_path), needle)
