@@ -11,14 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from archive.database import Database, redacted
+from archive.query import ROW_COLUMNS
 
 BATCH = 2000
 # table -> columns in copy order; the snippets' search index and time key are the target's own business
 TABLES: dict[str, tuple[str, ...]] = {
-    "snippets": ("id", "url", "canonical_url", "site", "title", "published", "published_utc", "modified",
-                 "document_date", "authors", "categories", "language", "text", "word_count", "text_sha256",
-                 "fetched_at", "run_id", "cleaner_version", "warc_file", "warc_offset", "warc_length",
-                 "warc_record_id", "payload_digest", "version", "declared_language", "flags"),
+    "snippets": ROW_COLUMNS,
     "latest": ("canonical_url", "snippet_id"),
     "captures": ("payload_digest", "record_id", "target_uri", "warc_date", "warc_file", "warc_offset"),
     "url_state": ("url", "site", "status", "fetched_at", "run_id", "location", "etag", "last_modified",

@@ -28,7 +28,7 @@ ORDER_SQL_PG = {"newest": "s.published_utc DESC NULLS LAST, s.id DESC",
 ORDER_SQL_PG_FTS = {"newest": "COALESCE(s.published_utc, s.fetched_at) DESC, s.id DESC",
                     "oldest": "COALESCE(s.published_utc, s.fetched_at) ASC, s.id ASC",
                     "relevance": "score, COALESCE(s.published_utc, s.fetched_at) DESC, s.id DESC"}
-# the columns of a snippet row on PostgreSQL (all but the search vector)
+# the columns of a snippet row (all but SQLite's time key and PostgreSQL's search vector)
 ROW_COLUMNS = ("id", "url", "canonical_url", "site", "title", "published", "published_utc", "modified",
                "document_date", "authors", "categories", "language", "text", "word_count", "text_sha256",
                "fetched_at", "run_id", "cleaner_version", "warc_file", "warc_offset", "warc_length",
