@@ -18,7 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from archive.database import describe_store, store_exists
 from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
 from archive.query import Filters, Order
@@ -39,9 +38,7 @@ class Archive:
 
     def __init__(self, data_dir: str | Path, *, readonly: bool = True, store: str | None = None) -> None:
         self.data_dir = Path(data_dir)
-        if readonly and not store_exists(self.data_dir, store):
-            raise FileNotFoundError(f"no archive in {describe_store(self.data_dir, store)}")
-        self.store = SnippetStore(self.data_dir, readonly=readonly, store=store)
+        self.store = SnippetStore(self.data_dir, readonly=readonly, store=store)  # read-only: none is an error
 
     @property
     def warc_dir(self) -> Path:

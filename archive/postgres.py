@@ -141,10 +141,7 @@ def _row_factory(cursor: Any) -> Any:
 class PostgresConnection:
     """A psycopg connection with the interface of ``sqlite3.Connection`` that the store uses."""
 
-    backend = "postgresql"
-
     def __init__(self, url: str, *, readonly: bool = False) -> None:
-        self.url = url
         self.conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
         if readonly:
             self.conn.execute("SET default_transaction_read_only = on")

@@ -37,6 +37,15 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
 class SnippetStore(UrlStates, CaptureIndex, RunLog):
     """Read and write access to the store: the snippets here, the other tables from the bases."""
 
+    @classmethod
+    def existing(cls, data_dir: Path, store: str | None = None) -> SnippetStore | None:
+        """The store, read-only, or None when no archive is there yet (one connection, not a look and then
+        another)."""
+        try:
+            return cls(data_dir, readonly=True, store=store)
+        except FileNotFoundError:
+            return None
+
     def add(self, snippet: Snippet, *, compare: tuple[str, ...] = ("text_sha256", "title")) -> Outcome:
         """Store a snippet unless it equals the latest version of the same article in the ``compare`` fields.
 

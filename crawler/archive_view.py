@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from archive.database import store_exists
 from archive.store import ArticleState, SnippetStore, UrlState
 
 # answers remembered per run: enough for the links every page repeats (menus, sections, most-read boxes);
@@ -22,7 +21,7 @@ class ArchiveView:
 
     def __init__(self, data_dir: Path | None, site: str) -> None:
         self.site = site
-        self._store = SnippetStore(data_dir, readonly=True) if data_dir and store_exists(data_dir) else None
+        self._store = SnippetStore.existing(data_dir) if data_dir else None
         self.article = lru_cache(maxsize=CACHE)(self._article)
         self.state = lru_cache(maxsize=CACHE)(self._state)
         self._nonempty = bool(self._store and self._store.has_articles(site))

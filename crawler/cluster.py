@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +29,8 @@ from typing import Any
 from celery import Celery
 
 from archive.children import spawn
+from crawler.commands.common import EXIT_LOCKED
+from crawler.site_runs import crawl_command, outcome_report
 
 BROKER_ENV = "NEWSARCHIVE_BROKER"
 REDELIVER_ENV = "NEWSARCHIVE_REDELIVER_AFTER"
@@ -41,7 +42,6 @@ LEASE_KEY = "unacked_index"  # kombu's Redis transport: delivery tag -> when it 
 UNACKED_KEY = "unacked"  # ... and delivery tag -> the message handed out (a hash)
 CLAIM_PREFIX = "newsarchive:queued:"  # `beat` queues a site once until a worker starts its run
 TASK = "newsarchive.crawl"
-LOCKED = 75  # the crawl's exit status when another run holds the site's lock
 
 
 def broker_url() -> str:
@@ -68,16 +68,6 @@ def make_app(broker: str, redeliver: float) -> Celery:
     )
     app.task(name=TASK, bind=True)(run_job)
     return app
-
-
-def crawl_command(job: dict[str, Any], data: Path, settings: dict[str, Any]) -> list[str]:
-    """The `newsarchive crawl` command line of a job."""
-    command = [sys.executable, "-m", "crawler.cli", "crawl", job["target"], "--data", str(data), "--json"]
-    if job.get("base_url"):
-        command += ["--base-url", job["base_url"]]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value if isinstance(value, str) else json.dumps(value)}"]
-    return command
 
 
 def _redis(url: str) -> Any:
@@ -135,7 +125,7 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     tag = _renew(client, task.request.id, None)
     every = redeliver_after() / 3
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = spawn(crawl_command(job, data, settings), stdout=out, stderr=err)
+        child = spawn(crawl_command({**job, "settings": settings}, data), stdout=out, stderr=err)
         while True:
             try:
                 child.wait(timeout=every)
@@ -145,15 +135,9 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-    try:
-        report: dict[str, Any] = json.loads(stdout)
-    except ValueError:
-        last = stderr.strip().splitlines()[-1:]
-        report = {"site": job["site"], "status": "locked" if child.returncode == LOCKED else "failed",
-                  "message": " ".join(last)}
-    report["exit"] = child.returncode
+    report = outcome_report(job["site"], child.returncode, stdout, stderr)
     report["worker"] = os.environ.get(WORKER_ENV, "")
-    if child.returncode == LOCKED and task.request.retries < LOCKED_RETRIES:
+    if child.returncode == EXIT_LOCKED and task.request.retries < LOCKED_RETRIES:
         # another run of the site is going (a second job, or cron): run after it, not beside it
         raise task.retry(countdown=_locked_wait(), max_retries=LOCKED_RETRIES)
     return report

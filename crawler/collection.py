@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.database import store_exists
 from archive.store import SnippetStore
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 from crawler.urls import BadUrlError, validate_url
@@ -124,9 +123,10 @@ def load_collection(path: Path) -> list[SiteEntry]:
 
 def due_entries(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
     """The entries due now, by the runs the archive of ``data`` (or ``--store``) has recorded."""
-    if not store_exists(data):
+    store = SnippetStore.existing(data)
+    if store is None:
         return entries
-    with SnippetStore(data, readonly=True) as store:
+    with store:
         runs = store.runs()
     return [entry for entry in entries if is_due(entry, runs)]
 

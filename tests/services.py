@@ -120,7 +120,8 @@ class PostgresServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nobody listens on at 127.0.0.1 right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -148,7 +149,7 @@ class RedisServer:
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="newsarchive-redis-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -22,9 +22,9 @@ from archive.replay import start
 from archive.store import SnippetStore
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, crawl, run_cli
-from tests.services import PostgresServer
+from tests.services import PostgresServer, free_port
 from tests.test_cli import assert_one_line_error
-from tests.test_research import fetch, free_port
+from tests.test_research import fetch
 
 BACKEND_SPECIFIC = ("score", "fragment")  # bm25 against ts_rank, FTS5's snippet() against ts_headline
 

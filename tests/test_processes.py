@@ -15,7 +15,7 @@ import pytest
 
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env
-from tests.test_research import free_port
+from tests.services import free_port
 
 SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL]
 

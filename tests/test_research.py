@@ -7,7 +7,6 @@ import gzip
 import json
 import re
 import shutil
-import socket
 import sqlite3
 import time
 import urllib.request
@@ -27,6 +26,7 @@ from archive.verify import verify_directory
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, crawl, run_cli
+from tests.services import free_port
 
 
 @pytest.fixture(scope="module")
@@ -276,12 +276,6 @@ def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Pat
 
 
 # -- replay ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fetch(url: str, timeout: float = 30) -> bytes:

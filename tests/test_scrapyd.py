@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,9 @@ from archive.store import SnippetStore
 from archive.verify import verify_directory
 from replica import ReplicaServer
 from tests.conftest import ROOT
+from tests.services import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(base: str, endpoint: str, data: dict[str, str] | None = None) -> dict[str, Any]:

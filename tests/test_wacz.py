@@ -16,7 +16,8 @@ import archive
 from archive.children import spawn, stop
 from archive.replay import tool
 from tests.conftest import Crawl, run_cli
-from tests.test_research import fetch, free_port
+from tests.services import free_port
+from tests.test_research import fetch
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ from crawler.collection import (
     entry_for_target,
     load_collection,
 )
-from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir, print_report
-from crawler.commands.crawl_all import SEVERITY
+from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir
+from crawler.site_runs import job_of, print_outcome, worst_exit
 
 
 def _broker_down() -> tuple[type[Exception], ...]:
@@ -42,12 +42,6 @@ def _set_cluster_env(args: argparse.Namespace) -> None:
         if redeliver < 3:
             raise CliError(f"--redeliver-after must be at least 3 seconds (got {redeliver:g})")
         os.environ[REDELIVER_ENV] = str(redeliver)
-
-
-def job_of(entry: SiteEntry, overrides: dict[str, Any]) -> dict[str, Any]:
-    args = entry.spider_args
-    return {"site": entry.site, "target": args.get("start_url") or args["site"], "base_url": args.get("base_url"),
-            "settings": {**entry.settings, **overrides}}
 
 
 def _entries(args: argparse.Namespace, data: Path) -> list[SiteEntry]:
@@ -80,14 +74,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     application().worker_main(["worker", f"--hostname={name}@%h", f"--concurrency={args.concurrency}", "--pool=prefork",
                      f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "--without-gossip", "--without-mingle"])
     return EXIT_OK
-
-
-def _summary(report: dict[str, Any], data: Path) -> None:
-    if "counts" in report:
-        print_report(report, data)
-    else:
-        print(f"run of {report.get('site')}: {report.get('status')} (exit {report.get('exit')}) "
-              f"{report.get('message', '')}")
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
@@ -127,7 +113,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
                 reports.append(report)
                 codes.append(int(report.get("exit", 1)))
                 if not args.json:
-                    _summary(report, data)
+                    print_outcome(report, data)
         if deadline is not None and time.monotonic() > deadline and waiting:
             for entry, _ in waiting:
                 reports.append({"site": entry.site, "status": "waiting", "exit": 1,
@@ -137,7 +123,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         time.sleep(0.3)
     if args.json:
         print(json.dumps({"runs": reports}, indent=2, ensure_ascii=False))
-    return max(codes, key=lambda c: SEVERITY.index(c) if c in SEVERITY else len(SEVERITY), default=EXIT_OK)
+    return worst_exit(codes)
 
 
 def cmd_beat(args: argparse.Namespace) -> int:
@@ -148,6 +134,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
 
     app = application()
     client = _redis(broker_url())
+    overrides = parse_overrides(args.set or [])
     while True:
         try:
             entries = load_collection(path)
@@ -156,7 +143,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
         for entry in due_entries(entries, data):
             # queued once until a worker starts the run (the task deletes the claim), or the interval passes
             if client.set(CLAIM_PREFIX + entry.site, "1", nx=True, ex=max(60, int(entry.every.total_seconds()))):
-                result = app.send_task(TASK, args=[job_of(entry, parse_overrides(args.set or []))])
+                result = app.send_task(TASK, args=[job_of(entry, overrides)])
                 print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} queued {entry.site} (task {result.id})", flush=True)
         if args.once:
             return EXIT_OK

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,49 +21,30 @@ from typing import Any
 from archive.children import Stopped, spawn, stop_signals_raise
 from archive.locks import site_file_stem
 from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, due_entries, load_collection
-from crawler.commands.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_LAYOUT_DRIFT,
-    EXIT_LOCKED,
-    EXIT_OK,
-    CliError,
-    parse_overrides,
-    prepare_data_dir,
-    print_report,
-)
+from crawler.commands.common import CliError, parse_overrides, prepare_data_dir
+from crawler.site_runs import crawl_command, job_of, outcome_report, print_outcome, worst_exit
 
 GRACE_SECONDS = 120  # how long a stopped run may take to finish what is in flight
-SEVERITY = [EXIT_OK, EXIT_LAYOUT_DRIFT, EXIT_LOCKED, EXIT_INTERRUPTED, EXIT_FAILED]  # the worst one is the exit
 
 
 def _command(entry: SiteEntry, data: Path, args: argparse.Namespace) -> list[str]:
-    spider = entry.spider_args
-    command = [sys.executable, "-m", "crawler.cli", "crawl", spider.get("start_url") or spider["site"],
-               "--data", str(data), "--json"]
-    if spider.get("base_url"):
-        command += ["--base-url", spider["base_url"]]
+    command = crawl_command(job_of(entry, parse_overrides(args.set or [])), data)  # the command line wins
     if args.max_articles:
         command += ["--max-articles", str(args.max_articles)]
     if args.recheck_hours is not None:
         command += ["--recheck-hours", str(args.recheck_hours)]
-    settings = {**entry.settings, **parse_overrides(args.set or [])}  # the command line wins
-    for name, value in settings.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        command += ["-s", f"{name}={text}"]
     return command
 
 
-def _outcome(entry: SiteEntry, proc: subprocess.Popen[bytes], out: Path, err: Path) -> tuple[int, dict[str, Any]]:
-    code = proc.returncode
+def _read(path: Path) -> str:
     try:
-        report: dict[str, Any] = json.loads(out.read_text())
-    except (OSError, ValueError):
-        message = err.read_text(errors="replace").strip().splitlines()[-1:] if err.exists() else []
-        status = "locked" if code == EXIT_LOCKED else "failed"
-        report = {"site": entry.site, "status": status, "exit": code, "message": " ".join(message)}
-    report["exit"] = code
-    return code, report
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _outcome(entry: SiteEntry, proc: subprocess.Popen[bytes], out: Path, err: Path) -> tuple[int, dict[str, Any]]:
+    return proc.returncode, outcome_report(entry.site, proc.returncode, _read(out), _read(err))
 
 
 def cmd_crawl_all(args: argparse.Namespace) -> int:
@@ -117,10 +97,6 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
         print(json.dumps({"runs": reports, "not_due": not_due}, indent=2, ensure_ascii=False))
     else:
         for report in reports:
-            if "counts" in report:
-                print_report(report, data)
-            else:
-                print(f"run of {report['site']}: {report['status']} (exit {report['exit']}) {report['message']}")
+            print_outcome(report, data)
         print(f"{len(reports)} site(s) crawled; not due yet: {', '.join(not_due) or 'none'}")
-    codes = [code for code, _ in finished]
-    return max(codes, key=lambda c: SEVERITY.index(c) if c in SEVERITY else len(SEVERITY), default=EXIT_OK)
+    return worst_exit([code for code, _ in finished])
