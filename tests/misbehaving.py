@@ -107,8 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
         elif path == "/bomb":  # 50 MB of zeros in about 50 KB of gzip
             self._ok(BOMB, extra=[("Content-Encoding", "gzip")])
-        elif path == "/slow":
-            time.sleep(TIMEOUT * 3)
+        elif path == "/slow":  # far beyond the timeout: a crawler's event loop stalled by load still times it out
+            time.sleep(TIMEOUT * 15)
             self._ok(article("Slow story"))
         elif path == "/latin1-mislabeled":  # latin-1 bytes under a UTF-8 label
             self._ok(article("Mislabeled story", CAFE).decode().encode("latin-1"))
