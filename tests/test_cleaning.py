@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.cleaning.chrome import is_chrome_line
+from crawler.cleaning.chrome import drop_teasers, is_chrome_line
 from crawler.cleaning.metadata import parse_category_line, parse_document_date
 from crawler.cleaning.text import normalize_paragraph
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
@@ -51,6 +51,26 @@ def test_chrome_lines(line: str) -> None:
                                   "The category was new.", "rki.news reported first on Monday."])
 def test_body_lines_that_only_look_like_chrome(line: str) -> None:
     assert not is_chrome_line(line, ("rki.news",))
+
+
+def test_links_to_other_stories_under_a_shared_label_are_dropped() -> None:
+    body = ["The council met on Monday and agreed on the budget after a long debate.",
+            "READ ANOTHER STORY HERE | Five arrested after the market fire",
+            "The budget gives the harbour two million more than last year.",
+            "Read another story here | Floods close the coast road",
+            "Harbour Budget Passes After Long Debate Harbour Budget Passes After Long Debate"]
+    assert drop_teasers(body) == [body[0], body[2]]
+
+
+def test_lines_that_only_look_like_teasers_stay() -> None:
+    interview = ["Mayor: We will open the harbour in May.", "Mayor: It cost less than we feared.",
+                 "Reporter: And the road?"]
+    assert drop_teasers(interview) == interview  # a colon is how an interview names its speakers
+    once = ["Week of design | a preview of the fair opening on Tuesday"]
+    assert drop_teasers(once) == once  # a label used once is no pattern
+    sentences = ["Update | The council met. It agreed on the budget.", "Update | The mayor spoke. Nobody objected."]
+    assert drop_teasers(sentences) == sentences  # running sentences are text, not a headline
+    assert drop_teasers(["Yes yes", "Run, run!"]) == ["Yes yes", "Run, run!"]  # too short to be a headline twice
 
 
 def test_cleaner_is_pure_and_repeatable(site: ReplicaSite) -> None:

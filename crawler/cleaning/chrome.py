@@ -85,3 +85,36 @@ def drop_elements(root: HtmlElement, selectors: Iterable[str] = ()) -> None:
                 walk(child)
 
     walk(root)
+
+
+# a link to another story inside the body, under a label the site repeats: "READ MORE | ..." (not a colon:
+# an interview's speakers, a recipe's steps and shop links share labels that way; not », French quotes)
+TEASER_LABEL_RE = re.compile(r"^(?P<label>[^|]{2,40}?)\s*\|\s*(?P<rest>.+)$")
+LABEL_WORDS = 6
+TEASER_CHARS = 160  # a teaser is a headline: short, and no sentence runs on after it
+SENTENCE_END_RE = re.compile(r"[.!?。！？]\s+\S")
+
+
+def _twice(text: str) -> bool:
+    """A line that is one phrase written twice ("Title Title"): an image's caption and its link, never prose."""
+    words = text.split()
+    half = len(words) // 2
+    return len(words) >= 4 and len(words) % 2 == 0 and words[:half] == words[half:]
+
+
+def drop_teasers(paragraphs: list[str]) -> list[str]:
+    """The body without links to other stories: lines under a label that two or more of them share, and
+    lines that say one headline twice."""
+    labels: dict[str, int] = {}
+    for text in paragraphs:
+        match = TEASER_LABEL_RE.match(text)
+        if match and len(match["label"].split()) <= LABEL_WORDS:
+            labels[match["label"].casefold()] = labels.get(match["label"].casefold(), 0) + 1
+
+    def teaser(text: str) -> bool:
+        match = TEASER_LABEL_RE.match(text)
+        if match is None or len(text) > TEASER_CHARS:
+            return False
+        return labels.get(match["label"].casefold(), 0) >= 2 and not SENTENCE_END_RE.search(match["rest"])
+
+    return [p for p in paragraphs if not teaser(p) and not _twice(p)]

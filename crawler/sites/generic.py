@@ -16,7 +16,7 @@ from lxml.cssselect import CSSSelector
 
 from crawler.cleaning import Article
 from crawler.cleaning.authors import page_authors
-from crawler.cleaning.chrome import is_chrome_line
+from crawler.cleaning.chrome import drop_teasers, is_chrome_line
 from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.embedded_body import embedded_paragraphs
@@ -75,7 +75,7 @@ class GenericCleaner(Cleaner):
                 paragraphs = embedded or paragraphs
         paragraphs = paragraphs or _container_paragraphs(page)
         names = [n for n in (self.profile.host, self.profile.host.removeprefix("www."), page.meta("og:site_name")) if n]
-        paragraphs = [p for p in paragraphs if not is_chrome_line(p, names)]
+        paragraphs = drop_teasers([p for p in paragraphs if not is_chrome_line(p, names)])
         title = page_title(page, article)
         headlines = {t.casefold() for t in (title, *h1_texts(page))}
         if paragraphs and normalize_paragraph(paragraphs[0]).casefold() in headlines:
