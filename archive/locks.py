@@ -14,6 +14,8 @@ import hashlib
 import os
 import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -96,3 +98,24 @@ class SiteLock:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+RECOVERY_LOCK = "recovery.lock"
+
+
+@contextmanager
+def repair_lock(data_dir: Path) -> Iterator[None]:
+    """One repair of a data directory at a time, waited for: ``DATA/locks/recovery.lock`` (an ``flock``).
+
+    Every run repairs the whole WARC root, dead files of other sites and other workers included, so two
+    sites starting together would otherwise salvage the same dead file at once and restore its snippets
+    twice. A repair is short; the second one then finds the work done.
+    """
+    path = data_dir / "locks" / RECOVERY_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the flock

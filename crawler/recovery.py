@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archive.locks import repair_lock
 from archive.reader import read_response
 from archive.repair import Salvaged, close_salvaged, salvage_directory
 from archive.store import SnippetStore, UrlState
@@ -98,7 +99,8 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
 
 
 def recover(data_dir: Path, site: str | None = None) -> Recovery:
-    """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock.
+    """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock;
+    it takes the directory's repair lock itself (``archive.locks.repair_lock``), one repair at a time.
 
     A salvaged file keeps its ``.open`` name until the snippets of its records are committed: recovery
     killed half-way is done again in full by the next one, instead of leaving a closed file whose
@@ -106,6 +108,16 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     """
     warc_dir = data_dir / "warc"
     result = Recovery()
+    with repair_lock(data_dir):
+        _repair(data_dir, warc_dir, site, result)
+    for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
+        shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
+    if result.anything:
+        logger.warning("recovered after a crash: %s", result.as_dict())
+    return result
+
+
+def _repair(data_dir: Path, warc_dir: Path, site: str | None, result: Recovery) -> None:
     salvaged = salvage_directory(warc_dir)
     with SnippetStore(data_dir) as store:
         if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
@@ -121,8 +133,3 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
             close_salvaged(warc_dir, item)  # its snippets are committed: now it may look finished
         if site:
             result.crashed_runs = store.close_dead_runs(site)
-    for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
-        shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
-    if result.anything:
-        logger.warning("recovered after a crash: %s", result.as_dict())
-    return result

@@ -161,6 +161,51 @@ def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica
     assert_archive_consistent(data, truth_urls)
 
 
+def test_two_recoveries_at_once_take_turns(replica_crawl: Crawl, tmp_path: Path, truth_urls: set[str]) -> None:
+    """Two sites starting together both repair the whole directory: one dead file is salvaged and its
+    snippets restored once, and neither repair fails on the other's work."""
+    data = tmp_path / "data"
+    shutil.copytree(replica_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
+    with SnippetStore(data) as store:
+        store.db.execute("DELETE FROM snippets WHERE id % 2 = 0")
+        store.db.commit()
+        lost = len(truth_urls) - store.count()
+    code = ("import json, sys; from pathlib import Path; from crawler.recovery import recover; "
+            f"print(json.dumps(recover(Path({str(data)!r}), sys.argv[1]).as_dict()))")
+    env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_SLOW": "0.005"})
+    both = [subprocess.Popen([sys.executable, "-c", code, site], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for site in ("rki.news", "other.example")]
+    results = []
+    for process in both:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-2000:]
+        results.append(json.loads(out))
+    assert sorted(len(r["salvaged"]) for r in results) == [0, 1]
+    assert sum(r["snippets_restored"] for r in results) == lost > 0
+    assert_archive_consistent(data, truth_urls)
+
+
+def test_a_repair_that_fails_stops_the_run_before_it_fetches(replica: ReplicaServer, tmp_path: Path) -> None:
+    blocker = tmp_path / "warc" / "broken.warc.gz.open"  # no writer left it: a directory salvage cannot read
+    blocker.mkdir(parents=True)
+    failed = run_cli("crawl", "rki.news", "--base-url", replica.base_url, "--json", data=tmp_path)
+    assert failed.returncode == 1, failed.stderr[-2000:]
+    report = json.loads(failed.stdout)
+    assert report["status"] == "stopped: recovery_failed"
+    assert "IsADirectoryError" in report["recovery"]["error"]
+    assert report["pages_fetched"] == 0
+    assert not list((tmp_path / "warc").glob("*.warc.gz"))
+    with SnippetStore(tmp_path, readonly=True) as store:
+        assert store.runs()[0]["status"] == "stopped: recovery_failed"
+    blocker.rmdir()
+    again = run_cli("crawl", "rki.news", "--base-url", replica.base_url, "--json", "--max-articles", "5",
+                    data=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again.stdout)["counts"]["articles/new"] == 5
+
+
 def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, tmp_path: Path,
                                                          truth_urls: set[str]) -> None:
     """Recovery restores snippets from a salvaged file; killed while doing so, the next one must not find

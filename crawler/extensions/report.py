@@ -107,6 +107,8 @@ class RunReportExtension:
             if spider.lock_refused:
                 self._reason = "locked"
                 self._lock_refused = spider.lock_refused
+            elif spider.recovery_failed:
+                self._reason = "recovery_failed"
         else:
             self._site = spider.name
 

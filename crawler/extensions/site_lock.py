@@ -4,8 +4,11 @@ Every crawl takes this path, however it was started (``newsarchive crawl``, ``sc
 when the spider opens, the site's lock is taken (an ``flock`` the kernel releases however the process
 ends) and the data directory repaired (``crawler.recovery``); both happen before the run report records
 this run, so the repair never takes the new run for a dead one. When another live run holds the lock, the
-spider is told (``lock_refused``), fetches nothing, and the report says "locked". Spiders that do not
-crawl one site (``urls``, behind ``newsarchive fetch``) take no lock; the repair runs for them as well.
+spider is told (``lock_refused``), fetches nothing, and the report says "locked". A repair that fails
+(a store that went away, a file it cannot read) is not passed over either: the spider is told
+(``recovery_failed``), fetches nothing, and the run ends "stopped: recovery_failed" with the error in its
+report (exit status 1). Spiders that do not crawl one site (``urls``, behind ``newsarchive fetch``) take no
+lock; the repair runs for them as well.
 """
 
 from __future__ import annotations
@@ -49,9 +52,14 @@ class SiteLockExtension:
                 spider.lock_refused = str(exc)
                 return
             self.lock, site = lock, spider.site_name
-        recovery = recover(self.data_dir, site)
+        try:
+            recovery = recover(self.data_dir, site).as_dict()
+        except Exception as exc:  # whatever it was, no crawl goes on over an unrepaired archive
+            logger.exception("not crawling: the repair of %s failed", self.data_dir)
+            spider.recovery_failed = f"{type(exc).__name__}: {exc}"
+            recovery = {"error": spider.recovery_failed}
         if self.crawler.stats:
-            self.crawler.stats.set_value("recovery", recovery.as_dict())  # for the run report
+            self.crawler.stats.set_value("recovery", recovery)  # for the run report
 
     def spider_closed(self, spider: Spider) -> None:
         if self.lock is not None:

@@ -46,6 +46,7 @@ class CaptureSpider(scrapy.Spider):
         self.cleaner = CleaningPool(0, 0)  # replaced by from_crawler with the settings' pool
         self.queue_dir: Path | None = None  # the scheduler's disk queues of this run, removed when it ends
         self.lock_refused: str | None = None  # set when another run holds the site's lock
+        self.recovery_failed: str | None = None  # set when the repair before the run failed
         self.url_outcomes: dict[str, dict[str, str]] | None = None  # a crawl reports counts, not URLs
         self.named_origins: frozenset[str] = frozenset()  # targets the user gave: reached whatever their address
 

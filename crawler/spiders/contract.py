@@ -21,6 +21,7 @@ class ArchiveSpider(Protocol):
     limit_reached: bool  # --max-articles has its articles: discovery requests are dropped
     takes_site_lock: bool  # a crawl of one site: it runs under the site's lock (crawler.extensions.site_lock)
     lock_refused: str | None  # why the site lock was refused (another run holds it): the run does nothing
+    recovery_failed: str | None  # why the repair before the run failed: the run does nothing
     url_outcomes: dict[str, dict[str, str]] | None  # fetch runs: the outcome of each URL given
     named_origins: frozenset[str]  # origins the user gave (start URL, --base-url, fetch URLs): any address allowed
 

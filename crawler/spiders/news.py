@@ -108,8 +108,8 @@ class NewsSpider(CaptureSpider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Discovery sources first (articles are scheduled as they are found), then the re-check window."""
-        if self.lock_refused:  # another run of the site is in progress (crawler.extensions.site_lock)
-            return
+        if self.lock_refused or self.recovery_failed:  # another run of the site is going, or the repair
+            return  # before this one failed (crawler.extensions.site_lock)
         self.load_archive()
         p = self.profile
         for request in self._rechecks():
@@ -380,7 +380,7 @@ class NewsSpider(CaptureSpider):
     def _save_frontier(self) -> None:
         """Generic mode: keep what this run found but did not fetch (beyond the budget, or queued when it
         stopped) for the next run, and say how much that is."""
-        if not self.start_url or self.lock_refused or not self.settings.get("NEWSARCHIVE_DATA"):
+        if not self.start_url or self.lock_refused or self.recovery_failed or not self.settings.get("NEWSARCHIVE_DATA"):
             return
         unanswered = [url for url in self.followed if url not in self.answered]
         # a page a sitemap or feed got fetched as an article after it was left is not left any more

@@ -72,6 +72,8 @@ class UrlsSpider(CaptureSpider):
         return "fetch"
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.recovery_failed:  # the repair before this run failed (crawler.extensions.site_lock)
+            return
         with SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA"))) as store:
             for url in self.requested:
                 self.profiles[url] = profile_for_capture(url, site=self.forced_site or None, store=store)
