@@ -18,6 +18,7 @@ runs incrementally after the first and writes revisits, never a second copy of a
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -98,18 +99,55 @@ def _renew(client: Any, task_id: str, tag: bytes | None) -> bytes | None:
     return tag
 
 
-LOCKED_RETRIES = 60  # a job for a site whose run is going waits for it this many times ...
+LOCKED_TRIES = 60  # a job for a site whose run is going waits for it this many times ...
 
 
 def _locked_wait() -> float:
     return min(30.0, redeliver_after())  # ... this long each time
 
 
+class _Lease:
+    """This task's hold on its message: renewed every third of ``--redeliver-after`` while the task lives."""
+
+    def __init__(self, task: Any) -> None:
+        self.client = _redis(broker_url())
+        self.task_id = task.request.id
+        self.tag = _renew(self.client, self.task_id, None)
+        self.every = redeliver_after() / 3
+
+    def renew(self) -> None:
+        self.tag = _renew(self.client, self.task_id, self.tag)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, renewing the lease on the way."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, self.every))
+            self.renew()
+
+    def run(self, command: list[str]) -> tuple[int, str, str]:
+        """Run a child to its end; its exit status, stdout and stderr."""
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            child = spawn(command, stdout=out, stderr=err)
+            while True:
+                try:
+                    child.wait(timeout=self.every)
+                    break
+                except subprocess.TimeoutExpired:
+                    self.renew()
+            out.seek(0)
+            err.seek(0)
+            return child.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+
+
 def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Run one site's crawl in a child process, renewing the task's lease while it runs; its report.
 
     A job delivered again after it was done (a worker that lost its Redis connection puts back the messages
-    of the tasks it was running) returns the first run's report instead of crawling again.
+    of the tasks it was running) returns the first run's report instead of crawling again. A job for a site
+    whose run is going (a second job, or cron) waits for it here, its lease renewed, and runs after it: a
+    retry with a countdown would sit in some worker's buffer unrenewed, be handed out again after
+    ``--redeliver-after`` and run twice.
     """
     with contextlib.suppress(Exception):  # no answer from Redis: run, as a first delivery would
         done = task.AsyncResult(task.request.id)
@@ -119,27 +157,17 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     settings = {**job.get("settings", {}), **json.loads(os.environ.get(WORKER_SETTINGS_ENV) or "{}")}
     if os.environ.get(WORKER_ENV):
         settings["WARC_SUBDIR"] = os.environ[WORKER_ENV]
-    client = _redis(broker_url())
+    lease = _Lease(task)
     with contextlib.suppress(Exception):
-        client.delete(CLAIM_PREFIX + job["site"])
-    tag = _renew(client, task.request.id, None)
-    every = redeliver_after() / 3
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = spawn(crawl_command({**job, "settings": settings}, data), stdout=out, stderr=err)
-        while True:
-            try:
-                child.wait(timeout=every)
-                break
-            except subprocess.TimeoutExpired:
-                tag = _renew(client, task.request.id, tag)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-    report = outcome_report(job["site"], child.returncode, stdout, stderr)
+        lease.client.delete(CLAIM_PREFIX + job["site"])
+    command = crawl_command({**job, "settings": settings}, data)
+    for tries in itertools.count(1):
+        code, stdout, stderr = lease.run(command)
+        if code != EXIT_LOCKED or tries >= LOCKED_TRIES:
+            break
+        lease.wait(_locked_wait())
+    report = outcome_report(job["site"], code, stdout, stderr)
     report["worker"] = os.environ.get(WORKER_ENV, "")
-    if child.returncode == EXIT_LOCKED and task.request.retries < LOCKED_RETRIES:
-        # another run of the site is going (a second job, or cron): run after it, not beside it
-        raise task.retry(countdown=_locked_wait(), max_retries=LOCKED_RETRIES)
     return report
 
 
