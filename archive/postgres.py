@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-SCHEMA_VERSION = 2  # 2: indexes in the orders search walks
+SCHEMA_VERSION = 3  # 2: indexes in the orders search walks; 3: and one of them within a site
 LOCK_SCHEMA = 7_270_001  # advisory lock: two processes creating the schema at once take turns
 INDEXED_CHARS = 500_000  # a tsvector holds at most 1 MB: text past this is stored but not indexed
 # punctuation becomes a space before PostgreSQL's parser sees the text, which otherwise reads "COVID-19" as
@@ -71,6 +71,7 @@ CREATE INDEX IF NOT EXISTS snippets_published ON snippets (published_utc);
 -- the orders of search (newest first is the default): with LIMIT, a query for a common word walks one of
 -- these and stops after a page of matches instead of sorting every match the GIN index finds
 CREATE INDEX IF NOT EXISTS snippets_newest ON snippets ((COALESCE(published_utc, fetched_at)) DESC, id DESC);
+CREATE INDEX IF NOT EXISTS snippets_site_newest ON snippets (site, (COALESCE(published_utc, fetched_at)) DESC, id DESC);
 CREATE INDEX IF NOT EXISTS snippets_published_newest ON snippets (published_utc DESC NULLS LAST, id DESC);
 CREATE INDEX IF NOT EXISTS snippets_record ON snippets (warc_record_id);
 CREATE TABLE IF NOT EXISTS latest (canonical_url TEXT COLLATE "C" PRIMARY KEY, snippet_id BIGINT NOT NULL UNIQUE);

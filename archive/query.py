@@ -99,12 +99,13 @@ class Filters:
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if self.since:
-            where.append("s.published_utc >= ?")
-            params.append(to_utc(self.since))
-        if self.until:
-            where.append("s.published_utc < ?")
-            params.append(to_utc(self.until))
+        for op, value in ((">=", self.since), ("<", self.until)):
+            if value:
+                where.append(f"s.published_utc {op} ?")
+                params.append(to_utc(value))
+                if self.query and postgres:  # implied by the line above; on the key search walks, it is where
+                    where.append(f"COALESCE(s.published_utc, s.fetched_at) {op} ?")  # the walk starts and stops
+                    params.append(to_utc(value))
         each = "jsonb_array_elements_text(s.{}::jsonb) AS e(value)" if postgres else "json_each(s.{})"
         if self.category:
             where.append(f"EXISTS (SELECT 1 FROM {each.format('categories')} WHERE value = ?)")
