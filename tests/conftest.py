@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests import postgres_mode
+
+if postgres_mode.enabled():
+    postgres_mode.install()  # before the modules below take the names it wraps
 
 from archive.database import SQLITE
 from archive.reader import WarcRecord
@@ -56,10 +62,47 @@ class Crawl:
         return self.data / "warc"
 
 
+def copy_archive(source: Path, target: Path) -> None:
+    """A copy of a data directory and its store (in PostgreSQL mode the store is a database of its own, which
+    ``store copy``'s code copies)."""
+    shutil.copytree(source, target)
+    if postgres_mode.enabled():
+        from archive.copy import copy_store
+        from archive.database import Database
+
+        original, copy = Database(source, readonly=True), Database(target)
+        try:
+            copy_store(original, copy)
+        finally:
+            original.close()
+            copy.close()
+
+
 def crawl(data: Path, *args: str, env: dict[str, str] | None = None) -> Crawl:
     result = run_cli("crawl", *args, "--json", data=data, env=env)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     return Crawl(data, result, json.loads(result.stdout))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgresql_mode() -> Iterator[None]:
+    """In PostgreSQL mode (``./run test-postgresql``): this test process's server, where every data directory
+    gets a database of its own (``tests/postgres_mode``); nothing otherwise."""
+    if not postgres_mode.enabled():
+        yield
+        return
+    with PostgresServer() as server:
+        saved = {name: os.environ.get(name) for name in (postgres_mode.SOCKET_ENV, "PYTHONPATH")}
+        os.environ[postgres_mode.SOCKET_ENV] = str(server.socket_dir)
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(postgres_mode.HERE), saved["PYTHONPATH"]) if p)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

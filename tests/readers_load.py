@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import archive
-from archive.store import STORE_FILENAME
+from archive.database import store_exists
 
 OPERATIONS = ("search", "show", "export")
 
@@ -28,7 +28,7 @@ class ReaderLog:
 def read_loop(data: Path, stop: threading.Event, log: ReaderLog, keep_exports: bool = True) -> None:
     """search, show and export in turn until ``stop`` is set; each export is taken with the count of the same
     snapshot, so the two must agree however the crawl goes on."""
-    while not (data / STORE_FILENAME).exists() and not stop.is_set():
+    while not store_exists(data) and not stop.is_set():
         time.sleep(0.05)
     while not stop.is_set():
         try:

@@ -137,7 +137,7 @@ def test_site_lock_extension_refuses_a_second_run_and_repairs_before_the_first(t
     with pytest.raises(LockedError):
         SiteLock(tmp_path, "rki.news").acquire()  # held for the run ...
     extension.spider_closed(spider)
-    SiteLock(tmp_path, "rki.news").acquire()  # ... and released when it ends
+    SiteLock(tmp_path, "rki.news").acquire().release()  # ... and released when it ends
 
 
 def test_site_lock_extension_takes_no_lock_for_given_urls(tmp_path: Path) -> None:

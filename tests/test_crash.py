@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from archive.verify import verify_directory
 from archive.warc import OPEN_SUFFIX
 from crawler.recovery import recover
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, http_parts, records_by_uri, run_cli
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive, crawl, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]  # long enough to be caught mid-way
@@ -146,7 +145,7 @@ def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica
                                                                           truth_urls: set[str]) -> None:
     """The gap a crash can leave: responses fsynced, snippets not yet committed, the file not yet closed."""
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))  # as a killed writer leaves it
     store = SnippetStore(data)
@@ -165,7 +164,7 @@ def test_two_recoveries_at_once_take_turns(replica_crawl: Crawl, tmp_path: Path,
     """Two sites starting together both repair the whole directory: one dead file is salvaged and its
     snippets restored once, and neither repair fails on the other's work."""
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
     with SnippetStore(data) as store:
@@ -211,7 +210,7 @@ def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, 
     """Recovery restores snippets from a salvaged file; killed while doing so, the next one must not find
     the file looking finished and skip it (its articles would then be fetched and archived again)."""
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
     with SnippetStore(data) as store:
@@ -239,7 +238,7 @@ def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, 
 def test_recovery_cuts_a_torn_record_and_the_next_run_refetches_it(replica: ReplicaServer, replica_crawl: Crawl,
                                                                     tmp_path: Path, truth_urls: set[str]) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     reports = verify_directory(data / "warc")
     last_response = [r for r in reports[0].records if r.type == "response"][-1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from archive.query import Filters
 from archive.store import SnippetStore
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, run_cli
+from tests.conftest import ROOT, Crawl, copy_archive, run_cli
 
 
 def truth_of(replica: ReplicaServer, index: int) -> dict[str, Any]:
@@ -47,7 +46,7 @@ def test_fetch_three_urls_one_invalid(replica: ReplicaServer, tmp_path: Path) ->
 def test_fetch_refetches_archived_urls_with_their_sites_profile(replica_crawl: Crawl, replica: ReplicaServer,
                                                                 tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     urls = [str(truth_of(replica, 0)["url"]), f"{replica.base_url}/?p={truth_of(replica, 1)['post_id']}"]
     result = run_cli("fetch", *urls, "--json", data=data)
     assert result.returncode == 0, result.stderr
@@ -100,7 +99,7 @@ def test_scrapy_crawl_urls(replica: ReplicaServer, tmp_path: Path) -> None:
 def test_the_amp_variant_is_the_same_article(replica_crawl: Crawl, replica: ReplicaServer, tmp_path: Path) -> None:
     """PERMALINK/amp/ (linked by rel=amphtml) canonicalises to the permalink: one article, one record."""
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     truth = truth_of(replica, 2)
     result = run_cli("fetch", f"{truth['url']}amp/", "--json", data=data)
     assert result.returncode == 0, result.stderr

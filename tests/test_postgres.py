@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 
 from archive.copy import TABLES
-from archive.database import SQLITE
+from archive.database import SQLITE, STORE_FILENAME
 from archive.locks import LockedError, SiteLock
 from archive.query import Filters
 from archive.reader import iter_records
 from archive.replay import start
 from archive.store import SnippetStore
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, crawl, run_cli
+from tests import postgres_mode
+from tests.conftest import ROOT, Crawl, copy_archive, crawl, run_cli
 from tests.services import PostgresServer, free_port
 from tests.test_cli import assert_one_line_error
 from tests.test_research import fetch
@@ -55,9 +56,15 @@ def without(value: Any) -> Any:
 def both(replica_crawl: Crawl, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A copy of the replica crawl's data directory, and its store copied into PostgreSQL."""
     data = tmp_path_factory.mktemp("both") / "data"
-    shutil.copytree(replica_crawl.data, data)
+    if postgres_mode.enabled():  # the crawl's store is a database: its SQLite side is made by store copy
+        copy_archive(replica_crawl.data, data)
+        sqlite_side = data.parent / "sqlite"
+        copy_to(data, str(sqlite_side))
+        shutil.move(sqlite_side / STORE_FILENAME, data / STORE_FILENAME)
+    else:
+        shutil.copytree(replica_crawl.data, data)
     url = postgres.new_database()
-    copy_to(data, url)
+    copy_to(data, url, store=SQLITE)
     return data, url
 
 

@@ -4,7 +4,6 @@ port is closed."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from replica import ReplicaServer
-from tests.conftest import ROOT, Crawl, cli_command, cli_env
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive
 from tests.services import free_port
 
 SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL]
@@ -78,7 +77,7 @@ def launch(*args: str, data: Path) -> subprocess.Popen[str]:
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_replay_takes_pywb_with_it(replica_crawl: Crawl, tmp_path: Path, sig: signal.Signals) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     port = free_port()
     proc = launch("replay", "--port", str(port), data=data)
     try:

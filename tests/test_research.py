@@ -6,8 +6,6 @@ import csv
 import gzip
 import json
 import re
-import shutil
-import sqlite3
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 
 import archive
+from archive.database import STORE_ERRORS
 from archive.export import EXPORT_FIELDS
 from archive.query import Filters, QueryError
 from archive.replay import start
@@ -25,7 +24,7 @@ from archive.snippets import SNIPPET_FIELDS, Snippet
 from archive.verify import verify_directory
 from crawler.sites import profile_class
 from replica import ReplicaServer
-from tests.conftest import Crawl, crawl, run_cli
+from tests.conftest import Crawl, copy_archive, crawl, run_cli
 from tests.services import free_port
 
 
@@ -117,9 +116,9 @@ def test_malformed_query_and_bad_dates_raise_query_error(api: archive.Archive) -
 def test_read_only_by_default_and_live_while_written(replica_crawl: Crawl, replica: ReplicaServer, tmp_path: Path,
                                                      truth: list[dict[str, Any]]) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     with archive.open(data) as a:
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(STORE_ERRORS):  # a read-only connection, on either backend
             a.store.db.execute("DELETE FROM snippets")
         before = a.count(all_versions=True)
         # another process stores a new version while the archive is open
@@ -133,7 +132,7 @@ def test_read_only_by_default_and_live_while_written(replica_crawl: Crawl, repli
 
 def test_a_moved_data_directory_still_works(replica_crawl: Crawl, tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere" / "copy"
-    shutil.copytree(replica_crawl.data, moved)
+    copy_archive(replica_crawl.data, moved)
     result = run_cli("verify", data=moved)
     assert result.returncode == 0, result.stdout
     assert "OK" in result.stdout
@@ -178,7 +177,7 @@ def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> No
 
 def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     store = archive.SnippetStore(data)
     store.add(edited(next(iter(store.select(Filters(), order="oldest"))), "Updated."))
     store.close()
@@ -192,7 +191,7 @@ def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -
 
 def test_the_library_does_what_the_cli_does(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     with archive.open(data, readonly=False) as a:
         first = next(a.search(order="oldest"))
         a.store.add(edited(first, "Updated."))
@@ -217,7 +216,7 @@ def test_the_library_does_what_the_cli_does(replica_crawl: Crawl, tmp_path: Path
 
 def test_verify_catches_a_flipped_byte(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     target = [r for r in verify_directory(data / "warc")[0].records if r.type == "response"][100]
     raw = bytearray(warc.read_bytes())
@@ -234,11 +233,10 @@ def test_verify_catches_a_flipped_byte(replica_crawl: Crawl, tmp_path: Path) -> 
 
 def test_verify_catches_a_snippet_pointing_at_a_wrong_offset(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
-    db = sqlite3.connect(data / "archive.sqlite")
-    db.execute("UPDATE snippets SET warc_offset = warc_offset + 7 WHERE id = 3")
-    db.commit()
-    db.close()
+    copy_archive(replica_crawl.data, data)
+    with archive.SnippetStore(data) as store:
+        store.db.execute("UPDATE snippets SET warc_offset = warc_offset + 7 WHERE id = 3")
+        store.db.commit()
     result = run_cli("verify", "--json", data=data)
     assert result.returncode == 1
     problems = json.loads(result.stdout)["problems"]
@@ -293,7 +291,7 @@ def fetch(url: str, timeout: float = 30) -> bytes:
 
 def test_replay_serves_an_archived_article(replica_crawl: Crawl, tmp_path: Path, truth: list[dict[str, Any]]) -> None:
     data = tmp_path / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     port = free_port()
     seed = next(t for t in truth if t["title"].startswith("Putin Rejects"))
     shown = json.loads(run_cli("show", str(seed["canonical"]), "--json", "--replay-port", str(port),
@@ -370,11 +368,11 @@ def test_show_and_stats(replica_crawl: Crawl, truth: list[dict[str, Any]]) -> No
 def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: ReplicaServer, tmp_path: Path) -> None:
     """Retired rules (valid until 2026-01-01) clean captures fetched before that day; today's the rest."""
     crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "6")
-    db = sqlite3.connect(tmp_path / "archive.sqlite")
-    old_ids = [r[0] for r in db.execute("SELECT id FROM snippets ORDER BY id LIMIT 2")]
-    db.execute(f"UPDATE snippets SET fetched_at = '2025-06-01T08:00:00+00:00' WHERE id IN ({old_ids[0]}, {old_ids[1]})")
-    db.commit()
-    db.close()
+    with archive.SnippetStore(tmp_path) as store:
+        old_ids = [r[0] for r in store.db.execute("SELECT id FROM snippets ORDER BY id LIMIT 2")]
+        store.db.execute("UPDATE snippets SET fetched_at = '2025-06-01T08:00:00+00:00' WHERE id IN (?, ?)",
+                         tuple(old_ids))
+        store.db.commit()
     retired = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.retired_rki"}
     summary = json.loads(run_cli("reextract", "--json", data=tmp_path, env=retired).stdout)
     assert (summary["changed"], summary["unchanged"]) == (2, 4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,13 @@ from archive.store import SnippetStore
 from archive.verify import verify_directory
 from archive.warc import REVISIT_PROFILE_IDENTICAL
 from replica import ReplicaServer
-from tests.conftest import Crawl, crawl, http_parts, records_by_uri
+from tests.conftest import Crawl, copy_archive, crawl, http_parts, records_by_uri
 
 
 @pytest.fixture(scope="module")
 def second(replica_crawl: Crawl, replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     data = tmp_path_factory.mktemp("revisit") / "data"
-    shutil.copytree(replica_crawl.data, data)
+    copy_archive(replica_crawl.data, data)
     # every archived article inside the re-check window, fetched without validators: identical bodies
     return crawl(data, "rki.news", "--base-url", replica.base_url, "-s", "NEWSARCHIVE_RECHECK_HOURS=1000000",
                  "-s", "NEWSARCHIVE_CONDITIONAL=False")

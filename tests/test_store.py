@@ -13,6 +13,7 @@ import pytest
 from archive.query import Filters, QueryError
 from archive.snippets import Match, Snippet
 from archive.store import SnippetStore
+from tests import postgres_mode
 
 
 def search(store: SnippetStore, query: str, *, limit: int | None = 20, site: str | None = None,
@@ -125,6 +126,7 @@ PRAGMA user_version = 1;
 """
 
 
+@pytest.mark.skipif(postgres_mode.enabled(), reason="the migrations of the SQLite file's own schema")
 def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None:
     """The first released layout (schema 1): opened read-only, it is upgraded and searches as a new one."""
     db = sqlite3.connect(tmp_path / "archive.sqlite")
@@ -194,3 +196,18 @@ def test_malformed_queries_fail_alike(store: SnippetStore, query: str) -> None:
     store.add(snippet("https://rki.news/a/", "Wheat."))
     with pytest.raises(QueryError):
         search(store, query)
+
+
+def test_the_suite_archives_where_its_mode_says(tmp_path: Path) -> None:
+    """`./run test` keeps each data directory's store in its SQLite file; `./run test-postgresql` in a
+    PostgreSQL database of its own (tests/postgres_mode), so every other test runs on that backend."""
+    from archive.database import STORE_FILENAME
+
+    with SnippetStore(tmp_path) as store:
+        store.add(snippet("https://rki.news/2025/07/04/a/", "Flood waters rose over the wheat fields."))
+        assert store.postgres == postgres_mode.enabled()
+    assert (tmp_path / STORE_FILENAME).exists() != postgres_mode.enabled()
+    with SnippetStore(tmp_path, readonly=True) as again:  # the same directory finds the same store
+        assert [m.url for m in search(again, "wheat")] == ["https://rki.news/2025/07/04/a/"]
+    with SnippetStore(tmp_path / "other") as other:  # another directory, another store
+        assert other.count() == 0
