@@ -141,18 +141,26 @@ def test_two_sites_crawl_one_data_directory_at_once(replica: ReplicaServer, misb
     assert_archive_consistent(tmp_path, truth_urls)
 
 
-def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica_crawl: Crawl, tmp_path: Path,
-                                                                          truth_urls: set[str]) -> None:
-    """The gap a crash can leave: responses fsynced, snippets not yet committed, the file not yet closed."""
+def crashed_copy(replica_crawl: Crawl, tmp_path: Path, every: int) -> tuple[Path, Path, int]:
+    """A copy of the replica crawl as a crash between the WARC bytes and the snippets leaves it: its file
+    still ``.open``, every ``every``-th snippet never committed. The directory, the file's final path and how
+    many snippets are missing."""
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))  # as a killed writer leaves it
-    store = SnippetStore(data)
-    store.db.execute("DELETE FROM snippets WHERE id % 3 = 0")  # snippets that never got committed
-    store.db.commit()
-    lost = len(truth_urls) - store.count()
-    store.close()
+    with SnippetStore(data) as store:
+        before = store.count()
+        store.db.execute(f"DELETE FROM snippets WHERE id % {int(every)} = 0")
+        store.db.commit()
+        lost = before - store.count()
+    return data, warc, lost
+
+
+def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica_crawl: Crawl, tmp_path: Path,
+                                                                          truth_urls: set[str]) -> None:
+    """The gap a crash can leave: responses fsynced, snippets not yet committed, the file not yet closed."""
+    data, warc, lost = crashed_copy(replica_crawl, tmp_path, 3)
     result = recover(data, "rki.news")
     assert result.salvaged == [warc.name]
     assert result.bytes_dropped == 0
@@ -163,14 +171,7 @@ def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica
 def test_two_recoveries_at_once_take_turns(replica_crawl: Crawl, tmp_path: Path, truth_urls: set[str]) -> None:
     """Two sites starting together both repair the whole directory: one dead file is salvaged and its
     snippets restored once, and neither repair fails on the other's work."""
-    data = tmp_path / "data"
-    copy_archive(replica_crawl.data, data)
-    (warc,) = (data / "warc").glob("*.warc.gz")
-    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
-    with SnippetStore(data) as store:
-        store.db.execute("DELETE FROM snippets WHERE id % 2 = 0")
-        store.db.commit()
-        lost = len(truth_urls) - store.count()
+    data, _, lost = crashed_copy(replica_crawl, tmp_path, 2)
     code = ("import json, sys; from pathlib import Path; from crawler.recovery import recover; "
             f"print(json.dumps(recover(Path({str(data)!r}), sys.argv[1]).as_dict()))")
     env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_SLOW": "0.005"})
@@ -209,14 +210,8 @@ def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, 
                                                          truth_urls: set[str]) -> None:
     """Recovery restores snippets from a salvaged file; killed while doing so, the next one must not find
     the file looking finished and skip it (its articles would then be fetched and archived again)."""
-    data = tmp_path / "data"
-    copy_archive(replica_crawl.data, data)
-    (warc,) = (data / "warc").glob("*.warc.gz")
-    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))
+    data, warc, lost = crashed_copy(replica_crawl, tmp_path, 2)
     with SnippetStore(data) as store:
-        store.db.execute("DELETE FROM snippets WHERE id % 2 = 0")
-        store.db.commit()
-        lost = len(truth_urls) - store.count()
         victim = store.db.execute("SELECT url FROM snippets ORDER BY id DESC LIMIT 1").fetchone()[0]
         store.db.execute("DELETE FROM snippets WHERE url = ?", (victim,))  # restored last: the cleaner dies there
         store.db.commit()
