@@ -42,13 +42,16 @@ def test_document_date_line_of_the_rki_block() -> None:
 
 @pytest.mark.parametrize("line", ["Published on July 4, 2025", "Show on website : Click Here", "Click Here",
                                   "Also Read: Wheat prices rise", "- Advertisement -", "Leave a Reply",
-                                  "Share this:", "rki.news", "RKI.NEWS"])
+                                  "Share this:", "rki.news", "RKI.NEWS", "Thanks for signing up!",
+                                  "There was an error processing your subscription.",
+                                  "Sign up for our daily newsletter"])
 def test_chrome_lines(line: str) -> None:
     assert is_chrome_line(line, ("rki.news",))
 
 
 @pytest.mark.parametrize("line", ["Published reports say the talks failed.", "He clicked here and there.",
-                                  "The category was new.", "rki.news reported first on Monday."])
+                                  "The category was new.", "rki.news reported first on Monday.",
+                                  "Sign up for the vaccine opened on Monday for everyone over 60."])
 def test_body_lines_that_only_look_like_chrome(line: str) -> None:
     assert not is_chrome_line(line, ("rki.news",))
 

@@ -42,6 +42,11 @@ CHROME_LINE_RES = [re.compile(p, re.IGNORECASE) for p in (
     r"^(tweet|share) on (facebook|twitter|whatsapp)$",
     r"^leave a reply\b",
     r"^subscribe to our newsletter\b",
+    # the states of a newsletter sign-up box, read as text when the box sits inside the body
+    r"^thanks? (you )?for (signing up|subscribing)\b",
+    r"^there was an error processing your (subscription|request)\b",
+    r"^keep an eye on your inbox\b",
+    r"^sign up (for|to) (our|the) .{0,40}newsletters?\b",
     r"^we use cookies\b",
     r"^original article source\s*:",
     r"^this article was originally published\b",
