@@ -264,6 +264,18 @@ def test_the_site_named_beside_its_reporter_is_not_an_author_and_the_role_is_dro
     assert article.authors == ["신현주"]
 
 
+def test_the_site_with_its_address_in_the_author_tag_is_the_site_not_two_places() -> None:
+    head = ('<meta name="author" content="tramwave.example, Frankfurt, Germany">'
+            '<meta property="og:site_name" content="tramwave.example">')
+    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), "https://tramwave.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["tramwave.example"]
+    beside = head.replace("Frankfurt, Germany", "Ann Lee")  # a person beside the site is an author
+    article = extract(_news_page(beside, "<h1>Tram plan passes</h1>"), "https://tramwave.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["Ann Lee"]
+
+
 def test_the_publisher_is_not_an_author_and_a_link_to_another_host_is_no_byline() -> None:
     head = ('<meta name="publisher" content="Tram Wave (www.tramwave.example)">'
             '<meta name="author" content="Tram Wave (www.tramwave.example)">')

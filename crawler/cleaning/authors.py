@@ -14,7 +14,7 @@ credits as author ("BBC News") only when no source names anyone at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -107,12 +107,12 @@ def _element_names(elements: list[HtmlElement]) -> list[str]:
     return names
 
 
-def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
+def _sources(page: Page, article: dict[str, Any] | None, is_brand: Callable[[str], bool]) -> Iterator[list[str]]:
     yield json_ld_names(page, article)
     yield _element_names(page.itemprop("author"))
     for key in AUTHOR_META:
         values = [v for v in page.metas.get(key, []) if v and not v.startswith("http")]
-        yield list(dict.fromkeys(n for v in values for n in clean_names(v)))
+        yield list(dict.fromkeys(n for v in values for n in _meta_names(v, is_brand)))
     if page.tree is None:
         return
     for selector in BYLINE_SELECTORS:
@@ -124,6 +124,17 @@ def _sources(page: Page, article: dict[str, Any] | None) -> Iterator[list[str]]:
              and urlsplit(urljoin(page.url, a.get("href") or "")).hostname == host]  # not a corporate /profil/
     yield _element_names([a for a in links if len(a.text_content()) < MAX_BYLINE_CHARS][:2])
     yield _labelled_names(page.tree)
+
+
+def _meta_names(value: str, is_brand: Callable[[str], bool]) -> list[str]:
+    """The names in one author meta value. A value that names the site and otherwise only single words is the
+    site with its address ("hessenschau.de, Frankfurt, Germany"): only the site's name counts. A person
+    beside the site ("Jane Doe, The Daily") stays."""
+    names = clean_names(value)
+    brands = [n for n in names if is_brand(n)]
+    if brands and all(is_brand(n) or len(n.split()) == 1 for n in names):
+        return brands
+    return names
 
 
 def _labelled_names(tree: HtmlElement) -> list[str]:
@@ -153,7 +164,7 @@ def page_authors(page: Page, article: dict[str, Any] | None) -> list[str]:
         return brand_key(name) in brands or any(b and b in brand_key(name) for b in brands)
 
     brand_only: list[str] = []
-    for names in _sources(page, article):
+    for names in _sources(page, article, is_brand):
         people = [n for n in names if not is_brand(n)]
         if people:
             return people  # the site named beside its authors (two meta tags) is not one of them
