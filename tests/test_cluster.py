@@ -30,8 +30,8 @@ from tests.test_cli import assert_one_line_error
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
 REDELIVER_AFTER = 4  # seconds a lost job waits before another worker takes it
-SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")  # runs long enough to be killed in
+SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")  # runs long enough to be killed in
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")  # where no run is killed
 DEADLINE = 240  # seconds for every job to end, redelivery included
 
 

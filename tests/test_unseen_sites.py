@@ -256,24 +256,26 @@ def test_a_shell_page_with_only_a_json_ld_article_body_gives_that_text() -> None
     assert article.paragraphs == SHELL_PARAGRAPHS
 
 
+def _authors(head: str, url: str) -> list[str]:
+    """The authors the generic cleaner finds on a tram-plan story with ``head`` in its <head>."""
+    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), url)
+    assert article is not None
+    return article.authors
+
+
 def test_the_site_named_beside_its_reporter_is_not_an_author_and_the_role_is_dropped() -> None:
     head = ('<meta name="author" content="항구일보"><meta name="author" content="신현주 기자">'
             '<meta property="og:site_name" content="항구일보">')
-    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), "https://daily-tram.example/2026/03/tram-plan/")
-    assert article is not None
-    assert article.authors == ["신현주"]
+    assert _authors(head, "https://daily-tram.example/2026/03/tram-plan/") == ["신현주"]
 
 
 def test_the_site_with_its_address_in_the_author_tag_is_the_site_not_two_places() -> None:
     head = ('<meta name="author" content="tramwave.example, Frankfurt, Germany">'
             '<meta property="og:site_name" content="tramwave.example">')
-    article = extract(_news_page(head, "<h1>Tram plan passes</h1>"), "https://tramwave.example/2026/03/tram-plan/")
-    assert article is not None
-    assert article.authors == ["tramwave.example"]
+    url = "https://tramwave.example/2026/03/tram-plan/"
+    assert _authors(head, url) == ["tramwave.example"]
     beside = head.replace("Frankfurt, Germany", "Ann Lee")  # a person beside the site is an author
-    article = extract(_news_page(beside, "<h1>Tram plan passes</h1>"), "https://tramwave.example/2026/03/tram-plan/")
-    assert article is not None
-    assert article.authors == ["Ann Lee"]
+    assert _authors(beside, url) == ["Ann Lee"]
 
 
 def test_the_publisher_is_not_an_author_and_a_link_to_another_host_is_no_byline() -> None:

@@ -8,6 +8,7 @@ menu/nav, tags, ads.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from lxml.html import HtmlElement
@@ -110,16 +111,12 @@ def _twice(text: str) -> bool:
 def drop_teasers(paragraphs: list[str]) -> list[str]:
     """The body without links to other stories: lines under a label that two or more of them share, and
     lines that say one headline twice."""
-    labels: dict[str, int] = {}
-    for text in paragraphs:
-        match = TEASER_LABEL_RE.match(text)
-        if match and len(match["label"].split()) <= LABEL_WORDS:
-            labels[match["label"].casefold()] = labels.get(match["label"].casefold(), 0) + 1
+    matches = [TEASER_LABEL_RE.match(text) for text in paragraphs]
+    labels = Counter(m["label"].casefold() for m in matches if m and len(m["label"].split()) <= LABEL_WORDS)
 
-    def teaser(text: str) -> bool:
-        match = TEASER_LABEL_RE.match(text)
+    def teaser(text: str, match: re.Match[str] | None) -> bool:
         if match is None or len(text) > TEASER_CHARS:
             return False
-        return labels.get(match["label"].casefold(), 0) >= 2 and not SENTENCE_END_RE.search(match["rest"])
+        return labels[match["label"].casefold()] >= 2 and not SENTENCE_END_RE.search(match["rest"])
 
-    return [p for p in paragraphs if not teaser(p) and not _twice(p)]
+    return [p for p, m in zip(paragraphs, matches, strict=True) if not teaser(p, m) and not _twice(p)]
