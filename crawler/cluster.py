@@ -140,20 +140,40 @@ class _Lease:
             return child.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
 
 
+def _earlier_report(task: Any) -> dict[str, Any] | None:
+    """The report of another delivery of this task that has ended, if one has (no answer from Redis: None)."""
+    with contextlib.suppress(Exception):
+        done = task.AsyncResult(task.request.id)
+        if done.state == "SUCCESS" and isinstance(done.result, dict):
+            return dict(done.result)
+    return None
+
+
+def _repair(data: Path, site: str) -> None:
+    """Repair what a delivery of this job that died mid-run may have left (its ``.open`` file, its run still
+    'running'), as the run that would otherwise have come after it does; a run of the site that is going
+    does that itself."""
+    from archive.locks import LockedError, SiteLock
+    from crawler.recovery import recover
+
+    with contextlib.suppress(LockedError), SiteLock(data, site):
+        recover(data, site)
+
+
 def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Run one site's crawl in a child process, renewing the task's lease while it runs; its report.
 
     A job delivered again after it was done (a worker that lost its Redis connection puts back the messages
-    of the tasks it was running) returns the first run's report instead of crawling again. A job for a site
+    of the tasks it was running) returns the first run's report instead of crawling again, after repairing
+    what a second delivery that died may have left. A job for a site
     whose run is going (a second job, or cron) waits for it here, its lease renewed, and runs after it: a
     retry with a countdown would sit in some worker's buffer unrenewed, be handed out again after
     ``--redeliver-after`` and run twice.
     """
-    with contextlib.suppress(Exception):  # no answer from Redis: run, as a first delivery would
-        done = task.AsyncResult(task.request.id)
-        if done.state == "SUCCESS" and isinstance(done.result, dict):
-            return dict(done.result)
     data = Path(os.environ["NEWSARCHIVE_DATA"])
+    if (earlier := _earlier_report(task)) is not None:
+        _repair(data, job["site"])
+        return earlier
     settings = {**job.get("settings", {}), **json.loads(os.environ.get(WORKER_SETTINGS_ENV) or "{}")}
     if os.environ.get(WORKER_ENV):
         settings["WARC_SUBDIR"] = os.environ[WORKER_ENV]
@@ -166,6 +186,9 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         if code != EXIT_LOCKED or tries >= LOCKED_TRIES:
             break
         lease.wait(_locked_wait())
+        if (earlier := _earlier_report(task)) is not None:  # another delivery of this job ran meanwhile
+            _repair(data, job["site"])
+            return earlier
     report = outcome_report(job["site"], code, stdout, stderr)
     report["worker"] = os.environ.get(WORKER_ENV, "")
     return report
