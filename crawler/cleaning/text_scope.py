@@ -1,0 +1,70 @@
+"""The part of a page that holds its running text, so the main-text extractor reads that part alone.
+
+trafilatura's cost grows with the tree it is given: it copies the tree four times and runs its pruning
+expressions over all of it, menus, footers, teaser rails and comment threads included. Most article pages
+keep nearly all their prose in one container named as such (``<article>``, ``<main>``, ``itemprop=
+articleBody``, a class or id like ``article-body`` or ``story-content``). Handing trafilatura that
+container alone gives the same text for a fraction of the work.
+
+The container must hold ``SCOPE_SHARE`` of the page's prose (paragraphs of at least ``PROSE_CHARS``), and
+the outermost such container wins, so a lead paragraph or a second body part that trafilatura would have
+read stays inside. Where no container qualifies (prose spread over the page, or no named container) the
+whole page is read as before.
+
+Measured on both development sets (``./run bench extraction``, 222 cleaning passes): 200 passes scoped;
+extracted text the same on all but two pages (one better, one worse, each by about 0.02 F1); the fast
+pass about a sixth quicker over the whole cleaner. Requiring 50% or 90% of the prose instead changed
+nothing more on extraction-dev; taking the innermost container instead changed 57 pages, both ways.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree
+
+from crawler.cleaning.page import HtmlElement, new_element
+
+PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
+SCOPE_SHARE = 0.7  # the container must hold this share of the page's running text
+CONTAINER_TAGS = {"article", "main", "div", "section"}
+CONTENT_NAME_RE = re.compile(r"article|story|post|entry|content|body|text|main", re.IGNORECASE)
+
+
+def _names_content(element: HtmlElement) -> bool:
+    if element.tag in ("article", "main") or "articleBody" in (element.get("itemprop") or "").split():
+        return True
+    return bool(CONTENT_NAME_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
+
+
+def text_container(tree: HtmlElement) -> HtmlElement | None:
+    """The outermost named content container holding ``SCOPE_SHARE`` of the page's running text, if any."""
+    prose: dict[HtmlElement, int] = {}
+    total = 0
+    for paragraph in tree.iter("p"):
+        length = len(paragraph.text_content())
+        if length < PROSE_CHARS:
+            continue
+        total += length
+        for ancestor in paragraph.iterancestors():
+            prose[ancestor] = prose.get(ancestor, 0) + length
+    if not total:
+        return None
+    qualified = [element for element, length in prose.items()
+                 if length >= SCOPE_SHARE * total and element.tag in CONTAINER_TAGS and _names_content(element)]
+    if not qualified:
+        return None
+    return min(qualified, key=lambda element: sum(1 for _ in element.iterancestors()))
+
+
+def text_scope(tree: HtmlElement) -> HtmlElement:
+    """A small document holding a copy of the page's text container, or the page itself when none qualifies."""
+    container = text_container(tree)
+    if container is None or container is tree:
+        return tree
+    scoped = copy.deepcopy(container)
+    scoped.tail = None  # the text after the container is not in it
+    document = new_element("html")
+    etree.SubElement(document, "body").append(scoped)
+    return document

@@ -1,0 +1,79 @@
+"""The main-text extractor reads the container that holds a page's running text, and the page untouched."""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from crawler import extract
+from crawler.cleaning.page import Page
+from crawler.cleaning.text_scope import text_container, text_scope
+
+URL = "https://news.example.org/2026/03/04/harbour-reopens"
+SENTENCE = "The harbour of the old town reopened on Monday after two years of works that cost the city {} million."
+RAIL = "".join(f'<li><a href="/story-{i}">Another story that is worth a click, number {i}</a></li>' for i in range(30))
+FOOTER = "<footer><p>" + "About this newspaper and its owners, printed at the foot of each page. " * 3 + "</p></footer>"
+
+
+def prose(count: int, start: int = 0) -> str:
+    return "".join(f"<p>{SENTENCE.format(start + i)}</p>" for i in range(count))
+
+
+def page(body: str) -> Page:
+    html = (f'<!DOCTYPE html><html lang="en"><head><title>Harbour reopens</title>'
+            f'<meta property="og:type" content="article"></head>'
+            f"<body><nav><ul>{RAIL}</ul></nav>{body}<aside><ul>{RAIL}</ul></aside>{FOOTER}</body></html>")
+    return Page(html, URL)
+
+
+def test_the_outermost_named_container_with_most_of_the_prose_is_the_scope() -> None:
+    # the lead stands in the <article> but outside its body <div>: the <article> keeps it in scope
+    p = page('<div class="layout"><article><h1>Harbour reopens</h1><p class="lead">'
+             f'{SENTENCE.format("lead")}</p><div class="article-body">{prose(8)}</div></article></div>')
+    assert p.tree is not None
+    container = text_container(p.tree)
+    assert container is not None
+    assert container.tag == "article"
+
+
+def test_no_scope_where_the_prose_is_spread_or_no_container_is_named() -> None:
+    spread = page(f'<article>{prose(3)}</article><div class="comments">{prose(5, 10)}</div>')
+    unnamed = page(f'<div class="x1"><div class="x2">{prose(8)}</div></div>')
+    for p in (spread, unnamed):
+        assert p.tree is not None
+        assert text_container(p.tree) is None
+        assert text_scope(p.tree) is p.tree
+
+
+def test_the_scope_is_a_copy_and_the_page_is_left_whole() -> None:
+    p = page(f'<main id="main"><div class="story-content">{prose(8)}</div></main>')
+    assert p.tree is not None
+    before = len(list(p.tree.iter()))
+    scoped = text_scope(p.tree)
+    assert scoped is not p.tree
+    assert isinstance(scoped, HtmlElement)
+    assert [e.tag for e in scoped.iter()][:3] == ["html", "body", "main"]
+    assert scoped.find(".//nav") is None
+    assert scoped.find(".//footer") is None
+    assert len(list(p.tree.iter())) == before  # menus, rails and footer still in the page for the metadata
+    assert p.tree.find(".//nav") is not None
+
+
+def test_a_scoped_page_gives_the_whole_body_and_nothing_around_it() -> None:
+    html = (f'<!DOCTYPE html><html lang="en"><head><title>Harbour reopens</title>'
+            f'<meta property="og:type" content="article">'
+            f'<meta property="article:published_time" content="2026-03-04T08:00:00+01:00"></head>'
+            f"<body><nav><ul>{RAIL}</ul></nav><article><h1>Harbour reopens after two years</h1>"
+            f'<div class="article-body">{prose(8)}</div></article><aside><ul>{RAIL}</ul></aside>{FOOTER}'
+            "</body></html>").encode()
+    article = extract(html, URL)
+    assert article is not None
+    assert article.paragraphs == [SENTENCE.format(i) for i in range(8)]
+
+
+def test_forms_and_inputs_parse_as_plain_elements_of_the_page() -> None:
+    p = page(f'<article>{prose(4)}<form action="/s"><label>Search <input name="q"></label></form></article>')
+    assert p.tree is not None
+    assert all(isinstance(e, HtmlElement) for e in p.tree.iter("form", "input", "label", "p"))
+    field = p.tree.find(".//input")
+    assert field is not None
+    assert field.get("name") == "q"
