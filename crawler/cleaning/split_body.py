@@ -73,11 +73,11 @@ def split_body_groups(tree: HtmlElement) -> list[list[HtmlElement]]:
     by_signature: dict[tuple[str, str], list[HtmlElement]] = {}
     for element in tree.iter("div", "section"):
         classes = element.get("class")
-        if classes and BODY_CLASS_RE.search(classes):
+        if classes:
             by_signature.setdefault((str(element.tag), " ".join(classes.split())), []).append(element)
     groups = []
-    for members in by_signature.values():
-        if len(members) < 2:
+    for (_, classes), members in by_signature.items():
+        if len(members) < 2 or not BODY_CLASS_RE.search(classes):  # the pattern once per class, not per block
             continue
         held = set(members)
         inside = [m for m in members if not any(a in held for a in m.iterancestors())]
