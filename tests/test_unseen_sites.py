@@ -11,7 +11,7 @@ import pytest
 from archive.query import Filters
 from archive.store import SnippetStore
 from crawler import extract
-from crawler.cleaning.chrome import CHROME_LINE_RES
+from crawler.cleaning.chrome import CHROME_LINE_RE
 from replica import ReplicaServer
 from tests.conftest import run_cli
 from tests.extraction_score import HTML_UTF8, metadata_pages, shingles
@@ -124,7 +124,7 @@ def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_pa
         assert snippet.title == post.title
         assert snippet.text == "\n\n".join(post.paragraphs)
         assert snippet.published == post.published.isoformat()
-        assert not any(rx.search(line) for line in snippet.text.split("\n\n") for rx in CHROME_LINE_RES)
+        assert not any(CHROME_LINE_RE.search(line) for line in snippet.text.split("\n\n"))
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ CHROME_TOKEN_RE = re.compile(
 )
 
 # whole paragraphs that are chrome wherever they stand
-CHROME_LINE_RES = [re.compile(p, re.IGNORECASE) for p in (
+CHROME_LINE_PATTERNS = (
     r"^published on\b",
     r"^document date\s*:",
     r"^categor(y|ies)\s*:",
@@ -54,12 +54,13 @@ CHROME_LINE_RES = [re.compile(p, re.IGNORECASE) for p in (
     r"^read full article at\b",
     # a template's placeholder left in the text: $$ARTICLEAD$$, {{AD_SLOT}}
     r"^(\$\$|\{\{|%%|\[\[)\s*[A-Z0-9_:.-]+\s*(\$\$|\}\}|%%|\]\])$",
-)]
+)
+CHROME_LINE_RE = re.compile("|".join(f"(?:{p})" for p in CHROME_LINE_PATTERNS), re.IGNORECASE)  # one search a line
 
 
 def is_chrome_line(text: str, source_names: Iterable[str] = ()) -> bool:
     """True for a paragraph that is a known chrome phrase or just the site's own name (a source line)."""
-    if any(rx.search(text) for rx in CHROME_LINE_RES):
+    if CHROME_LINE_RE.search(text):
         return True
     lowered = text.strip().lower()
     return any(lowered == name.lower() for name in source_names)
