@@ -24,6 +24,7 @@ from crawler.cleaning.language import article_language
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
+from crawler.cleaning.standfirst import standfirst
 from crawler.cleaning.text import block_paragraphs, normalize_paragraph
 from crawler.cleaning.titles import h1_texts, page_title
 from crawler.sites.base import Cleaner, SiteProfile
@@ -80,6 +81,9 @@ class GenericCleaner(Cleaner):
         headlines = {t.casefold() for t in (title, *h1_texts(page))}
         if paragraphs and normalize_paragraph(paragraphs[0]).casefold() in headlines:
             paragraphs = paragraphs[1:]  # the headline repeated at the top of the extracted text
+        lead = standfirst(page, paragraphs)
+        if lead and not is_chrome_line(lead, names) and lead.casefold() not in headlines:
+            paragraphs = [lead, *paragraphs]
         text_evidence(evidence, sum(len(p) for p in paragraphs))
         if not evidence.is_article or not paragraphs or not title:
             return None
