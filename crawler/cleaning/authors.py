@@ -45,6 +45,7 @@ AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|peo
 LABEL_RE = re.compile(r"^(?:by|von|text|autor(?:in)?(?:\s*/\s*autor(?:in)?)?|author(?:\(?s\)?)?|auteur|autore|"
                       r"reporter|written by|story by)\s*:?$", re.IGNORECASE)
 LABEL_TAGS = ("strong", "b", "dt", "span", "em", "label")
+MAX_LABEL_CHARS = 100  # an author label is a word or two, with room for the whitespace around them
 MAX_NAME_WORDS = 6
 MAX_BYLINE_CHARS = 120  # a byline element longer than this is a paragraph that mentions an author
 MAX_AUTHORS = 12
@@ -140,14 +141,16 @@ def _meta_names(value: str, is_brand: Callable[[str], bool]) -> list[str]:
 def _labelled_names(tree: HtmlElement) -> list[str]:
     """Names after an author label of their own ("Autorin/Autor", "By:") in a short element."""
     for label in tree.iter(*LABEL_TAGS):
+        raw = label.text_content()
         parent = label.getparent()
-        if parent is None or not LABEL_RE.match(normalize_paragraph(label.text_content())):
+        if len(raw) > MAX_LABEL_CHARS or parent is None:  # most such elements hold prose: no label, skip early
+            continue
+        text = normalize_paragraph(raw)
+        if not LABEL_RE.match(text):
             continue
         whole = normalize_paragraph(parent.text_content())
         if len(whole) < MAX_BYLINE_CHARS:
-            rest = whole[len(normalize_paragraph(label.text_content())):] if whole.startswith(
-                normalize_paragraph(label.text_content())) else ""
-            names = clean_names(rest)
+            names = clean_names(whole[len(text):] if whole.startswith(text) else "")
             if names:
                 return names
     return []
