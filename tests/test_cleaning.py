@@ -44,14 +44,18 @@ def test_document_date_line_of_the_rki_block() -> None:
                                   "Also Read: Wheat prices rise", "- Advertisement -", "Leave a Reply",
                                   "Share this:", "rki.news", "RKI.NEWS", "Thanks for signing up!",
                                   "There was an error processing your subscription.",
-                                  "Sign up for our daily newsletter"])
+                                  "Sign up for our daily newsletter", "Related: Floods close the coast road",
+                                  "À lire aussi La natalité menacée", "Lesen Sie auch: Der Hafen öffnet",
+                                  "Czytaj więcej", "【関連記事】港が再開へ", "[관련기사] 항구 재개"])
 def test_chrome_lines(line: str) -> None:
     assert is_chrome_line(line, ("rki.news",))
 
 
 @pytest.mark.parametrize("line", ["Published reports say the talks failed.", "He clicked here and there.",
                                   "The category was new.", "rki.news reported first on Monday.",
-                                  "Sign up for the vaccine opened on Monday for everyone over 60."])
+                                  "Sign up for the vaccine opened on Monday for everyone over 60.",
+                                  "Related to this, the minister promised a new road.",
+                                  "See the harbour at dawn: it is worth the early start."])
 def test_body_lines_that_only_look_like_chrome(line: str) -> None:
     assert not is_chrome_line(line, ("rki.news",))
 
@@ -63,6 +67,14 @@ def test_links_to_other_stories_under_a_shared_label_are_dropped() -> None:
             "Read another story here | Floods close the coast road",
             "Harbour Budget Passes After Long Debate Harbour Budget Passes After Long Debate"]
     assert drop_teasers(body) == [body[0], body[2]]
+
+
+def test_a_standalone_read_more_label_goes_with_the_headline_under_it() -> None:
+    body = ["The council met on Monday and agreed on the budget after a long debate.",
+            "Czytaj więcej", "Parliament tightens the rules after the attack in the city centre",
+            "The budget gives the harbour two million more than last year.",
+            "Read more", "The harbour master said the new quays would serve ships of every size. " * 5]
+    assert drop_teasers(body) == [body[0], body[3], body[5]]  # a long paragraph under a label is the body again
 
 
 def test_lines_that_only_look_like_teasers_stay() -> None:

@@ -27,6 +27,17 @@ CHROME_TOKEN_RE = re.compile(
     re.IGNORECASE,
 )
 
+# labels of a box that links to another story, in the languages of the dev sets and their neighbours
+READ_MORE = (r"(?:read more|read also|also read|see also|more on this(?: story| topic)?|related(?: articles| posts|"
+             r" stories| coverage)?|czytaj (?:więcej|też|także)|przeczytaj (?:też|także|więcej)|"
+             r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|(?:à )?lire aussi|leer más|lea también|leia (?:também|mais)|leggi anche|"
+             r"čtěte (?:také|též)|přečtěte si (?:také|též)|関連記事|관련\s?기사)")
+# the labels of more than one word, which no sentence of prose begins with, label a story without a colon too
+READ_MORE_PHRASE = (r"(?:read more|read also|also read|see also|czytaj (?:więcej|też|także)|"
+                    r"przeczytaj (?:też|także)|lesen sie auch|(?:à )?lire aussi|lea también|leia também|leggi anche|čtěte také|přečtěte si také)")
+STANDALONE_READ_MORE_RE = re.compile(rf"^[\[【(]?\s*{READ_MORE}\s*[\]】)]?\s*:?$", re.IGNORECASE)
+READ_MORE_TEASER_CHARS = 300  # the line under a standalone label is the other story's headline (and its dek)
+
 # whole paragraphs that are chrome wherever they stand
 CHROME_LINE_PATTERNS = (
     r"^published on\b",
@@ -34,10 +45,8 @@ CHROME_LINE_PATTERNS = (
     r"^categor(y|ies)\s*:",
     r"^show on website\b",
     r"^click here\b",
-    r"^also read\s*:",
-    r"^read also\s*:",
-    r"^read more\s*:",
-    r"^related( articles| posts| stories)?\s*:?$",
+    # a link to another story under a "read more" label: "Related: ...", "À lire aussi ...", "【関連記事】..."
+    rf"^(?:[\[【]\s*{READ_MORE}\s*[\]】]|{READ_MORE}\s*(?::|$)|{READ_MORE_PHRASE}\s)",
     r"^-?\s*advertisement\s*-?$",
     r"^share (this|on)\b",
     r"^(tweet|share) on (facebook|twitter|whatsapp)$",
@@ -110,8 +119,8 @@ def _twice(text: str) -> bool:
 
 
 def drop_teasers(paragraphs: list[str]) -> list[str]:
-    """The body without links to other stories: lines under a label that two or more of them share, and
-    lines that say one headline twice."""
+    """The body without links to other stories: lines under a label that two or more of them share, a
+    "read more" label that stands alone and the line under it, and lines that say one headline twice."""
     matches = [TEASER_LABEL_RE.match(text) for text in paragraphs]
     labels = Counter(m["label"].casefold() for m in matches if m and len(m["label"].split()) <= LABEL_WORDS)
 
@@ -120,4 +129,7 @@ def drop_teasers(paragraphs: list[str]) -> list[str]:
             return False
         return labels[match["label"].casefold()] >= 2 and not SENTENCE_END_RE.search(match["rest"])
 
-    return [p for p, m in zip(paragraphs, matches, strict=True) if not teaser(p, m) and not _twice(p)]
+    labels_at = {i for i, p in enumerate(paragraphs) if STANDALONE_READ_MORE_RE.match(p)}
+    return [p for i, (p, m) in enumerate(zip(paragraphs, matches, strict=True))
+            if not teaser(p, m) and not _twice(p) and i not in labels_at
+            and not (i - 1 in labels_at and len(p) <= READ_MORE_TEASER_CHARS)]

@@ -76,7 +76,7 @@ class GenericCleaner(Cleaner):
                 paragraphs = embedded or paragraphs
         paragraphs = paragraphs or _container_paragraphs(page)
         names = [n for n in (self.profile.host, self.profile.host.removeprefix("www."), page.meta("og:site_name")) if n]
-        paragraphs = drop_teasers([p for p in paragraphs if not is_chrome_line(p, names)])
+        paragraphs = [p for p in drop_teasers(paragraphs) if not is_chrome_line(p, names)]
         title = page_title(page, article)
         headlines = {t.casefold() for t in (title, *h1_texts(page))}
         if paragraphs and normalize_paragraph(paragraphs[0]).casefold() in headlines:
