@@ -28,13 +28,16 @@ CHROME_TOKEN_RE = re.compile(
 )
 
 # labels of a box that links to another story, in the languages of the dev sets and their neighbours
-READ_MORE = (r"(?:read more|read also|also read|see also|more on this(?: story| topic)?|related(?: articles| posts|"
-             r" stories| coverage)?|czytaj (?:więcej|też|także)|przeczytaj (?:też|także|więcej)|"
-             r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|(?:à )?lire aussi|leer más|lea también|leia (?:também|mais)|leggi anche|"
+READ_MORE = (r"(?:read more|read also|also read|see also|more on this(?: story| topic)?|"
+             r"related(?: articles| posts| stories| coverage)?|"
+             r"czytaj (?:więcej|też|także)|przeczytaj (?:też|także|więcej)|"
+             r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|(?:à )?lire aussi|"
+             r"leer más|lea también|leia (?:também|mais)|leggi anche|"
              r"čtěte (?:také|též)|přečtěte si (?:také|též)|関連記事|관련\s?기사)")
 # the labels of more than one word, which no sentence of prose begins with, label a story without a colon too
 READ_MORE_PHRASE = (r"(?:read more|read also|also read|see also|czytaj (?:więcej|też|także)|"
-                    r"przeczytaj (?:też|także)|lesen sie auch|(?:à )?lire aussi|lea también|leia também|leggi anche|čtěte také|přečtěte si také)")
+                    r"przeczytaj (?:też|także)|lesen sie auch|(?:à )?lire aussi|lea también|leia também|"
+                    r"leggi anche|čtěte také|přečtěte si také)")
 STANDALONE_READ_MORE_RE = re.compile(rf"^[\[【(]?\s*{READ_MORE}\s*[\]】)]?\s*:?$", re.IGNORECASE)
 READ_MORE_TEASER_CHARS = 300  # the line under a standalone label is the other story's headline (and its dek)
 
