@@ -77,3 +77,17 @@ def test_forms_and_inputs_parse_as_plain_elements_of_the_page() -> None:
     field = p.tree.find(".//input")
     assert field is not None
     assert field.get("name") == "q"
+
+
+def test_chrome_boxes_inside_the_container_go_and_a_body_wrapper_named_so_stays() -> None:
+    appeal = '<div class="donation-promo"><h3>Support us</h3><p>' + "Independent news needs readers who pay. " * 3 + \
+        "</p></div>"
+    related = '<ul class="related-links"><li><a href="/a">Another story</a></li></ul>'
+    p = page(f'<article><div class="post-widget">{prose(4)}{appeal}{prose(4, 4)}{related}</div></article>')
+    assert p.tree is not None
+    scoped = text_scope(p.tree)
+    text = scoped.text_content()
+    assert "Independent news needs readers" not in text
+    assert "Another story" not in text
+    assert all(SENTENCE.format(i) in text for i in range(8))  # "post-widget" holds the body: it stays
+    assert "Independent news needs readers" in p.tree.text_content()  # the page itself is untouched

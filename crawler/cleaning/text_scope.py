@@ -11,6 +11,11 @@ the outermost such container wins, so a lead paragraph or a second body part tha
 read stays inside. Where no container qualifies (prose spread over the page, or no named container) the
 whole page is read as before.
 
+Inside the copy, boxes that a class or id names as chrome and that hold under ``CHROME_PROSE_SHARE`` of
+the container's running text are removed first (``drop_chrome_boxes``): trafilatura keeps some of them,
+a donation appeal or a teaser list between the paragraphs. That lifted extraction-dev from 0.9726 to 0.9731
+and metadata-dev from 0.9679 to 0.9687 (11 pages better, one worse); a share of 0.1 gave the same.
+
 Measured on both development sets (``./run bench extraction``, 222 cleaning passes): 200 passes scoped;
 extracted text the same on all but two pages (one better, one worse, each by about 0.02 F1); the fast
 pass about a sixth quicker over the whole cleaner. Requiring 50% or 90% of the prose instead changed
@@ -24,10 +29,12 @@ import re
 
 from lxml import etree
 
+from crawler.cleaning.chrome import CHROME_TOKEN_RE
 from crawler.cleaning.page import HtmlElement, new_element
 
 PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
 SCOPE_SHARE = 0.7  # the container must hold this share of the page's running text
+CHROME_PROSE_SHARE = 0.2  # a box named as chrome inside the container goes when it holds less of its prose
 CONTAINER_TAGS = {"article", "main", "div", "section"}
 CONTENT_NAME_RE = re.compile(r"article|story|post|entry|content|body|text|main", re.IGNORECASE)
 
@@ -36,6 +43,10 @@ def _names_content(element: HtmlElement) -> bool:
     if element.tag in ("article", "main") or "articleBody" in (element.get("itemprop") or "").split():
         return True
     return bool(CONTENT_NAME_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
+
+
+def _prose_chars(element: HtmlElement) -> int:
+    return sum(length for p in element.iter("p") if (length := len(p.text_content())) >= PROSE_CHARS)
 
 
 def text_container(tree: HtmlElement) -> HtmlElement | None:
@@ -58,13 +69,33 @@ def text_container(tree: HtmlElement) -> HtmlElement | None:
     return min(qualified, key=lambda element: sum(1 for _ in element.iterancestors()))
 
 
+def drop_chrome_boxes(container: HtmlElement) -> None:
+    """Remove the boxes inside ``container`` that a class or id names as chrome (share, related, newsletter,
+    promo, widget ...) and that hold little of its running text: a donation appeal, a teaser list, a
+    subscription offer set between the paragraphs. The share guard keeps a body wrapper that a theme happens
+    to name so. The text after a removed box stays."""
+    total = _prose_chars(container)
+    stack = [container]
+    while stack:
+        for child in list(stack.pop()):
+            if not isinstance(child.tag, str):
+                continue
+            names = f"{child.get('class') or ''} {child.get('id') or ''}"
+            if names.strip() and CHROME_TOKEN_RE.search(names) and _prose_chars(child) < CHROME_PROSE_SHARE * total:
+                child.drop_tree()
+            else:
+                stack.append(child)
+
+
 def text_scope(tree: HtmlElement) -> HtmlElement:
-    """A small document holding a copy of the page's text container, or the page itself when none qualifies."""
+    """A small document holding a copy of the page's text container without its chrome boxes, or the page
+    itself when no container qualifies."""
     container = text_container(tree)
     if container is None or container is tree:
         return tree
     scoped = copy.deepcopy(container)
     scoped.tail = None  # the text after the container is not in it
+    drop_chrome_boxes(scoped)
     document = new_element("html")
     etree.SubElement(document, "body").append(scoped)
     return document
