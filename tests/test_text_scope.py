@@ -91,3 +91,19 @@ def test_chrome_boxes_inside_the_container_go_and_a_body_wrapper_named_so_stays(
     assert "Another story" not in text
     assert all(SENTENCE.format(i) in text for i in range(8))  # "post-widget" holds the body: it stays
     assert "Independent news needs readers" in p.tree.text_content()  # the page itself is untouched
+
+
+def test_ruby_readings_stay_in_the_text_as_the_page_spells_them_out() -> None:
+    reading = "<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>"
+    sentence = "大統領は３日夜、緊急談話を出し、野党が国政をまひさせているとして非常戒厳を宣言した。" * 2
+    html = (f'<!DOCTYPE html><html lang="ja"><head><title>非常戒厳</title>'
+            f'<meta property="og:type" content="article"></head><body><article><h1>非常戒厳を宣言</h1>'
+            f'<div class="article-body"><p>韓国の{reading}{sentence}</p><p>{sentence}</p></div></article>'
+            "</body></html>").encode()
+    article = extract(html, "https://news.example.jp/2024/12/03/martial-law-declared")
+    assert article is not None
+    assert article.paragraphs[0].startswith("韓国の尹錫悦（ユンソンニョル）大統領は")
+    bare = html.replace(b"<rp>\xef\xbc\x88</rp>", b"").replace(b"<rp>\xef\xbc\x89</rp>", b"")
+    without = extract(bare, "https://news.example.jp/2024/12/03/martial-law-declared")
+    assert without is not None
+    assert "ユンソンニョル" not in without.text  # no fallback given: the reading is annotation, not text

@@ -31,6 +31,7 @@ the body is a pull quote and is dropped; a quotation that appears only as a quot
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -103,6 +104,17 @@ def _paragraphs(tree: HtmlElement, url: str | None, fast: bool) -> list[str]:
     return [t for kind, t in found if kind != "quote" or not any(t in p for p in text)]
 
 
+def ruby_with_readings(tree: HtmlElement) -> HtmlElement:
+    """The page with ruby annotations given as text where the page says how: ``<ruby>尹錫悦<rp>（</rp><rt>
+    ユンソンニョル</rt><rp>）</rp></ruby>`` reads 尹錫悦（ユンソンニョル）, as a reader without ruby support sees it.
+    trafilatura drops the readings and leaves a gap in the word. A copy when anything changes."""
+    if tree.find(".//rp") is None:
+        return tree
+    tree = copy.deepcopy(tree)
+    etree.strip_tags(tree, "ruby", "rb", "rp", "rt", "rtc")
+    return tree
+
+
 def _paragraph_chars(tree: HtmlElement) -> int:
     return sum(len(p.text_content()) for p in tree.iter("p"))
 
@@ -115,7 +127,7 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str]
     less than a story's worth of text and less than half the text of the page's paragraphs, the full pass
     with the fallbacks on the whole page, and the longer result wins.
     """
-    tree = join_split_body(tree)
+    tree = ruby_with_readings(join_split_body(tree))
     paragraphs = _paragraphs(text_scope(tree), url, fast=True)
     found = sum(len(p) for p in paragraphs)
     if (found < RESCUE_CHARS and found < RESCUE_SHARE * _paragraph_chars(tree)) or not reads_as_prose(paragraphs):
