@@ -19,13 +19,23 @@ from crawler.cleaning.page import css
 ALWAYS_DROP = ("script", "style", "noscript", "template", "iframe", "form", "button", "input", "select",
                "textarea", "svg", "nav", "aside", "ins", "object", "embed")
 
-# class or id tokens of chrome containers (matched per hyphen/underscore-separated token run)
-CHROME_TOKEN_RE = re.compile(
-    r"(?:^|[-_ ])(share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|cookie|consent|"
-    r"comments?|respond|sidebar|widget|breadcrumbs?|crumb|menu|navigation|tags|advert|advertisement|ads|"
-    r"adspot|rec|sponsored|promo|popup|modal|author-box|next-prev|share-title|jp)(?:$|[-_ ])",
-    re.IGNORECASE,
-)
+# class or id tokens of chrome containers, each a whole run between hyphens, underscores or spaces
+CHROME_TOKENS = frozenset({
+    "share", "sharing", "sharedaddy", "social", "related", "relatedposts", "newsletter", "subscribe", "cookie",
+    "consent", "comment", "comments", "respond", "sidebar", "widget", "breadcrumb", "breadcrumbs", "crumb", "menu",
+    "navigation", "tags", "advert", "advertisement", "ads", "adspot", "rec", "sponsored", "promo", "popup", "modal",
+    "jp"})
+CHROME_TOKEN_PAIRS = ("author box", "next prev")  # tokens that are chrome only together
+
+
+def names_chrome(names: str) -> bool:
+    """True when a class or id string names a chrome container ("share-bar", "c-related_posts", "sidebar").
+    String methods and a set lookup: this runs on every element of a body, and a regex search cost four times
+    as much."""
+    spaced = names.lower().replace("-", " ").replace("_", " ")
+    return not CHROME_TOKENS.isdisjoint(spaced.split()) or CHROME_TOKEN_PAIRS[0] in spaced or \
+        CHROME_TOKEN_PAIRS[1] in spaced
+
 
 # labels of a box that links to another story, in the languages of the dev sets and their neighbours
 READ_MORE = (r"(?:read more|read also|also read|see also|more on this(?: story| topic)?|"
@@ -80,7 +90,7 @@ def is_chrome_line(text: str, source_names: Iterable[str] = ()) -> bool:
 
 def _is_chrome_container(element: HtmlElement) -> bool:
     names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if names.strip() and CHROME_TOKEN_RE.search(names):
+    if names.strip() and names_chrome(names):
         return True
     style = (element.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or element.get("aria-hidden") == "true" or element.get("hidden") is not None

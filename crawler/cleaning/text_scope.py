@@ -29,13 +29,14 @@ import re
 
 from lxml import etree
 
-from crawler.cleaning.chrome import CHROME_TOKEN_RE
+from crawler.cleaning.chrome import names_chrome
 from crawler.cleaning.page import HtmlElement, new_element
 
 PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
 SCOPE_SHARE = 0.7  # the container must hold this share of the page's running text
 CHROME_PROSE_SHARE = 0.2  # a box named as chrome inside the container goes when it holds less of its prose
 CONTAINER_TAGS = {"article", "main", "div", "section"}
+_NAMED = etree.XPath("descendant::*[@class or @id]")  # only these can be named chrome; XPath skips the rest in C
 CONTENT_NAME_RE = re.compile(r"article|story|post|entry|content|body|text|main", re.IGNORECASE)
 
 
@@ -43,10 +44,6 @@ def _names_content(element: HtmlElement) -> bool:
     if element.tag in ("article", "main") or "articleBody" in (element.get("itemprop") or "").split():
         return True
     return bool(CONTENT_NAME_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
-
-
-def _prose_chars(element: HtmlElement) -> int:
-    return sum(length for p in element.iter("p") if (length := len(p.text_content())) >= PROSE_CHARS)
 
 
 def text_container(tree: HtmlElement) -> HtmlElement | None:
@@ -74,17 +71,19 @@ def drop_chrome_boxes(container: HtmlElement) -> None:
     promo, widget ...) and that hold little of its running text: a donation appeal, a teaser list, a
     subscription offer set between the paragraphs. The share guard keeps a body wrapper that a theme happens
     to name so. The text after a removed box stays."""
-    total = _prose_chars(container)
-    stack = [container]
-    while stack:
-        for child in list(stack.pop()):
-            if not isinstance(child.tag, str):
-                continue
-            names = f"{child.get('class') or ''} {child.get('id') or ''}"
-            if names.strip() and CHROME_TOKEN_RE.search(names) and _prose_chars(child) < CHROME_PROSE_SHARE * total:
-                child.drop_tree()
-            else:
-                stack.append(child)
+    prose: dict[HtmlElement, int] = {}  # running text under each element, from one pass over the paragraphs
+    total = 0
+    for paragraph in container.iter("p"):
+        length = len(paragraph.text_content())
+        if length >= PROSE_CHARS:
+            total += length
+            for holder in (paragraph, *paragraph.iterancestors()):
+                prose[holder] = prose.get(holder, 0) + length
+    boxes = [element for element in _NAMED(container)
+             if names_chrome(f"{element.get('class') or ''} {element.get('id') or ''}")
+             and prose.get(element, 0) < CHROME_PROSE_SHARE * total]
+    for box in boxes:
+        box.drop_tree()
 
 
 def text_scope(tree: HtmlElement) -> HtmlElement:
