@@ -26,6 +26,7 @@ BODY_CLASS_RE = re.compile(
     r"|\barticlebody\b|\bbody[-_]?text\b|\brich[-_]?text\b",
     re.IGNORECASE,
 )
+_WITH_CLASS = etree.XPath("//div[@class] | //section[@class]")  # in document order; the rest skipped in C
 PROSE_CHARS = 80  # a block counts when one of its paragraphs is at least this long
 MAX_PARTS = 4  # a body cut by advertising has a few parts; a live blog or a feed repeats its entry many times
 
@@ -71,10 +72,8 @@ def _apart(members: list[HtmlElement]) -> bool:
 def split_body_groups(tree: HtmlElement) -> list[list[HtmlElement]]:
     """Groups of two or more blocks that are one body split apart, each group in document order."""
     by_signature: dict[tuple[str, str], list[HtmlElement]] = {}
-    for element in tree.iter("div", "section"):
-        classes = element.get("class")
-        if classes:
-            by_signature.setdefault((str(element.tag), " ".join(classes.split())), []).append(element)
+    for element in _WITH_CLASS(tree):
+        by_signature.setdefault((str(element.tag), " ".join(element.get("class").split())), []).append(element)
     groups = []
     for (_, classes), members in by_signature.items():
         if len(members) < 2 or not BODY_CLASS_RE.search(classes):  # the pattern once per class, not per block
