@@ -60,7 +60,7 @@ class GenericCleaner(Cleaner):
     """Detection from evidence, trafilatura's main text with this project's rescues, metadata from every
     common source."""
 
-    version = "generic/3"  # 3: evidence-scored detection, metadata from every common source
+    version = "generic/4"  # 4: standfirst, scoped main text without chrome boxes, read-more boxes, ruby
     profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:
