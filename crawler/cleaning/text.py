@@ -11,7 +11,6 @@ from lxml.html import HtmlElement
 # control characters, zero-width spaces, BOMs, and soft hyphens and word joiners: invisible hints for line
 # breaking that split words for search ("Ver\u00adfas\u00adsung" must match "Verfassung")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u2060\ufeff]")
-_SPACE = re.compile(r"\s+")
 # a parenthesis and the space before it: "Elena Oberholzer (obe)", "Deutsche Welle (www.dw.com)"
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
@@ -19,8 +18,8 @@ BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", 
 
 def normalize_paragraph(text: str) -> str:
     """One paragraph in canonical form: NFC, whitespace runs (incl. NBSP) as one space, stripped."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
-    return _SPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters the regex \s matches, at a third of the cost
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", text)).split())
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
