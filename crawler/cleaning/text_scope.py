@@ -46,22 +46,26 @@ def _names_content(element: HtmlElement) -> bool:
     return bool(CONTENT_NAME_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
 
 
+def _running_text(root: HtmlElement) -> tuple[dict[HtmlElement, int], int]:
+    """The running text under each element (paragraphs of ``PROSE_CHARS`` or more, counted in each paragraph
+    and all its ancestors) and in the whole of ``root``, from one pass over the paragraphs."""
+    prose: dict[HtmlElement, int] = {}  # the keys keep lxml's proxies alive, so an element is one key
+    total = 0
+    for paragraph in root.iter("p"):
+        length = len(paragraph.text_content())
+        if length >= PROSE_CHARS:
+            total += length
+            for holder in (paragraph, *paragraph.iterancestors()):
+                prose[holder] = prose.get(holder, 0) + length
+    return prose, total
+
+
 def text_container(tree: HtmlElement) -> HtmlElement | None:
     """The outermost named content container holding ``SCOPE_SHARE`` of the page's running text, if any."""
-    prose: dict[HtmlElement, int] = {}
-    total = 0
-    for paragraph in tree.iter("p"):
-        length = len(paragraph.text_content())
-        if length < PROSE_CHARS:
-            continue
-        total += length
-        for ancestor in paragraph.iterancestors():
-            prose[ancestor] = prose.get(ancestor, 0) + length
-    if not total:
-        return None
+    prose, total = _running_text(tree)
     qualified = [element for element, length in prose.items()
                  if length >= SCOPE_SHARE * total and element.tag in CONTAINER_TAGS and _names_content(element)]
-    if not qualified:
+    if not total or not qualified:
         return None
     return min(qualified, key=lambda element: sum(1 for _ in element.iterancestors()))
 
@@ -71,14 +75,7 @@ def drop_chrome_boxes(container: HtmlElement) -> None:
     promo, widget ...) and that hold little of its running text: a donation appeal, a teaser list, a
     subscription offer set between the paragraphs. The share guard keeps a body wrapper that a theme happens
     to name so. The text after a removed box stays."""
-    prose: dict[HtmlElement, int] = {}  # running text under each element, from one pass over the paragraphs
-    total = 0
-    for paragraph in container.iter("p"):
-        length = len(paragraph.text_content())
-        if length >= PROSE_CHARS:
-            total += length
-            for holder in (paragraph, *paragraph.iterancestors()):
-                prose[holder] = prose.get(holder, 0) + length
+    prose, total = _running_text(container)
     boxes = [element for element in _NAMED(container)
              if names_chrome(f"{element.get('class') or ''} {element.get('id') or ''}")
              and prose.get(element, 0) < CHROME_PROSE_SHARE * total]
