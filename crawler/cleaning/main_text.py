@@ -8,8 +8,10 @@ as it is (the parsed tree of the shared ``Page``, which it copies) and the chrom
 output instead.
 
 trafilatura's own pass runs first without its fallback extractors (readability, jusText); only when it
-finds under ``RESCUE_CHARS`` of text that is also under half the text of the page's paragraphs (so not a
+finds under ``RESCUE_CHARS`` of text that is also under half the text of the paragraphs it read (so not a
 short news item read whole), or text that does not read as prose (a menu), does the full pass run as well.
+It read the text container where there is one: measured against the container's paragraphs instead of the
+whole page's (captions and teasers outside it), one full pass of 8 on both dev sets is saved, same text.
 On the replica's short articles this cuts the full passes from 279 of 300 pages to 55; both dev sets score
 the same. On both development sets this is better than the full pass alone (extraction-dev F1 0.968
 against 0.964, metadata-dev 0.9569 against 0.9565) and about 1.4 times as fast: the fallbacks rescue a
@@ -48,7 +50,7 @@ CONFIG = use_config()
 # the body and the share bar into one paragraph; short news items (breaking news, briefs) are real
 CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "25")
 RESCUE_CHARS = 1000  # less main text than this from the fast pass: the full pass is tried too ...
-RESCUE_SHARE = 0.5  # ... unless it is at least this share of the page's paragraph text (a short news item)
+RESCUE_SHARE = 0.5  # ... unless it is at least this share of the paragraph text it read (a short news item)
 WORDS_PER_SENTENCE = 60  # prose has a sentence end every 15-30 words; a menu read as text has almost none
 WORD_RE = re.compile(r"\w+")
 SENTENCE_END_RE = re.compile(r"[.!?。！？؟।](?:\s|$)|[。！？]")
@@ -124,13 +126,14 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str]
 
     trafilatura's own pass first, on the page's text container alone where one holds most of its running
     text (``text_scope``), without its fallback extractors (readability, jusText); when that finds
-    less than a story's worth of text and less than half the text of the page's paragraphs, the full pass
+    less than a story's worth of text and less than half the text of the paragraphs it read, the full pass
     with the fallbacks on the whole page, and the longer result wins.
     """
     tree = ruby_with_readings(join_split_body(tree))
-    paragraphs = _paragraphs(text_scope(tree), url, fast=True)
+    scope = text_scope(tree)
+    paragraphs = _paragraphs(scope, url, fast=True)
     found = sum(len(p) for p in paragraphs)
-    if (found < RESCUE_CHARS and found < RESCUE_SHARE * _paragraph_chars(tree)) or not reads_as_prose(paragraphs):
+    if (found < RESCUE_CHARS and found < RESCUE_SHARE * _paragraph_chars(scope)) or not reads_as_prose(paragraphs):
         rescued = _paragraphs(tree, url, fast=False)
         if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs):
             paragraphs = rescued
