@@ -37,10 +37,10 @@ ROLE_RE = re.compile(r"\b(?:editor|redakt\w*|staff|reporter|correspondent|korres
                      re.IGNORECASE)
 # East Asian bylines put the role after the name ("신현주 기자", "山田太郎記者"): the name stays, the role goes
 ROLE_SUFFIX_RE = re.compile(r"\s*(?:기자|특파원|선임기자|논설위원|記者|记者|特派員|特派员|編集委員|编辑|編輯)$")
-BYLINE_SELECTORS = [CSSSelector(s) for s in ('[rel="author"]', ".byline__name", ".author-name", ".author__name",
-                                               ".byline", ".article-author", ".author")]
-# the word each selector needs in the page's markup: a page without it is not searched (an XPath pass each)
-BYLINE_WORDS = ["author", "byline__name", "author-name", "author__name", "byline", "article-author", "author"]
+# each byline selector with the word it needs in the page's markup: a page without it is not searched (an
+# XPath pass each); the word is the selector's class or attribute value
+BYLINE_SELECTORS = [(CSSSelector(s), s.strip('.[]"').removeprefix('rel="')) for s in (
+    '[rel="author"]', ".byline__name", ".author-name", ".author__name", ".byline", ".article-author", ".author")]
 AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|journalist|journalisten|"
                             r"redakteur|profile|profil)/(?:name/)?[\w%.-]+/?$", re.IGNORECASE)
 # a label in its own element before the names: "<li><strong>Autorin/Autor</strong> Roman Goncharenko</li>"
@@ -118,7 +118,7 @@ def _sources(page: Page, article: dict[str, Any] | None, is_brand: Callable[[str
         yield list(dict.fromkeys(n for v in values for n in _meta_names(v, is_brand)))
     if page.tree is None:
         return
-    for selector, word in zip(BYLINE_SELECTORS, BYLINE_WORDS, strict=True):
+    for selector, word in BYLINE_SELECTORS:
         elements = selector(page.tree) if word in page.text else []
         yield _element_names([e for e in elements if len(e.text_content()) < MAX_BYLINE_CHARS][:3])
     # a link to the author's page (/author/jane-doe/, /autoren/name/max-kolter): the byline of most CMSs

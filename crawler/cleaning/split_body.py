@@ -20,6 +20,7 @@ import re
 from lxml import etree
 
 from crawler.cleaning.page import HtmlElement
+from crawler.cleaning.text import PROSE_CHARS  # a block counts when one of its paragraphs is this long
 
 BODY_CLASS_RE = re.compile(
     r"(?:article|story|post|entry|news)[-_]?(?:body|content|text)(?![-_]?(?:header|footer|meta|info|title))"
@@ -27,7 +28,6 @@ BODY_CLASS_RE = re.compile(
     re.IGNORECASE,
 )
 _WITH_CLASS = etree.XPath("//div[@class] | //section[@class]")  # in document order; the rest skipped in C
-PROSE_CHARS = 80  # a block counts when one of its paragraphs is at least this long
 MAX_PARTS = 4  # a body cut by advertising has a few parts; a live blog or a feed repeats its entry many times
 
 

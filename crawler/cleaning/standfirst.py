@@ -23,9 +23,9 @@ PROBE_CHARS = 40  # the opening of a text that is enough to find where the page 
 MIN_CHARS = 60  # a shorter description is a tagline, not a paragraph
 MAX_CHARS = 800  # a longer block that starts like the description is the body itself
 BLOCK_TAGS = {"p", "div", "h2", "h3", "h4", "section", "header", "li", "blockquote", "span", "strong", "em", "b"}
-NOT_THE_ARTICLE = {"a", "aside", "nav", "footer", "figcaption", "button", "form", "noscript", "template", "script",
-                   "style", "head", "title", "option", "label"}
-SKIPPED = {"script", "style", "noscript", "template"}
+SKIPPED = {"script", "style", "noscript", "template"}  # text that is never shown
+NOT_THE_ARTICLE = SKIPPED | {"a", "aside", "nav", "footer", "figcaption", "button", "form", "head", "title", "option",
+                             "label"}
 _HOLDERS = etree.XPath("/html/body//text()[contains(., $word)]/..", smart_strings=False)
 
 

@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u2060\ufeff]")
 # a parenthesis and the space before it: "Elena Oberholzer (obe)", "Deutsche Welle (www.dw.com)"
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")
+PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
 
 

@@ -31,8 +31,8 @@ from lxml import etree
 
 from crawler.cleaning.chrome import names_chrome
 from crawler.cleaning.page import HtmlElement, new_element
+from crawler.cleaning.text import PROSE_CHARS
 
-PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
 SCOPE_SHARE = 0.7  # the container must hold this share of the page's running text
 CHROME_PROSE_SHARE = 0.2  # a box named as chrome inside the container goes when it holds less of its prose
 CONTAINER_TAGS = {"article", "main", "div", "section"}
