@@ -122,14 +122,22 @@ def _queue_drains(broker: RedisServer) -> None:
 
 
 def _runs_settle(data: Path, store: str) -> None:
-    """No run is going any more. A job delivered twice (Redis restarted under it, and with it the record of
-    handed-out messages) may run once more after every job has reported: stopping the workers under that
-    run would leave it 'running' and blame the product for the test's haste."""
+    """No run is going, and none has started or ended for a while. A job delivered twice (Redis restarted
+    under it, or its lease run out on a loaded machine, before the first delivery acknowledged the message
+    both share) may still be waiting on the site lock after every job has reported; it writes a 'locked' run
+    each time it tries, at most ``REDELIVER_AFTER`` apart, and may then run once more. Stopping the workers
+    under that run would leave it 'running' and blame the product for the test's haste."""
+    quiet = 2 * REDELIVER_AFTER + 1
     deadline = time.monotonic() + DEADLINE
+    last: list[tuple[str, str]] = []
+    since = time.monotonic()
     while time.monotonic() < deadline:
         with SnippetStore(data, readonly=True, store=store) as archive:
-            if not any(r["status"] == "running" for r in archive.runs()):
-                return
+            runs = sorted((str(r["run_id"]), str(r["status"])) for r in archive.runs())
+        if runs != last:
+            last, since = runs, time.monotonic()
+        elif time.monotonic() - since >= quiet and not any(status == "running" for _, status in runs):
+            return
         time.sleep(0.5)
 
 
