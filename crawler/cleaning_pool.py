@@ -22,6 +22,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -104,14 +105,31 @@ class CleaningPool:
         self.pending += 1
         try:
             async with self._places:
-                future = self._started().schedule(clean_capture, args=(capture, profile, run_id),
-                                                  timeout=self.timeout)
+                try:
+                    future = self._started().schedule(clean_capture, args=(capture, profile, run_id),
+                                                      timeout=self.timeout)
+                except RuntimeError as exc:  # pebble's word for a broken pool: its fork server was killed
+                    return self._without_pool(exc, capture, profile, run_id)
                 try:
                     return await asyncio.wrap_future(future)
+                except ProcessExpired as exc:
+                    if exc.exitcode == -signal.SIGTERM:  # stopped from outside, not by this page
+                        return self._without_pool(exc, capture, profile, run_id)
+                    raise _failure(exc, self.timeout, capture.url) from exc
                 except Exception as exc:  # this page only: the pool goes on
                     raise _failure(exc, self.timeout, capture.url) from exc
         finally:
             self.pending -= 1
+
+    def _without_pool(self, why: BaseException, capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:
+        """Clean here, and every page after this one: the pool's processes were stopped from outside. A service
+        manager stopping the crawl signals every process it started, and so does a terminal's process group;
+        the crawl then stops gracefully, and the pages it still has in hand must not go without a snippet."""
+        if self.workers > 0:
+            logger.warning("the cleaning processes were stopped from outside (%s); the crawl's own process "
+                           "cleans the pages from now on", why)
+            self.workers = 0
+        return self._inline(capture, profile, run_id)
 
     @staticmethod
     def _inline(capture: Capture, profile: SiteProfile, run_id: str) -> Cleaned:

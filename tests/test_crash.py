@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -125,6 +126,40 @@ def test_sigterm_stops_gracefully_and_the_lock_refuses_a_second_run(replica: Rep
     assert len(list((tmp_path / "warc").glob("*.warc.gz"))) == 1  # the refused run wrote no WARC file
     runs = json.loads(run_cli("runs", "--json", data=tmp_path).stdout)
     assert [(r["status"], r["report"]["pages_fetched"]) for r in runs] == [("locked", 0), ("interrupted", ANY)]
+
+
+def test_sigterm_to_the_whole_process_group_twice_still_stops_gracefully(replica: ReplicaServer, truth_urls: set[str],
+                                                                       tmp_path: Path) -> None:
+    """A service manager stops a crawl by signalling every process it started (systemd: the whole cgroup), and a
+    crawl run by a worker that is stopped hears SIGTERM a second time when the worker dies (it asked for that
+    signal on its parent's death). The cleaning pool's processes go on cleaning what is in flight, the second
+    SIGTERM does not cut the graceful stop short, and every article archived has its snippet: the next run
+    archives none a second time."""
+    proc = subprocess.Popen(cli_command("crawl", "rki.news", "--base-url", replica.base_url, "--json", *SLOWER,
+                                        data=tmp_path),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
+                            start_new_session=True)
+    try:
+        wait_for(lambda: open_warc_size(tmp_path) > 100_000)
+        os.killpg(proc.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 4, err[-2000:]
+    report = json.loads(out)
+    assert report["status"] == "interrupted"
+    assert 0 < report["counts"]["articles/new"] < len(truth_urls)
+    assert not [kind for kind in report["errors"] if kind.startswith("clean_")], report["errors"]
+    archived = {u for u, recs in records_by_uri(verify_directory(tmp_path / "warc"), "response").items()
+                if u in truth_urls and any(http_parts(r.block)[0].endswith(b" 200 OK") for r in recs)}
+    with SnippetStore(tmp_path, readonly=True) as store:
+        assert store.count() == len(archived)  # every article archived was cleaned and stored
+    final = crawl(tmp_path, "rki.news", "--base-url", replica.base_url)
+    assert final.report["status"] == "finished"
+    assert_archive_consistent(tmp_path, truth_urls)
 
 
 def test_two_sites_crawl_one_data_directory_at_once(replica: ReplicaServer, misbehaving: MisbehavingServer,

@@ -60,12 +60,12 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
 
     Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
     finished and archived, WARC files closed and renamed, the store committed, and the report says
-    "interrupted". A second signal stops at once; what is on disk is still consistent. SIGHUP (a closed
-    terminal or session) counts as SIGTERM.
+    "interrupted". A second SIGINT stops at once (a second SIGTERM does not: ``crawler.crawl_process``); what is
+    on disk is still consistent. SIGHUP (a closed terminal or session) counts as SIGTERM.
     """
-    from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from crawler.crawl_process import CrawlProcess
     from crawler.identity import new_run_id
 
     run_id = new_run_id()
@@ -77,7 +77,7 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = CrawlProcess(settings)
     process.crawl(spider_cls, **spider_args)
     signal.signal(signal.SIGHUP, lambda signum, frame: signal.raise_signal(signal.SIGTERM))
     process.start()
