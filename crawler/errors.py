@@ -7,8 +7,23 @@ only, and those two messages are read here and nowhere else.
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
+
+EXAMPLES = 5  # example URLs the report keeps for each kind of event
+
+
+def count_event(stats: Any, key: str, url: str) -> None:
+    """Count an event in a run's stats (``errors/<kind>``, ``articles/<outcome>``) with up to ``EXAMPLES``
+    example URLs beside it in ``<key>/examples``, where the run report reads them."""
+    if stats is None:
+        return
+    stats.inc_value(key)
+    examples = stats.get_value(f"{key}/examples", [])
+    if len(examples) < EXAMPLES:
+        stats.set_value(f"{key}/examples", [*examples, url])
 
 
 class RobotsDisallowed(IgnoreRequest):

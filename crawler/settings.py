@@ -45,6 +45,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # -- components ------------------------------------------------------------------------------------
+# an exception a callback raises is counted in the run report with its page (Scrapy only logs it)
+SPIDER_MIDDLEWARES = {"crawler.middlewares.callback_errors.CallbackErrorsMiddleware": 950}
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309 for 5xx and unreachable robots.txt: assume complete disallow (Scrapy's would allow all)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

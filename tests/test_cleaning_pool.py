@@ -74,3 +74,13 @@ def test_a_slow_cleaner_slows_the_crawl_instead_of_piling_up_pages(replica: Repl
     unbounded = crawl(tmp_path / "unbounded", *common, "-s", f"SCRAPER_SLOT_MAX_ACTIVE_SIZE={10**9}", env=env)
     assert unbounded.report["counts"]["articles/new"] == 40
     assert unbounded.report["counts"]["cleaning/max_waiting"] > 15, unbounded.report["counts"]
+
+
+def test_a_page_whose_spider_callback_raises_is_in_the_report(replica: ReplicaServer, tmp_path: Path) -> None:
+    env = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_PAGES": "listing=/category/asia/"}
+    result = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "20", env=env)
+    errors = result.report["errors"]["callback_error"]
+    assert errors["count"] >= 1
+    assert replica.base_url + "/" in errors["examples"]  # the home page links to the section
+    assert result.report["status"] == "finished"
+    assert result.report["counts"]["articles/new"] == 20  # the crawl went on

@@ -18,7 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.errors import RobotsDisallowed
+from crawler.errors import RobotsDisallowed, count_event
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +32,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     """RobotsTxtMiddleware with RFC 9309's handling of unavailable and unreachable robots.txt."""
 
     def _note(self, kind: str, url: str) -> None:
-        stats = self.crawler.stats
-        if stats is None:
-            return
-        stats.inc_value(f"errors/{kind}")
-        examples = stats.get_value(f"errors/{kind}/examples", [])
-        if len(examples) < 5:
-            stats.set_value(f"errors/{kind}/examples", [*examples, url])
+        count_event(self.crawler.stats, f"errors/{kind}", url)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:

@@ -19,7 +19,7 @@ from archive.snippets import Snippet
 from crawler.archive_view import ArchiveView
 from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
-from crawler.errors import error_kind
+from crawler.errors import count_event, error_kind
 from crawler.identity import new_run_id, user_agent
 from crawler.middlewares.budget import DiscoveryBudgetExhausted
 from crawler.responses import header_text
@@ -147,12 +147,8 @@ class CaptureSpider(scrapy.Spider):
     # -- reporting --------------------------------------------------------------------------------------
 
     def _count(self, key: str, url: str) -> None:
-        """Count an event in the run's stats, with up to five example URLs for the report."""
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(key)
-        examples = self.crawler.stats.get_value(f"{key}/examples", []) if self.crawler.stats else []
-        if self.crawler.stats and len(examples) < 5:
-            self.crawler.stats.set_value(f"{key}/examples", [*examples, url])
+        """Count an event in the run's stats, with example URLs for the report."""
+        count_event(self.crawler.stats, key, url)
 
     def on_answer(self, request: Request) -> None:
         """Hook: a request got its answer (a page or an error); a crawl keeps count for its frontier."""

@@ -1,7 +1,8 @@
 """An rki.news cleaner that kills its process, hangs or raises on chosen pages, for the cleaning-pool test.
 
 FRAGILE_PAGES names them: "crash=/path/;hang=/path/;raise=/path/" (URL path suffixes); FRAGILE_SLOW=SECONDS
-makes every page take that long to clean, as a slow machine or a heavy page would.
+makes every page take that long to clean, as a slow machine or a heavy page would. "listing=/path/" makes the
+profile's listing rule raise on a link to that path, so the spider callback of the page linking to it raises.
 """
 
 from __future__ import annotations
@@ -37,3 +38,8 @@ class FragileRkiNewsCleaner(RkiNewsCleaner):
 class FragileRkiNewsProfile(RkiNewsProfile):
     id = "rki_news"
     cleaners = (FragileRkiNewsCleaner,)
+
+    def is_listing_url(self, url: str) -> bool:
+        if any(url.endswith(path) for path, what in _pages().items() if what == "listing"):
+            raise ValueError("a bug in a listing rule")
+        return super().is_listing_url(url)
