@@ -7,18 +7,18 @@ project's chrome vocabulary before handing it over lowered recall (0.886), so tr
 as it is (the parsed tree of the shared ``Page``, which it copies) and the chrome-line filter runs on its
 output instead.
 
-trafilatura's cascade runs in steps, each only where the one before found little: under ``RESCUE_CHARS`` of
-text that is also under half the text of the paragraphs it read (so not a short news item read whole), or text
-that does not read as prose (a menu). First its own extractor alone (the first stage of its cascade, called
-here from trafilatura's functions: ``bare_extraction`` would take the measure of the whole text of the page on
-every short result, for a retry this module decides on itself, a tenth of the cleaner's time); then its recall
+trafilatura's cascade runs in steps, each only where the one before found little: under ``RESCUE_CHARS`` of text
+that is also under half the text of the paragraphs it read (so not a short news item read whole), or text that
+does not read as prose (a menu). First its own extractor alone (the first stage of its cascade, called here from
+trafilatura's functions: ``bare_extraction`` would convert all it was given to text (``html2txt``) on every result
+under 3,000 characters, for a retry this module decides on itself, a tenth of the cleaner's time); then its recall
 retry, taken where it finds half as much again, as trafilatura takes it; then the full pass with its fallback
-extractors (readability, jusText) on the whole page, and the longer result wins. The first steps read the
-text container where there is one, and the paragraphs they are measured against are the container's: one full
-pass of 8 on both dev sets saved, same text. On the replica's short articles this cuts the full passes from
-279 of 300 pages to 55; both dev sets score the same. On both development sets this is better than the full
-pass alone (extraction-dev F1 0.968 against 0.964, metadata-dev 0.9569 against 0.9565) and about 1.4 times as
-fast: the fallbacks rescue a few pages and spoil others (./run bench extraction).
+extractors (readability, jusText) on the whole page, and the longer result wins. The first steps read the text
+container where there is one, and the paragraphs they are measured against are the container's: one full pass of 8
+on both dev sets saved, same text. On the replica's short articles this cuts the full passes from 279 of 300 pages
+to 55; both dev sets score the same. On both development sets this is better than the full pass alone
+(extraction-dev F1 0.968 against 0.964, metadata-dev 0.9569 against 0.9565) and about 1.4 times as fast: the
+fallbacks rescue a few pages and spoil others (./run bench extraction).
 
 The full pass also reads tables (standings, results and figures are the story on some pages; each row
 becomes one line of its cells): extraction-dev F1 0.9726 with that against 0.9680 without, metadata-dev
@@ -119,10 +119,10 @@ def _full_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
 
 
 def _fast_paragraphs(tree: HtmlElement, url: str | None, recall: bool = False) -> list[str]:
-    """trafilatura's own extractor alone, the first stage of its cascade, on a copy of ``tree``; with
-    ``recall``, in the mode of its recall retry. The later stages stay out: ``main_text_paragraphs`` decides
-    on the retry and the full pass itself, and the retry's measure of the whole page's text, which trafilatura
-    takes on every short result, cost a tenth of the generic cleaner's time."""
+    """trafilatura's own extractor alone, the first stage of its cascade, on a copy of ``tree``; with ``recall``, in
+    the mode of its recall retry. The later stages stay out: ``main_text_paragraphs`` decides on the retry and
+    the full pass itself, and the retry's measure of all the text it was given, which trafilatura takes on
+    every result under 3,000 characters, cost a tenth of the generic cleaner's time."""
     options = Extractor(config=CONFIG, fast=True, recall=recall, comments=False, tables=False, images=False,
                         dedup=False, with_metadata=False, url=url)
     tree = prune_unwanted_nodes(copy.deepcopy(tree), RAW_TREE_PRUNE_XPATH)
