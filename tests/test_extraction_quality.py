@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from tests.extraction_score import generic_extractor, replica_non_articles, score, score_metadata
 
-# measured at the commit that pinned them (./run bench extraction): extraction-dev F1 0.9736,
-# none rejected, no page below 0.5; metadata-dev body F1 0.9627, title exact 0.877, day 0.992, minute 0.946,
-# authors F1 0.903, none rejected (one page's text is only in its hydration data); replica: 0 of 436
-# non-article pages taken for articles. The floors leave room for library updates, not for regressions.
+# measured (./run bench extraction) at the commits that pinned them: extraction-dev F1 0.9736 (0.9731 since the
+# standfirst), none rejected, no page below 0.5; metadata-dev body F1 0.9702, title exact 0.877, day 0.992,
+# minute 0.946, authors F1 0.911, none rejected (one page's text is only in its hydration data); replica: 0 of
+# 433 non-article pages taken for articles. The floors leave room for library updates, not for regressions.
 BODY_F1_FLOOR = 0.97
 PRECISION_FLOOR = 0.94
 PAGE_F1_FLOOR = 0.5  # no page of extraction-dev below this
@@ -16,7 +16,7 @@ METADATA_BODY_F1_FLOOR = 0.968
 TITLE_FLOOR = 0.87
 DAY_FLOOR = 0.985
 MINUTE_FLOOR = 0.93
-AUTHORS_FLOOR = 0.895
+AUTHORS_FLOOR = 0.905
 MAX_REJECTED = 0  # real articles not recognised as articles, over both sets
 
 

@@ -222,6 +222,20 @@ def test_names_after_an_author_label_of_their_own_are_the_authors() -> None:
     assert article.authors == ["Roman Beispiel"]
 
 
+def test_a_byline_in_a_themes_own_author_class_is_read_where_it_opens_with_by() -> None:
+    head = '<meta name="author" content="The Daily Tram"><meta property="og:site_name" content="The Daily Tram">'
+    byline = ('<h1>Tram plan passes</h1><span class="video__author">03:07 Min.</span>'
+              '<span class="article__infos"><span class="article__author">By Ann Lee</span></span>')
+    article = extract(_news_page(head, byline), "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["Ann Lee"]
+    # the class alone is not enough: a video length or a credit in such an element is no name
+    unlabelled = _news_page(head, byline.replace("By Ann Lee", "Photo credit 2026"))
+    article = extract(unlabelled, "https://daily-tram.example/2026/03/tram-plan/")
+    assert article is not None
+    assert article.authors == ["The Daily Tram"]
+
+
 SHELL_PARAGRAPHS = [f"{n}. The harbour authority said on Monday that the new quay would open in spring, after "
                     "two years of building work and a long dispute over who would pay for it." for n in range(1, 7)]
 

@@ -3,7 +3,8 @@
 Sources in order: the article's JSON-LD ``author`` (Person objects, ``@id`` references into the page's
 graph, strings), ``itemprop=author`` microdata, meta tags (``author``, ``article:author`` when it is not a
 URL, ``parsely-author``, ``sailthru.author``, ``dc.creator``, ``byl``), then a byline element
-(``rel=author``, class ``byline``/``author``), then a link to an author's page (``/author/jane-doe/``,
+(``rel=author``, class ``byline``/``author``), then an element of a theme's own byline class
+(``article__author``) whose text opens with "By", "Von" ..., then a link to an author's page (``/author/jane-doe/``,
 ``/autoren/name/max-kolter``), then names after a label of their own ("<strong>Autorin/Autor</strong>
 Roman Goncharenko"). The first source that names someone other than the site itself wins, without the site's
 name where it stands beside them; a source that names
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler.cleaning.page import HtmlElement, Page, brand_key, json_ld_types, site_brands
@@ -41,6 +43,11 @@ ROLE_SUFFIX_RE = re.compile(r"\s*(?:기자|특파원|선임기자|논설위원|�
 # XPath pass each); the word is the selector's class or attribute value
 BYLINE_SELECTORS = [(CSSSelector(s), s.strip('.[]"').removeprefix('rel="')) for s in (
     '[rel="author"]', ".byline__name", ".author-name", ".author__name", ".byline", ".article-author", ".author")]
+# a theme's own class for the byline ("article__author", "c-byline__author", "post-authors"): a class token that
+# ends in the word ("author-bio" and "author-box" do not), read only where its text opens with "By", "Von" ...:
+# such classes also hold video lengths, dates and agency credits
+AUTHOR_CLASS_RE = re.compile(r"(?:^|[-_])(?:author|byline)(?:s|[-_]+name)?$", re.IGNORECASE)
+_AUTHOR_CLASSED = etree.XPath("//*[contains(@class, 'uthor') or contains(@class, 'yline')]")
 AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|people|journalist|journalisten|"
                             r"redakteur|profile|profil)/(?:name/)?[\w%.-]+/?$", re.IGNORECASE)
 # a label in its own element before the names: "<li><strong>Autorin/Autor</strong> Roman Goncharenko</li>"
@@ -121,6 +128,10 @@ def _sources(page: Page, article: dict[str, Any] | None, is_brand: Callable[[str
     for selector, word in BYLINE_SELECTORS:
         elements = selector(page.tree) if word in page.text else []
         yield _element_names([e for e in elements if len(e.text_content()) < MAX_BYLINE_CHARS][:3])
+    yield _element_names([e for e in _AUTHOR_CLASSED(page.tree)
+                          if any(AUTHOR_CLASS_RE.search(t) for t in e.get("class").split())
+                          and len(text := normalize_paragraph(e.text_content())) < MAX_BYLINE_CHARS
+                          and BY_RE.match(text)][:3])
     # a link to the author's page (/author/jane-doe/, /autoren/name/max-kolter): the byline of most CMSs
     host = urlsplit(page.url).hostname
     links = [a for a in page.tree.iter("a") if AUTHOR_HREF_RE.search(a.get("href") or "")
