@@ -88,9 +88,13 @@ def is_chrome_line(text: str, source_names: Iterable[str] = ()) -> bool:
     return any(lowered == name.lower() for name in source_names)
 
 
+def named_as_chrome(element: HtmlElement) -> bool:
+    """True when the element's class or id names a chrome container."""
+    return names_chrome(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
 def _is_chrome_container(element: HtmlElement) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if names.strip() and names_chrome(names):
+    if named_as_chrome(element):
         return True
     style = (element.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or element.get("aria-hidden") == "true" or element.get("hidden") is not None

@@ -29,7 +29,7 @@ import re
 
 from lxml import etree
 
-from crawler.cleaning.chrome import names_chrome
+from crawler.cleaning.chrome import named_as_chrome
 from crawler.cleaning.page import HtmlElement, new_element
 from crawler.cleaning.text import PROSE_CHARS
 
@@ -77,8 +77,7 @@ def drop_chrome_boxes(container: HtmlElement) -> None:
     to name so. The text after a removed box stays."""
     prose, total = _running_text(container)
     boxes = [element for element in _NAMED(container)
-             if names_chrome(f"{element.get('class') or ''} {element.get('id') or ''}")
-             and prose.get(element, 0) < CHROME_PROSE_SHARE * total]
+             if named_as_chrome(element) and prose.get(element, 0) < CHROME_PROSE_SHARE * total]
     for box in boxes:
         box.drop_tree()
 
