@@ -6,7 +6,9 @@ For the product's public entry point (``crawler.extract``), trafilatura (its own
 readability-lxml (body only; title from its <title> reading) it prints, per set, body precision/recall/F1
 as the Article Extraction Benchmark computes them, title exact, publication day and minute, authors F1,
 pages rejected and pages/s; then article detection's confusion counts on the dev pages (all articles)
-and the replica's non-article pages. tests/test_extraction_quality.py pins floors under these figures.
+and the replica's non-article pages, and the articles refused on the dev sets without their news metadata
+and on the plain pages of tests/fixtures/detection/. tests/test_extraction_quality.py pins floors under
+these figures.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.cleaning import Article  # noqa: E402 - after the path set-up above
 from tests.extraction_score import (  # noqa: E402
+    PLAIN_URL,
     Extractor,
     detection_confusion,
+    dev_sets_refused,
     extraction_pages,
     generic_extractor,
     metadata_pages,
     score,
+    score_detection,
     score_metadata,
 )
 
@@ -123,7 +128,28 @@ def main() -> int:
         print(f"  missed: {url}")
     for url in c.mistaken:
         print(f"  mistaken: {url}")
+    print_detection()
     return 0
+
+
+def print_detection() -> None:
+    """Refused articles and accepted non-articles per set: the dev sets as published, without their news
+    metadata and at a URL that says nothing; the plain pages of tests/fixtures/detection/."""
+    print("\narticles refused on both dev sets (221 real article pages)")
+    for label, metadata, plain in (("as published", True, False), ("without news metadata", False, False),
+                                   (f"without news metadata, at {PLAIN_URL}", False, True)):
+        d = dev_sets_refused(metadata=metadata, at_plain_url=plain)
+        print(f"  {label:46} {len(d.refused):3d} of {d.articles}")
+        for url in d.refused:
+            print(f"    refused: {url[:110]}")
+    s = score_detection()
+    body = s.body
+    print(f"\ntests/fixtures/detection: {len(s.refused)} of {s.articles} plain articles refused, {len(s.accepted)} of "
+          f"{s.non_articles} non-articles taken for articles; body F1 {body.f1 if body else 0:.4f}")
+    for page in s.refused:
+        print(f"  refused: {page}")
+    for page in s.accepted:
+        print(f"  accepted: {page}")
 
 
 if __name__ == "__main__":

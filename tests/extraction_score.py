@@ -28,13 +28,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from crawler.cleaning import Article
+from crawler.cleaning.decode import decode_page
 from crawler.extraction import extract
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV_SET = FIXTURES / "extraction-dev"
+DETECTION_SET = FIXTURES / "detection"  # plain articles and non-articles of real kinds, written here
 METADATA_SET = FIXTURES / "metadata-dev"
 HTML_UTF8 = "text/html; charset=utf-8"  # how metadata-dev/README.md says to treat its bytes
 
@@ -234,3 +236,74 @@ def detection_confusion(extractor: Extractor = generic_extractor) -> Confusion:
     negatives = len(replica_non_articles())
     return Confusion(len(positives) - len(missed), len(missed), negatives - len(mistaken), len(mistaken), missed,
                      mistaken)
+
+
+# what a page says of itself for machines: JSON-LD, Open Graph's type and article:* tags, date meta tags,
+# microdata. Without them a page shows what a small site without an SEO plugin shows: markup and prose.
+NEWS_METADATA_RES = (
+    re.compile(r"<script[^>]*application/ld\+json[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL),
+    re.compile(r"<meta\b[^>]*(?:property|name|itemprop)\s*=\s*[\"']?(?:og:type|article:[\w:]+|[\w.:-]*(?:date|time)"
+               r"[\w.:-]*)[\"'\s>][^>]*>", re.IGNORECASE),
+    re.compile(r"\s(?:itemtype|itemprop|itemscope)(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?", re.IGNORECASE),
+)
+PLAIN_URL = "/story?id=123"  # a URL that says nothing: no slug, no date, no long id
+
+
+def without_news_metadata(html: bytes) -> bytes:
+    """The page with every machine-readable statement of being an article removed, the rest as it was."""
+    text = decode_page(html, HTML_UTF8).text
+    for pattern in NEWS_METADATA_RES:
+        text = pattern.sub("", text)
+    return text.encode("utf-8")
+
+
+def plain_url(url: str) -> str:
+    """The page's origin with a path that says nothing about what the page is."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{PLAIN_URL}"
+
+
+@dataclass
+class Detection:
+    """Article detection on one set: pages refused although they are articles, pages taken for articles
+    although they are not, and the body score on the articles."""
+
+    articles: int
+    non_articles: int
+    refused: list[str] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)
+    body: Score | None = None
+
+
+def detection_pages(dev_set: Path = DETECTION_SET) -> Iterator[tuple[dict[str, Any], bytes]]:
+    for item in json.loads((dev_set / "truth.json").read_text(encoding="utf-8")):
+        yield item, (dev_set / "pages" / item["page"]).read_bytes()
+
+
+def score_detection(extractor: Extractor = generic_extractor, dev_set: Path = DETECTION_SET) -> Detection:
+    """Detection and body F1 on the plain pages of tests/fixtures/detection/ (truth written by hand)."""
+    pages = list(detection_pages(dev_set))
+    results, seconds = _timed(extractor, [(item["page"], html, item) for item, html in pages])
+    tally, refused, accepted = _BodyTally(), [], []
+    for (item, _), article in zip(pages, results, strict=True):
+        if item["article"]:
+            if article is None:
+                refused.append(item["page"])
+            tally.add(item["page"], article.text if article else "", "\n\n".join(item["body"]))
+        elif article is not None:
+            accepted.append(item["page"])
+    articles = sum(1 for item, _ in pages if item["article"])
+    return Detection(articles, len(pages) - articles, refused, accepted, tally.score(articles, refused, seconds))
+
+
+def dev_sets_refused(extractor: Extractor = generic_extractor, *, metadata: bool = True,
+                     at_plain_url: bool = False) -> Detection:
+    """The real article pages of both dev sets that detection refuses: as published, without their news
+    metadata, or without it at a URL that says nothing (what a small site without an SEO plugin shows)."""
+    pages = [(item["url"], html) for _, html, item in [*extraction_pages(), *metadata_pages()]]
+    refused = []
+    for url, html in pages:
+        body = html if metadata else without_news_metadata(html)
+        if extractor(body, plain_url(url) if at_plain_url else url) is None:
+            refused.append(url)
+    return Detection(len(pages), 0, refused)

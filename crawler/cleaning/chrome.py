@@ -74,6 +74,10 @@ CHROME_LINE_PATTERNS = (
     r"^original article source\s*:",
     r"^this article was originally published\b",
     r"^read full article at\b",
+    # a dateline standing alone as a paragraph: "2 March 2026", "Monday, March 2, 2026, 10:30", "02.03.2026"
+    r"^(?:\w+,?\s+)?(?:\d{1,2}\.?\s+\w+\.?|\w+\.?\s+\d{1,2},?)\s+\d{4}(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*"
+    r"(?:[ap]\.?m\.?)?)?$",
+    r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:,?\s+\d{1,2}[:.]\d{2})?$",
     # a template's placeholder left in the text: $$ARTICLEAD$$, {{AD_SLOT}}
     r"^(\$\$|\{\{|%%|\[\[)\s*[A-Z0-9_:.-]+\s*(\$\$|\}\}|%%|\]\])$",
 )

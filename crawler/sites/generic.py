@@ -21,6 +21,7 @@ from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.embedded_body import embedded_paragraphs
 from crawler.cleaning.language import article_language
+from crawler.cleaning.layout import page_layout
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
@@ -60,11 +61,13 @@ class GenericCleaner(Cleaner):
     """Detection from evidence, trafilatura's main text with this project's rescues, metadata from every
     common source."""
 
-    version = "generic/4"  # 4: standfirst, scoped main text without chrome boxes, read-more boxes, ruby
+    version = "generic/5"  # 5: detection by layout, datelines standing alone dropped; 4: standfirst, scoped
+    # main text without chrome boxes, read-more boxes, ruby
     profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:
-        evidence = structural_evidence(page)
+        layout = page_layout(page)
+        evidence = structural_evidence(page, layout)
         if evidence.score <= HOPELESS or page.tree is None:
             return None
         article = main_article_object(page)
@@ -84,7 +87,7 @@ class GenericCleaner(Cleaner):
         lead = standfirst(page, paragraphs)
         if lead and not is_chrome_line(lead, names) and lead.casefold() not in headlines:
             paragraphs = [lead, *paragraphs]
-        text_evidence(evidence, sum(len(p) for p in paragraphs))
+        text_evidence(evidence, sum(len(p) for p in paragraphs), layout)
         if not evidence.is_article or not paragraphs or not title:
             return None
         dates = page_dates(page, article, self.profile.site_tz)
