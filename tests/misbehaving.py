@@ -16,7 +16,45 @@ ARTICLE = (
     "<p>A second paragraph closes the story about {title}, as news stories close: with what happens next.</p></div>"
     '<div class="share-buttons">Share on Facebook</div></article></body></html>'
 )
-LINKS = ["/gzip", "/chunked", "/chunked-gzip", "/dup-headers", "/redirect", "/redirect-loop-a", "/notfound",
+# plain articles as a small site prints them: no og:type, no JSON-LD, no publication meta tag, short
+PLAIN_ARTICLE = (
+    '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title} - Valley Courier</title></head>'
+    '<body><nav><a href="/">Home</a> <a href="/good/1">Local</a></nav>{open}<h1>{title}</h1>{time}{paragraphs}{close}'
+    "<footer>Valley Courier</footer></body></html>"
+)
+PLAIN_SENTENCES = {
+    "en": ["The single-lane bridge on Mill Road will close to all traffic from Monday for at least three weeks.",
+           "Engineers will replace its rotten deck timbers, the county roads office said on Friday morning.",
+           "An inspection in January found that two of the main beams had lost a third of their strength.",
+           "Drivers heading to the industrial estate are asked to use the bypass during the repairs.",
+           "Pedestrians and cyclists can still cross on a temporary walkway fixed to the bridge.",
+           "The repairs cost 180,000 euros and are paid from this year's maintenance budget."],
+    "de": ["Ab dem ersten Mai fährt die neue Linie 14 stündlich zwischen Oberdorf und dem Bahnhof.",
+           "Der Kreistag hatte die Linie im vergangenen Herbst nach einer Unterschriftensammlung beschlossen.",
+           "Die Kosten von rund 350.000 Euro im Jahr teilen sich der Landkreis und die Gemeinde.",
+           "Die Busse fahren werktags von fünf bis 22 Uhr, am Wochenende im Zweistundentakt.",
+           "Fahrkarten gelten im gesamten Verbundgebiet, auch das Deutschlandticket wird dort anerkannt.",
+           "Damit sind die drei Ortsteile erstmals ohne Umstieg miteinander verbunden, sagte der Landrat."],
+}
+PLAIN = {  # path -> (title, language, inside <article> with a <time>)
+    "/good/1": ("Bridge on Mill Road closes for repairs", "en", True),
+    "/good/2": ("Mill Road bridge repairs begin", "en", True),
+    "/story?id=123": ("County roads office closes Mill Road bridge", "en", False),
+    "/news/4412": ("Neue Buslinie verbindet die Ortsteile", "de", False),
+}
+
+
+def plain_article(path: str) -> bytes:
+    title, lang, marked = PLAIN[path]
+    paragraphs = "".join(f"<p>{s}</p>" for s in PLAIN_SENTENCES[lang])
+    return PLAIN_ARTICLE.format(lang=lang, title=title, paragraphs=paragraphs,
+                                open="<article>" if marked else '<div class="content">',
+                                close="</article>" if marked else "</div>",
+                                time='<time datetime="2026-03-02T08:15:00">2 March 2026</time>' if marked else
+                                "<p>2 March 2026</p>").encode()
+
+
+LINKS = [*PLAIN, "/gzip", "/chunked", "/chunked-gzip", "/dup-headers", "/redirect", "/redirect-loop-a", "/notfound",
          "/query?a=1&b=two", "/reset", "/latin1-header", "/private/secret", "/server-error", "/huge", "/endless",
          "/bomb", "/slow", "/latin1-mislabeled", "/nocharset", "/binary", "/broken"]
 MAXSIZE = 1_000_000  # the crawl of this server runs with DOWNLOAD_MAXSIZE at this
@@ -70,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._ok(b"User-agent: *\nDisallow: /private/\n", "text/plain")
         elif path == "/":
             self._ok(INDEX.encode())
+        elif path in PLAIN:
+            self._ok(plain_article(path))
         elif path == "/gzip":
             body = gzip.compress(article("Gzip story"), mtime=0)
             self._ok(body, extra=[("Content-Encoding", "gzip")])

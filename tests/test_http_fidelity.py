@@ -14,8 +14,9 @@ from archive.reader import WarcRecord
 from archive.store import SnippetStore
 from archive.verify import FileReport, verify_directory
 from archive.warc import dechunk, sha1_digest
+from crawler.commands.common import print_report
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
-from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, MisbehavingServer
+from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, PLAIN, PLAIN_SENTENCES, MisbehavingServer
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +134,35 @@ def test_errors_are_reported_by_kind_and_the_crawl_goes_on(misbehaving_crawl: Cr
     assert errors["http_404"]["examples"] == [base + "/notfound"]
     assert errors["http_500"]["examples"] == [base + "/server-error"]
     assert errors["robots_disallowed"]["examples"] == [base + "/private/secret"]
-    # gzip, chunked, chunked-gzip, final, nocharset, broken, latin1-mislabeled
-    assert misbehaving_crawl.report["counts"]["articles/new"] == 7
+    # gzip, chunked, chunked-gzip, final, nocharset, broken, latin1-mislabeled and the four plain articles
+    assert misbehaving_crawl.report["counts"]["articles/new"] == 7 + len(PLAIN)
     assert misbehaving_crawl.result.returncode == 0
+
+
+def test_plain_articles_without_news_metadata_are_stored(misbehaving_crawl: Crawl,
+                                                          misbehaving: MisbehavingServer) -> None:
+    """No og:type, JSON-LD or publication meta tag; about 90 words; a numeric path, a query-string id, no
+    <article> or <time> on two of them: each is an article all the same."""
+    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.select(Filters(), order="oldest")}
+    store.close()
+    for path, (title, lang, _) in PLAIN.items():
+        assert snippets[path].title == title
+        assert snippets[path].language == lang
+        assert snippets[path].text == "\n\n".join(PLAIN_SENTENCES[lang])
+
+
+def test_pages_judged_not_articles_are_counted_in_generic_mode(misbehaving_crawl: Crawl,
+                                                               misbehaving: MisbehavingServer,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The pages with a line of text each (/dup-headers, /query?..., /latin1-header) are refused as articles,
+    and the run says so with examples instead of dropping them silently; the index page is counted too."""
+    counts, examples = misbehaving_crawl.report["counts"], misbehaving_crawl.report["examples"]
+    assert counts["articles/not_article"] >= 4
+    assert misbehaving.base_url + "/dup-headers" in examples["articles/not_article"]
+    assert misbehaving.base_url + "/" not in examples["articles/not_article"]  # the site root says listing
+    print_report(misbehaving_crawl.report, misbehaving_crawl.data)  # the summary a person reads
+    assert f"not articles: {counts['articles/not_article']} page(s)" in capsys.readouterr().out
 
 
 def test_robots_disallowed_page_is_never_requested(requests_: dict[str, list[WarcRecord]],

@@ -117,6 +117,10 @@ def print_report(report: dict[str, Any], data: Path) -> None:
     if report["counts"].get("articles/body_truncated"):
         print(f"  {report['counts']['articles/body_truncated']} article(s) over 8 MB read from their first 8 MB "
               "(flag body_truncated)")
+    if not_articles := c.get("articles/not_article"):
+        examples = report.get("examples", {}).get("articles/not_article", [])
+        print(f"  not articles: {not_articles} page(s) judged not to be an article"
+              + (f" (e.g. {', '.join(examples[:2])})" if examples else ""))
     if report["errors"]:
         for kind, info in sorted(report["errors"].items()):
             print(f"  errors {kind}: {info['count']} (e.g. {', '.join(info['examples'][:2])})")

@@ -37,7 +37,6 @@ class CaptureSpider(scrapy.Spider):
     site; subclasses say how polite to be and which profile cleans a response."""
 
     takes_site_lock = False
-    reports_not_articles = True  # count pages the cleaner found no article in (a crawl of any site does not)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -119,9 +118,8 @@ class CaptureSpider(scrapy.Spider):
             self._count("articles/profile_misses", response.url)
             if self.crawler.stats:
                 self.crawler.stats.set_value("articles/profile_version", profile.cleaner_version)
-        if cleaned.refused == NOT_ARTICLE:
-            if self.reports_not_articles:
-                self._count("articles/not_article", response.url)
+        if cleaned.refused == NOT_ARTICLE:  # counted in every mode: a page detection refused must show
+            self.count_not_article(response.url)
             return None
         if cleaned.refused == BAD_ENCODING:  # the WARC record keeps the bytes; a fixed cleaner can re-extract them
             logger.warning("not stored, wrongly labelled encoding: %s", response.url)
@@ -145,6 +143,10 @@ class CaptureSpider(scrapy.Spider):
             shutil.rmtree(self.queue_dir, ignore_errors=True)
 
     # -- reporting --------------------------------------------------------------------------------------
+
+    def count_not_article(self, url: str) -> None:
+        """Count a page the cleaner found no article in, with its URL as an example."""
+        self._count("articles/not_article", url)
 
     def _count(self, key: str, url: str) -> None:
         """Count an event in the run's stats, with example URLs for the report."""

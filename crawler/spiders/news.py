@@ -59,7 +59,6 @@ class NewsSpider(CaptureSpider):
             raise ValueError("give a site (-a site=rki.news) or a start URL (-a start_url=...)")
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
         self.named_origins = frozenset(origin(u) for u in (self.profile.base_url, self.start_url) if u)
-        self.reports_not_articles = not self.start_url  # any site's pages are mostly not articles
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
         # per-URL state of this run, on disk (crawler.seen): the process does not grow with the site
@@ -158,6 +157,14 @@ class NewsSpider(CaptureSpider):
     def limit_reached(self) -> bool:
         """True once --max-articles permalinks are scheduled: further discovery would only cost requests."""
         return bool(self.max_articles) and self.articles_scheduled >= self.max_articles
+
+    def count_not_article(self, url: str) -> None:
+        """In generic mode most pages are listings: all are counted, and the examples are pages whose URL
+        does not say listing, where an article detection refused would be."""
+        if self.start_url and url_score(url) < 0 and self.crawler.stats:
+            self.crawler.stats.inc_value("articles/not_article")
+        else:
+            super().count_not_article(url)
 
     def counted_as_article(self, url: str) -> bool:
         """Scheduled this run as an article (and counted against --max-articles)."""
