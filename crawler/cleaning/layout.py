@@ -42,7 +42,7 @@ NOT_PROSE_TOKENS = frozenset({"cookie", "cookies", "consent", "gdpr", "cmp", "co
 # ... and of containers whose teasers point elsewhere: a rail of related stories beside an article
 RAIL_TOKENS = NOT_PROSE_TOKENS | frozenset({"related", "relatedposts", "sidebar", "widget", "recommended",
                                             "popular", "trending", "outbrain", "taboola", "recirculation"})
-PAGER_TOKENS = frozenset({"pagination", "pager", "paging", "page-numbers", "nav-links", "wp-pagenavi"})
+PAGER_TOKENS = frozenset({"pagination", "pager", "paging", "pagenavi"})  # and the WordPress class page-numbers
 ERROR_HEADLINE_RE = re.compile(  # whole phrases: "Missing hiker not found" is news, "Page not found" is not
     r"(?:error|fehler)\s*404\b|\b404\s*(?:error|fehler|[-–|:]|$)|\bpage not found|^\s*not found\s*$|"
     r"page (?:does not|doesn't|cannot|can't) (?:be found|exist)|(?:could ?n[o']t|can ?n[o']t|unable to) find "
@@ -55,9 +55,11 @@ _ONLY_INLINE = " or ".join(f"self::{tag}" for tag in INLINE)
 # paragraphs; divs and cells with text of their own; divs that hold only inline markup (a theme that writes
 # each paragraph as <div><span>...</span></div>). XPath runs these tests in C.
 _TEXT_HOLDERS = etree.XPath(f"//p | //div[text()[normalize-space()]] | //td[text()[normalize-space()]] | "
-                            f"//div[* and not(*[not({_ONLY_INLINE})])][normalize-space()]")
+                            f"//div[span or font or b or strong or em or i][not(*[not({_ONLY_INLINE})])]"
+                            f"[normalize-space()]")  # the first test of the last part skips most divs at once
 _PRECEDING_HEADING = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")
 _PAGER_LINKS = etree.XPath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")
+_NAMED = etree.XPath("//*[@class or @id]")
 
 
 def words(text: str) -> int:
@@ -76,7 +78,7 @@ class Layout:
     prose_words: int  # the largest block of running prose in one container
     story_blocks: int  # containers holding BRIEF_WORDS of running prose each, under a headline that links
     teasers: int
-    paginated: bool
+    paginated: bool  # looked for only where there is no block of prose, the one place a pager counts
     error_headline: bool
 
     @property
@@ -89,13 +91,23 @@ def _tokens(element: HtmlElement) -> set[str]:
     return set(names.split())
 
 
-def _outside(element: HtmlElement, tokens: frozenset[str], tags: set[str] = OUT_OF_PAGE_TAGS) -> bool:
-    """True when the element sits in navigation, a footer (or another of ``tags``) or a box named by one of
-    ``tokens``."""
-    for holder in (element, *element.iterancestors()):
-        if holder.tag in tags or not tokens.isdisjoint(_tokens(holder)):
-            return True
-    return False
+class _Outside:
+    """Whether an element sits in navigation, a footer (or another of ``tags``) or a box named by one of
+    ``tokens``; each ancestor is judged once per page, since the paragraphs of a page share most of theirs."""
+
+    def __init__(self, tokens: frozenset[str], tags: set[str]) -> None:
+        self.tokens, self.tags = tokens, tags
+        self.known: dict[HtmlElement, bool] = {}  # the keys keep lxml's proxies alive, so an element is one key
+
+    def __call__(self, element: HtmlElement) -> bool:
+        found = self.known.get(element)
+        if found is None:
+            parent = element.getparent()
+            found = element.tag in self.tags or (bool(element.get("class") or element.get("id")) and
+                                                 not self.tokens.isdisjoint(_tokens(element))) or \
+                (parent is not None and self(parent))
+            self.known[element] = found
+        return found
 
 
 def _own_text(element: HtmlElement) -> str:
@@ -110,8 +122,9 @@ def _own_text(element: HtmlElement) -> str:
 
 def _text_blocks(tree: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
     """Each paragraph, and the text a div or cell holds beside its block children, with that text."""
+    outside = _Outside(NOT_PROSE_TOKENS, OUT_OF_PAGE_TAGS)
     for element in _TEXT_HOLDERS(tree):
-        if isinstance(element, HtmlElement) and not _outside(element, NOT_PROSE_TOKENS):
+        if isinstance(element, HtmlElement) and not outside(element):
             yield element, element.text_content() if element.tag == "p" else _own_text(element)
 
 
@@ -145,7 +158,7 @@ def _linked_heading(container: HtmlElement) -> HtmlElement | None:
     heading = before[0] if isinstance(before, list) and before else None
     if not isinstance(heading, HtmlElement) or scope is None or not _contains(scope, heading):
         heading = _opening_heading(container)
-    if heading is None or heading.find(".//a[@href]") is None or _outside(heading, RAIL_TOKENS, RAIL_TAGS):
+    if heading is None or heading.find(".//a[@href]") is None or _Outside(RAIL_TOKENS, RAIL_TAGS)(heading):
         return None
     return heading
 
@@ -192,7 +205,8 @@ def _title(tree: HtmlElement) -> str:
 
 
 def _teasers(tree: HtmlElement) -> int:
-    found = [e for e in _TEASER_HEADS(tree) if isinstance(e, HtmlElement) and not _outside(e, RAIL_TOKENS, RAIL_TAGS)]
+    outside = _Outside(RAIL_TOKENS, RAIL_TAGS)
+    found = [e for e in _TEASER_HEADS(tree) if isinstance(e, HtmlElement) and not outside(e)]
     articles = sum(1 for e in found if e.tag == "article")
     return (len(found) - articles) + (articles if articles > 1 else 0)
 
@@ -200,8 +214,11 @@ def _teasers(tree: HtmlElement) -> int:
 def _paginated(tree: HtmlElement) -> bool:
     if _PAGER_LINKS(tree):
         return True
-    return any(not PAGER_TOKENS.isdisjoint(_tokens(e)) or "page-numbers" in (e.get("class") or "")
-               for e in tree.iter("div", "nav", "ul", "a") if e.get("class") or e.get("id"))
+    for element in _NAMED(tree):
+        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+        if "page-numbers" in names or not PAGER_TOKENS.isdisjoint(names.replace("_", " ").replace("-", " ").split()):
+            return True
+    return False
 
 
 def page_layout(page: Page) -> Layout | None:
@@ -210,13 +227,14 @@ def page_layout(page: Page) -> Layout | None:
     if tree is None:
         return None
     prose = _prose_by_container(tree)
+    prose_words = max(prose.values(), default=0)
     headline = _headline(page, tree)
     heads = " ".join(h.text_content() for h in tree.iter("h1")) or headline or _title(tree)
     return Layout(
         headline=headline,
-        prose_words=max(prose.values(), default=0),
+        prose_words=prose_words,
         story_blocks=_story_blocks(prose),
         teasers=_teasers(tree),
-        paginated=_paginated(tree),
+        paginated=prose_words < BRIEF_WORDS and _paginated(tree),
         error_headline=bool(ERROR_HEADLINE_RE.search(heads)) or bool(ERROR_HEADLINE_RE.search(_title(tree))),
     )
