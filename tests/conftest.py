@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,33 @@ from tests.services import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600
+# what starts a server or a process: a test whose body or fixtures (directly or through another fixture)
+# use one of these is marked ``processes`` and left out of ``./run test --quick``
+PROCESS_FIXTURES = frozenset({"replica", "misbehaving", "replica_crawl", "misbehaving_crawl", "postgres",
+                              "redis_server"})
+PROCESS_CALLS = re.compile(r"\b(?:run_cli|crawl|start_crawl|subprocess\.\w+|Popen|ReplicaServer|CourierServer|"
+                           r"MisbehavingServer|PostgresServer|RedisServer|Server|HTTPServer|pywb_\w+)\(")
+
+
+@functools.cache
+def _starts_processes(function: Callable[..., Any]) -> bool:
+    try:
+        return bool(PROCESS_CALLS.search(inspect.getsource(function)))
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        functions = [getattr(item, "function", None)] + [
+            d.func for defs in (fixtures.name2fixturedefs.values() if fixtures else ()) for d in defs
+            if d.baseid.startswith("tests/")]  # fixtures of test modules; conftest's are named above
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or \
+                params.get("store_location") == "postgresql" or \
+                any(f is not None and _starts_processes(f) for f in functions):
+            item.add_marker(pytest.mark.processes)
 
 
 def cli_command(*args: str, data: Path | None = None) -> list[str]:

@@ -60,13 +60,13 @@ def courier(tmp_path_factory: pytest.TempPathFactory) -> CourierRuns:
     return CourierRuns(first, second, truth, edited_url, first_snippets, snippets_by_url(data))
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_every_story_is_found_and_nothing_else(courier: CourierRuns) -> None:
     assert courier.first.report["counts"]["articles/new"] == STORIES
     assert set(courier.first_snippets) == set(courier.truth)
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_every_title_date_and_author_is_exact(courier: CourierRuns) -> None:
     for url, truth in courier.truth.items():
         snippet = courier.first_snippets[url]
@@ -77,7 +77,7 @@ def test_every_title_date_and_author_is_exact(courier: CourierRuns) -> None:
         assert snippet.language == "en"
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_bodies_match_and_carry_no_chrome(courier: CourierRuns) -> None:
     scores = {url: body_f1(courier.first_snippets[url].text, str(t["text"])) for url, t in courier.truth.items()}
     assert min(scores.values()) >= BODY_F1_FLOOR, min(scores.items(), key=lambda kv: kv[1])
@@ -85,7 +85,7 @@ def test_bodies_match_and_carry_no_chrome(courier: CourierRuns) -> None:
         assert not [p for p in CHROME_PHRASES if p in snippet.text + snippet.title], url
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_an_edit_found_through_the_sitemap_gives_exactly_one_new_version(courier: CourierRuns) -> None:
     assert courier.second.report["counts"]["articles/changed"] == 1
     versions = {url: s.version for url, s in courier.latest.items()}

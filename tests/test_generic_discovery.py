@@ -31,7 +31,7 @@ def latest_versions(data: Path) -> dict[str, int]:
         store.close()
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -> None:
     with ReplicaServer(article_count=SMALL_SITE) as server:
         first = crawl(tmp_path, server.base_url + "/")
@@ -59,7 +59,7 @@ def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -
             assert CORRECTION in a.versions(base + post.path)[-1].text
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_site_larger_than_the_link_bound_is_archived_in_one_run(tmp_path: Path) -> None:
     with ReplicaServer(article_count=LARGE_SITE) as server:
         first = crawl(tmp_path, server.base_url + "/")
@@ -68,7 +68,7 @@ def test_a_site_larger_than_the_link_bound_is_archived_in_one_run(tmp_path: Path
     assert set(latest_versions(tmp_path)) == expected
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_what_the_discovery_budget_leaves_is_where_the_next_run_starts(tmp_path: Path) -> None:
     """A site with no sitemap and no feed, larger than one run's budget of pages followed for links."""
     budget = ["-s", "NEWSARCHIVE_DISCOVERY_BUDGET=120"]

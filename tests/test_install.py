@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.processes  # builds a wheel and runs the demo from a fresh virtualenv
 
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

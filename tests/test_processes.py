@@ -16,6 +16,8 @@ from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive
 from tests.services import free_port
 
+pytestmark = pytest.mark.processes  # each test starts the CLI in a process of its own
+
 SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL]
 
 

@@ -99,7 +99,7 @@ def test_extract_command_rejects_bad_input(tmp_path: Path) -> None:
     assert "cannot read" in missing.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_path: Path) -> None:
     with ReplicaServer(article_count=DRIFT_ARTICLES, layout="redesign") as server:
         result = run_cli("crawl", "rki.news", "--base-url", server.base_url, data=tmp_path)
@@ -127,7 +127,7 @@ def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_pa
         assert not any(CHROME_LINE_RE.search(line) for line in snippet.text.split("\n\n"))
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_the_current_layout_needs_no_fallback(tmp_path: Path) -> None:
     with ReplicaServer(article_count=DRIFT_ARTICLES) as server:
         result = run_cli("crawl", "rki.news", "--base-url", server.base_url, "--json", data=tmp_path)
