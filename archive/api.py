@@ -20,12 +20,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
-from archive.query import Filters, Order
-from archive.reader import ArchivedResponse, read_response
-from archive.snippets import SNIPPET_FIELDS, Match, Snippet
-from archive.store import SnippetStore
-from archive.wacz import write_wacz
-from archive.warc import warc_paths
+from archive.store.query import Filters, Order
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
+from archive.warc.read import ArchivedResponse, read_response
+from archive.warc.wacz import write_wacz
+from archive.warc.write import warc_paths
 
 if TYPE_CHECKING:
     import pandas
@@ -84,12 +84,12 @@ class Archive:
                **filters: Any) -> int:
         """Write the matching snippets, oldest first, as JSON lines, CSV or Parquet (docs/data.md has the
         schema) to a path or an open text handle, in constant memory, or as a WACZ package of their WARC
-        records and text (archive/wacz.py); returns how many were written.
+        records and text (archive/warc/wacz.py); returns how many were written.
         ``filters`` are those of ``search``; ``progress`` is called with the running count. The export is
         one snapshot of the archive, even while a crawl writes."""
         with self.snapshot():
             snippets = self.search(query, order="oldest", **filters)
-            if export_format == "wacz":  # the records themselves, with the text: archive/wacz.py
+            if export_format == "wacz":  # the records themselves, with the text: archive/warc/wacz.py
                 if not isinstance(destination, (str, Path)):
                     raise ValueError("a WACZ is written to a file: give a path")
                 return write_wacz(snippets, self.warc_dir, Path(destination), progress=progress)

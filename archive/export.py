@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from archive.snippets import SNIPPET_FIELDS, Snippet
+from archive.store.snippets import SNIPPET_FIELDS, Snippet
 
 ExportFormat = Literal["jsonl", "csv", "parquet", "wacz"]
-FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet", "wacz")  # wacz: archive/wacz.py
+FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet", "wacz")  # wacz: archive/warc/wacz.py
 EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
 INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version"}
 LIST_FIELDS = {"authors", "categories", "flags"}

@@ -7,7 +7,7 @@ import difflib
 import itertools
 from typing import Any
 
-from archive.snippets import Snippet
+from archive.store.snippets import Snippet
 
 
 def paragraph_diff(old: Snippet, new: Snippet) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 Two sides are checked. Every WARC file is read in full: gzip members tile the file (a torn last record is
 an error), each record parses, block and payload digests match, and the structural checks of
-``archive.verify`` hold. Every snippet (every version) points at a response record that exists at its
+``archive.warc.verify`` hold. Every snippet (every version) points at a response record that exists at its
 offset, with its record id and the payload digest the snippet recorded.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.reader import WarcRecord
-from archive.store import SnippetStore
-from archive.verify import verify_directory
-from archive.warc import warc_name
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import WarcRecord
+from archive.warc.verify import verify_directory
+from archive.warc.write import warc_name
 
 
 @dataclass

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from archive.database import store_url
+from archive.store.database import store_url
 
 APPLICATION_PREFIX = "newsarchive-lock:"  # the lock's connection says whose it is, for the refusal message
 

@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.query import Filters, to_utc  # noqa: E402 - after the path set-up above
-from archive.snippets import Snippet, text_sha256, word_count  # noqa: E402
-from archive.store import SnippetStore  # noqa: E402
+from archive.store.query import Filters, to_utc  # noqa: E402 - after the path set-up above
+from archive.store.snippet_store import SnippetStore  # noqa: E402
+from archive.store.snippets import Snippet, text_sha256, word_count  # noqa: E402
 
 VOCABULARY = 30_000
 SITES = [f"site{n}.example" for n in range(11)] + ["rki.news"]

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from archive.database import STORE_ERRORS, describe_store
+from archive.store.database import STORE_ERRORS, describe_store
 from crawler.commands.cluster import cmd_beat, cmd_enqueue, cmd_worker
 from crawler.commands.common import EXIT_FAILED, EXIT_USAGE, CliError, default_data_dir, use_store
 from crawler.commands.crawl import cmd_crawl, cmd_demo
@@ -18,7 +18,7 @@ from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
-from crawler.commands.store import cmd_store_copy
+from crawler.commands.store_copy import cmd_store_copy
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from crawler.identity import user_agent
+from crawler.core.identity import user_agent
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -61,10 +61,10 @@ DOWNLOADER_MIDDLEWARES = {
 # the same policy where names are resolved, so an answer that changes after the check is refused too
 DNS_RESOLVER = "crawler.middlewares.address_policy.PolicyResolver"
 NEWSARCHIVE_ADDRESS_POLICY = True  # False: loopback, private and link-local addresses may be crawled too
-ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
-# memory flat with the size of the site: the fingerprints of requests seen, on disk (crawler.seen), and the
+ITEM_PIPELINES = {"crawler.pipelines.snippets.StorePipeline": 300}
+# memory flat with the size of the site: the fingerprints of requests seen, on disk (crawler.discovery.seen), and the
 # requests waiting in the scheduler in disk queues under DATA/tmp/ (the spider sets JOBDIR per run)
-DUPEFILTER_CLASS = "crawler.seen.DiskDupeFilter"
+DUPEFILTER_CLASS = "crawler.discovery.seen.DiskDupeFilter"
 # the lock and the repair come first: the run report starts recording the run after them
 EXTENSIONS = {"crawler.extensions.site_lock.SiteLockExtension": 400,
               "crawler.extensions.report.RunReportExtension": 500}

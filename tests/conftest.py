@@ -22,9 +22,9 @@ from tests import postgres_mode
 if postgres_mode.enabled():
     postgres_mode.install()  # before the modules below take the names it wraps
 
-from archive.database import SQLITE
-from archive.reader import WarcRecord
-from archive.verify import FileReport, verify_directory
+from archive.store.database import SQLITE
+from archive.warc.read import WarcRecord
+from archive.warc.verify import FileReport, verify_directory
 from replica import ReplicaServer
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 from tests.services import PostgresServer
@@ -97,8 +97,8 @@ def copy_archive(source: Path, target: Path) -> None:
     ``store copy``'s code copies)."""
     shutil.copytree(source, target)
     if postgres_mode.enabled():
-        from archive.copy import copy_store
-        from archive.database import Database
+        from archive.store.copy import copy_store
+        from archive.store.database import Database
 
         original, copy = Database(source, readonly=True), Database(target)
         try:

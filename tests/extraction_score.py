@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.cleaning import Article
 from crawler.cleaning.decode import decode_page
-from crawler.extraction import extract
+from crawler.cleaning.extraction import extract
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV_SET = FIXTURES / "extraction-dev"

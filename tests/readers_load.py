@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import archive
-from archive.database import store_exists
+from archive.store.database import store_exists
 
 OPERATIONS = ("search", "show", "export")
 

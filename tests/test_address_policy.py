@@ -13,8 +13,8 @@ from typing import Any, cast
 
 import pytest
 
-from archive.reader import iter_records
-from crawler.addresses import is_public, origin
+from archive.warc.read import iter_records
+from crawler.core.addresses import is_public, origin
 from crawler.middlewares.address_policy import BlockedAddress, PolicyResolver
 from crawler.spiders.news import NewsSpider
 from tests.conftest import crawl, run_cli

@@ -6,7 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
-from archive.verify import verify_directory
+from archive.warc.verify import verify_directory
 from replica import ReplicaServer
 from tests.conftest import crawl, run_cli
 

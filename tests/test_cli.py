@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.snippets import SNIPPET_FIELDS
-from archive.store import SnippetStore
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import SNIPPET_FIELDS
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
 

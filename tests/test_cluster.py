@@ -19,9 +19,9 @@ import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.database import store_exists
-from archive.reader import iter_records
-from archive.store import SnippetStore
+from archive.store.database import store_exists
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import iter_records
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
 from tests.services import PostgresServer, RedisServer

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.store import SnippetStore
-from crawler.collection import CollectionError, SiteEntry, is_due, load_collection, parse_interval
+from archive.store.snippet_store import SnippetStore
+from crawler.runs.collection import CollectionError, SiteEntry, is_due, load_collection, parse_interval
 from replica import ReplicaServer
 from replica.courier import CourierServer
 from tests.conftest import run_cli

@@ -22,25 +22,25 @@ from twisted.python.failure import Failure
 
 import crawler.settings as project_settings
 from archive.locks import LockedError, SiteLock
-from archive.reader import read_response
-from archive.snippets import Snippet
-from archive.store import SnippetStore
-from archive.verify import verify_directory
-from crawler.archive_writer import archive_writer
-from crawler.capture import RECORD_META, RecordPointer
-from crawler.errors import RobotsDisallowed, error_kind
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet
+from archive.warc.read import read_response
+from archive.warc.verify import verify_directory
+from crawler.cleaning.capture import RECORD_META, RecordPointer
+from crawler.core.errors import RobotsDisallowed, error_kind
+from crawler.core.spider_contract import ArchiveSpider
+from crawler.discovery.sitemaps import feed_links, is_later
+from crawler.discovery.traps import QueryPatternBound
 from crawler.extensions.report import RunReportExtension
 from crawler.extensions.site_lock import SiteLockExtension
+from crawler.middlewares.archive_writer import archive_writer
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted, DiscoveryBudgetMiddleware
 from crawler.middlewares.robots import StrictRobotsTxtMiddleware, robots_parsed
 from crawler.middlewares.warc import WarcRecorderMiddleware
-from crawler.pipelines.store import StorePipeline
-from crawler.recovery import Recovery
-from crawler.sitemaps import feed_links, is_later
-from crawler.spiders.contract import ArchiveSpider
+from crawler.pipelines.snippets import StorePipeline
+from crawler.runs.recovery import Recovery
+from crawler.spiders.given_urls import UrlsSpider
 from crawler.spiders.news import NewsSpider
-from crawler.spiders.urls import UrlsSpider
-from crawler.traps import QueryPatternBound
 
 
 class LimitedSpider(NewsSpider):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.snippets import Snippet
-from archive.store import SnippetStore
-from crawler.sitemaps import NewsSitemap, entry_date
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet
+from crawler.discovery.sitemaps import NewsSitemap, entry_date
 from replica.corpus import NOW
 from replica.courier import CHROME_PHRASES, CourierServer, CourierSite
 from tests.conftest import Crawl, crawl

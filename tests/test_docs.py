@@ -74,7 +74,7 @@ def test_settings_table_lists_every_user_setting() -> None:
 
 def test_every_verifier_rule_is_explained() -> None:
     used = set()
-    for module in ("verify.py", "reader.py"):
-        used |= set(re.findall(r'"([ABC]\d+)"', (ROOT / "archive" / module).read_text(encoding="utf-8")))
+    for module in ("verify.py", "read.py"):
+        used |= set(re.findall(r'"([ABC]\d+)"', (ROOT / "archive" / "warc" / module).read_text(encoding="utf-8")))
     explained = set(re.findall(r"^\| ([ABC]\d+) \|", _doc("data.md"), flags=re.MULTILINE))
     assert used == explained

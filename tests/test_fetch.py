@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from archive.query import Filters
-from archive.store import SnippetStore
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, copy_archive, run_cli
 

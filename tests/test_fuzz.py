@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import archive
-from archive.reader import MalformedRecord, TornMemberError, iter_records
+from archive.warc.read import MalformedRecord, TornMemberError, iter_records
 from crawler import extract
 from crawler.cleaning import Article
 from crawler.cleaning.decode import decode_page
 from crawler.cleaning.page import MAX_PAGE_BYTES
-from crawler.sitemaps import feed_links, read_sitemap
-from crawler.urls import BadUrlError, canonicalize, validate_url
+from crawler.discovery.sitemaps import feed_links, read_sitemap
+from crawler.discovery.urls import BadUrlError, canonicalize, validate_url
 from tests.conftest import run_cli
 from tests.extraction_score import extraction_pages, metadata_pages
 from tests.misbehaving import article

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import archive
-from archive.query import Filters
-from archive.store import SnippetStore
-from archive.verify import verify_directory
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.verify import verify_directory
 from replica import ReplicaServer
 from replica.corpus import NOW
 from replica.courier import CourierServer, path_of

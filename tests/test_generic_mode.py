@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from archive.query import Filters
-from archive.store import SnippetStore
-from archive.verify import verify_directory
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.verify import verify_directory
 from replica import ReplicaServer
 from tests.conftest import Crawl, crawl, records_by_uri
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.store import SnippetStore
-from archive.warc import WarcFileWriter, exchange_records
-from crawler.archive_writer import ArchiveWriter
+from archive.store.snippet_store import SnippetStore
+from archive.warc.write import WarcFileWriter, exchange_records
+from crawler.middlewares.archive_writer import ArchiveWriter
 from tests.test_store import snippet
 from tests.test_warc_writer import INFO, exchange
 

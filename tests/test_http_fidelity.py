@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.reader import WarcRecord
-from archive.store import SnippetStore
-from archive.verify import FileReport, verify_directory
-from archive.warc import dechunk, sha1_digest
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import WarcRecord
+from archive.warc.verify import FileReport, verify_directory
+from archive.warc.write import dechunk, sha1_digest
 from crawler.commands.common import print_report
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, PLAIN, PLAIN_SENTENCES, MisbehavingServer

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.store import SnippetStore
-from archive.verify import verify_directory
-from archive.warc import REVISIT_PROFILE_NOT_MODIFIED
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.verify import verify_directory
+from archive.warc.write import REVISIT_PROFILE_NOT_MODIFIED
 from replica import ReplicaServer
 from replica.corpus import NOW, Post
 from tests.conftest import Crawl, crawl, records_by_uri, run_cli

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from archive.copy import TABLES
-from archive.database import SQLITE, STORE_FILENAME
 from archive.locks import LockedError, SiteLock
-from archive.query import Filters
-from archive.reader import iter_records
-from archive.replay import start
-from archive.store import SnippetStore
+from archive.store.copy import TABLES
+from archive.store.database import SQLITE, STORE_FILENAME
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import iter_records
+from archive.warc.replay import start
 from replica import ReplicaServer
 from tests import postgres_mode
 from tests.conftest import ROOT, Crawl, copy_archive, crawl, run_cli

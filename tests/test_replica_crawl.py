@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from archive.query import Filters
-from archive.snippets import Snippet, text_sha256, word_count
-from archive.store import SnippetStore
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet, text_sha256, word_count
 from replica import ReplicaServer
 from replica.corpus import SEED_POST_ID
 from tests.conftest import Crawl

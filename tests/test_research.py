@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 import archive
-from archive.database import STORE_ERRORS
 from archive.export import EXPORT_FIELDS
-from archive.query import Filters, QueryError
-from archive.replay import start
-from archive.snippets import SNIPPET_FIELDS, Snippet
-from archive.verify import verify_directory
+from archive.store.database import STORE_ERRORS
+from archive.store.query import Filters, QueryError
+from archive.store.snippets import SNIPPET_FIELDS, Snippet
+from archive.warc.replay import start
+from archive.warc.verify import verify_directory
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, run_cli
@@ -87,7 +87,7 @@ def test_phrase_search_and_fragments(api: archive.Archive) -> None:
 def test_newest_first_and_relevance(api: archive.Archive) -> None:
     newest = list(api.search("wheat"))
     stamps = [s.published for s in newest]
-    assert stamps == sorted(stamps, key=lambda p: archive.query.to_utc(p) or "", reverse=True)
+    assert stamps == sorted(stamps, key=lambda p: archive.store.query.to_utc(p) or "", reverse=True)
     ranked = list(api.search("wheat", order="relevance"))
     assert {s.id for s in ranked} == {s.id for s in newest}
     assert [s.score for s in ranked] == sorted(s.score for s in ranked)

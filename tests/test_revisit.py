@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.reader import read_response
-from archive.store import SnippetStore
-from archive.verify import verify_directory
-from archive.warc import REVISIT_PROFILE_IDENTICAL
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import read_response
+from archive.warc.verify import verify_directory
+from archive.warc.write import REVISIT_PROFILE_IDENTICAL
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, http_parts, records_by_uri
 

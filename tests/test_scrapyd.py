@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from archive.store import SnippetStore
-from archive.verify import verify_directory
+from archive.store.snippet_store import SnippetStore
+from archive.warc.verify import verify_directory
 from replica import ReplicaServer
 from tests.conftest import ROOT
 from tests.services import free_port

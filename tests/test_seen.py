@@ -1,4 +1,5 @@
-"""The run's per-URL state on disk (crawler.seen): set semantics and order; ./run bench crawl measures memory."""
+"""The run's per-URL state on disk (crawler.discovery.seen): set semantics and order; ./run bench crawl
+measures memory."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
-from crawler.seen import DiskDupeFilter, DiskSet
+from crawler.discovery.seen import DiskDupeFilter, DiskSet
 from crawler.spiders.news import NewsSpider
 
 
@@ -37,7 +38,7 @@ def test_a_disk_set_that_keeps_values_gives_them_back_in_the_order_first_added()
 
 
 def test_the_disk_duplicate_filter_filters_as_scrapys_does() -> None:
-    crawler = get_crawler(NewsSpider, {"DUPEFILTER_CLASS": "crawler.seen.DiskDupeFilter"})
+    crawler = get_crawler(NewsSpider, {"DUPEFILTER_CLASS": "crawler.discovery.seen.DiskDupeFilter"})
     dupes = DiskDupeFilter.from_crawler(crawler)
     assert not dupes.request_seen(Request("https://a.example/x?b=2&a=1"))
     assert dupes.request_seen(Request("https://a.example/x?a=1&b=2"))  # the same fingerprint: canonical URL

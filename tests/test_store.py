@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters, QueryError
-from archive.snippets import Match, Snippet
-from archive.store import SnippetStore
+from archive.store.query import Filters, QueryError
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Match, Snippet
 from tests import postgres_mode
 
 
@@ -201,7 +201,7 @@ def test_malformed_queries_fail_alike(store: SnippetStore, query: str) -> None:
 def test_the_suite_archives_where_its_mode_says(tmp_path: Path) -> None:
     """`./run test` keeps each data directory's store in its SQLite file; `./run test-postgresql` in a
     PostgreSQL database of its own (tests/postgres_mode), so every other test runs on that backend."""
-    from archive.database import STORE_FILENAME
+    from archive.store.database import STORE_FILENAME
 
     with SnippetStore(tmp_path) as store:
         store.add(snippet("https://rki.news/2025/07/04/a/", "Flood waters rose over the wheat fields."))

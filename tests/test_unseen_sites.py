@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.store import SnippetStore
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
 from crawler import extract
 from crawler.cleaning.chrome import CHROME_LINE_RE
 from replica import ReplicaServer

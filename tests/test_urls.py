@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import BadUrlError, canonicalize, is_loopback, validate_url
+from crawler.discovery.urls import BadUrlError, canonicalize, is_loopback, validate_url
 
 
 @pytest.mark.parametrize(("raw", "canonical"), [

@@ -14,7 +14,7 @@ import pytest
 
 import archive
 from archive.children import spawn, stop
-from archive.replay import tool
+from archive.warc.replay import tool
 from tests.conftest import Crawl, run_cli
 from tests.services import free_port
 from tests.test_research import fetch

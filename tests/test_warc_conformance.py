@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.query import Filters
-from archive.reader import read_response
-from archive.store import SnippetStore
-from archive.verify import FileReport, verify_directory
-from archive.warc import FILENAME_RE, sha1_digest
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
+from archive.warc.read import read_response
+from archive.warc.verify import FileReport, verify_directory
+from archive.warc.write import FILENAME_RE, sha1_digest
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri

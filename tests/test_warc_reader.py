@@ -1,4 +1,4 @@
-"""archive.reader on files written by the project's writer, whole and damaged."""
+"""archive.warc.read on files written by the project's writer, whole and damaged."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.reader import MalformedRecord, TornMemberError, iter_records, read_response
+from archive.warc.read import MalformedRecord, TornMemberError, iter_records, read_response
 from tests.test_warc_writer import write
 
 

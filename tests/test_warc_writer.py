@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.reader import read_response
-from archive.verify import verify_directory, verify_file
-from archive.warc import (
+from archive.warc.read import read_response
+from archive.warc.verify import verify_directory, verify_file
+from archive.warc.write import (
     OPEN_SUFFIX,
     HttpExchange,
     WarcFileWriter,
@@ -148,7 +148,7 @@ FULL_DISK = """
 import resource, signal, sys
 from datetime import UTC, datetime
 from pathlib import Path
-from archive.warc import WarcFileWriter, WarcWriteError, exchange_records
+from archive.warc.write import WarcFileWriter, WarcWriteError, exchange_records
 from tests.test_warc_writer import INFO, exchange
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # so a write past the limit fails with EFBIG instead

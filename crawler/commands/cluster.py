@@ -1,4 +1,4 @@
-"""`newsarchive worker`, `enqueue` and `beat`: site runs on Celery workers over Redis (crawler/cluster.py)."""
+"""`newsarchive worker`, `enqueue` and `beat`: site runs on Celery workers over Redis (crawler/runs/celery_app.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler.collection import (
+from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir
+from crawler.runs.collection import (
     COLLECTION_FILENAME,
     CollectionError,
     SiteEntry,
@@ -19,8 +20,7 @@ from crawler.collection import (
     entry_for_target,
     load_collection,
 )
-from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir
-from crawler.site_runs import job_of, print_outcome, worst_exit
+from crawler.runs.site_runs import job_of, print_outcome, worst_exit
 
 
 def _broker_down() -> tuple[type[Exception], ...]:
@@ -33,7 +33,7 @@ def _broker_down() -> tuple[type[Exception], ...]:
 
 def _set_cluster_env(args: argparse.Namespace) -> None:
     """Broker and lease time for this process and the crawls it starts, before the Celery app is made."""
-    from crawler.cluster import BROKER_ENV, REDELIVER_ENV
+    from crawler.runs.celery_app import BROKER_ENV, REDELIVER_ENV
 
     if getattr(args, "broker", None):
         os.environ[BROKER_ENV] = args.broker
@@ -58,7 +58,7 @@ def _entries(args: argparse.Namespace, data: Path) -> list[SiteEntry]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from crawler.cluster import WORKER_ENV, WORKER_SETTINGS_ENV
+    from crawler.runs.celery_app import WORKER_ENV, WORKER_SETTINGS_ENV
 
     _set_cluster_env(args)
     data = prepare_data_dir(args.data)
@@ -69,7 +69,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise CliError(f"--name {name!r}: use letters, digits, '.', '-' and '_' (it names a directory)")
     os.environ.update({"NEWSARCHIVE_DATA": str(data.resolve()), WORKER_ENV: name,
                        WORKER_SETTINGS_ENV: json.dumps(parse_overrides(args.set or []))})
-    from crawler.cluster import application
+    from crawler.runs.celery_app import application
 
     application().worker_main(["worker", f"--hostname={name}@%h", f"--concurrency={args.concurrency}", "--pool=prefork",
                      f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "--without-gossip", "--without-mingle"])
@@ -83,7 +83,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     if args.all:
         entries = due_entries(entries, data)
     overrides = parse_overrides(args.set or [])
-    from crawler.cluster import TASK, application
+    from crawler.runs.celery_app import TASK, application
 
     broker_down = _broker_down()
     app = application()
@@ -130,7 +130,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
     _set_cluster_env(args)
     data = args.data
     path = Path(args.sites) if args.sites else data / COLLECTION_FILENAME
-    from crawler.cluster import CLAIM_PREFIX, TASK, _redis, application, broker_url
+    from crawler.runs.celery_app import CLAIM_PREFIX, TASK, _redis, application, broker_url
 
     app = application()
     client = _redis(broker_url())

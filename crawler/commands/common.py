@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.api import Archive
-from archive.database import STORE_ENV, describe_store, store_url
+from archive.store.database import STORE_ENV, describe_store, store_url
 
 EXIT_OK = 0  # the run did its job
 EXIT_FAILED = 1  # it did not: site unreachable, nothing archived, every article failed
@@ -60,13 +60,13 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
 
     Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
     finished and archived, WARC files closed and renamed, the store committed, and the report says
-    "interrupted". A second SIGINT stops at once (a second SIGTERM does not: ``crawler.crawl_process``); what is
+    "interrupted". A second SIGINT stops at once (a second SIGTERM does not: ``crawler.runs.crawl_process``); what is
     on disk is still consistent. SIGHUP (a closed terminal or session) counts as SIGTERM.
     """
     from scrapy.settings import Settings
 
-    from crawler.crawl_process import CrawlProcess
-    from crawler.identity import new_run_id
+    from crawler.core.identity import new_run_id
+    from crawler.runs.crawl_process import CrawlProcess
 
     run_id = new_run_id()
     settings = Settings()

@@ -11,7 +11,7 @@ from typing import Any
 
 from archive.api import Archive
 from archive.children import Stopped, stop_signals_raise
-from archive.database import describe_store
+from archive.store.database import describe_store
 from crawler.commands.common import (
     DEMO_PORT,
     DEMO_QUERY,
@@ -25,8 +25,8 @@ from crawler.commands.common import (
     run_crawl,
 )
 from crawler.commands.query import print_hits
+from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
-from crawler.urls import BadUrlError, validate_url
 
 
 def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],

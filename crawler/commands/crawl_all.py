@@ -1,4 +1,4 @@
-"""`newsarchive crawl --all`: every due site of the collection (crawler/collection.py), several at once.
+"""`newsarchive crawl --all`: every due site of the collection (crawler/runs/collection.py), several at once.
 
 Each site runs as its own `newsarchive crawl` process, at most ``--jobs`` at a time. Not several crawlers in
 one process: a crawl's group commit keeps a SQLite write transaction open for up to a second on its reactor
@@ -20,9 +20,9 @@ from typing import Any
 
 from archive.children import Stopped, spawn, stop_signals_raise
 from archive.locks import site_file_stem
-from crawler.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, due_entries, load_collection
 from crawler.commands.common import CliError, parse_overrides, prepare_data_dir
-from crawler.site_runs import crawl_command, job_of, outcome_report, print_outcome, worst_exit
+from crawler.runs.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, due_entries, load_collection
+from crawler.runs.site_runs import crawl_command, job_of, outcome_report, print_outcome, worst_exit
 
 GRACE_SECONDS = 120  # how long a stopped run may take to finish what is in flight
 

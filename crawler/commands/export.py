@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import IO
 
-from archive.query import QueryError
+from archive.store.query import QueryError
 from crawler.commands.common import EXIT_OK, CliError, open_archive
 from crawler.commands.query import filters_from
 

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError
-from crawler.urls import BadUrlError, validate_url
+from crawler.discovery.urls import BadUrlError, validate_url
 
 FIELDS = ("title", "canonical_url", "published", "modified", "authors", "categories", "language",
           "declared_language", "cleaner", "fallback", "flags", "text")
@@ -23,7 +23,7 @@ def read_body(source: str) -> bytes:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extraction import extract
+    from crawler.cleaning.extraction import extract
 
     try:
         url = validate_url(args.url)

@@ -18,9 +18,9 @@ from crawler.commands.common import (
     prepare_data_dir,
     run_crawl,
 )
+from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.sites import UnknownSiteError, profile_class
-from crawler.spiders.urls import split_urls
-from crawler.urls import BadUrlError, validate_url
+from crawler.spiders.given_urls import split_urls
 
 
 def read_urls(args: argparse.Namespace) -> list[str]:
@@ -54,7 +54,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
     overrides = parse_overrides(args.set or [])
     data = prepare_data_dir(args.data)
-    from crawler.spiders.urls import UrlsSpider
+    from crawler.spiders.given_urls import UrlsSpider
 
     report = run_crawl(data, UrlsSpider, {"urls": urls, "site": args.site or ""}, overrides, args.verbose)
     outcomes: dict[str, dict[str, str]] = report.get("urls", {})

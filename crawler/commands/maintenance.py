@@ -8,10 +8,10 @@ import sys
 
 from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
-from archive.replay import ReplayUnavailable, start
-from crawler.cleaning_pool import default_workers
+from archive.warc.replay import ReplayUnavailable, start
+from crawler.cleaning.pool import default_workers
 from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_archive
-from crawler.reextract import reextract
+from crawler.runs.reextract import reextract
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -8,10 +8,10 @@ from typing import Any
 
 from archive.api import Archive
 from archive.history import version_diffs, version_record
-from archive.query import Order, QueryError
-from archive.snippets import Snippet
+from archive.store.query import Order, QueryError
+from archive.store.snippets import Snippet
 from crawler.commands.common import EXIT_OK, CliError, check_date, check_limit, open_archive
-from crawler.urls import BadUrlError, validate_url
+from crawler.discovery.urls import BadUrlError, validate_url
 
 
 def filters_from(args: argparse.Namespace, archive: Archive, query: str | None = None) -> dict[str, Any]:

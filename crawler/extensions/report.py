@@ -11,9 +11,9 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from archive.store import SnippetStore
+from archive.store.snippet_store import SnippetStore
+from crawler.core.spider_contract import ArchiveSpider
 from crawler.extensions.metrics import write_metrics
-from crawler.spiders.contract import ArchiveSpider
 
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",

@@ -1,4 +1,4 @@
-"""The address policy (crawler.addresses) where connections are made: before every request, redirects and
+"""The address policy (crawler.core.addresses) where connections are made: before every request, redirects and
 robots.txt included, and again in the DNS resolver, so a name that resolves to a public address when it is
 checked and to a private one when it is connected to (DNS rebinding) is still refused.
 
@@ -21,8 +21,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.base import ReactorBase
 from twisted.internet.threads import deferToThread
 
-from crawler.addresses import is_public, literal_address, origin
-from crawler.spiders.contract import ArchiveSpider
+from crawler.core.addresses import is_public, literal_address, origin
+from crawler.core.spider_contract import ArchiveSpider
 
 logger = logging.getLogger(__name__)
 RESOLVED_CACHE = 4096  # host names whose addresses were checked, remembered for the run

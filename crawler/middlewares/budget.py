@@ -10,7 +10,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.spiders.contract import ArchiveSpider
+from crawler.core.spider_contract import ArchiveSpider
 
 DISCOVERY = "discovery"  # request meta key set on listing and sitemap requests
 

@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.errors import count_event
+from crawler.core.errors import count_event
 
 
 class CallbackErrorsMiddleware:

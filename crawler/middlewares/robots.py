@@ -18,7 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.errors import RobotsDisallowed, count_event
+from crawler.core.errors import RobotsDisallowed, count_event
 
 logger = logging.getLogger(__name__)
 

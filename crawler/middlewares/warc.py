@@ -26,8 +26,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive import __version__
-from archive.store import SnippetStore, UrlState
-from archive.warc import (
+from archive.store.snippet_store import SnippetStore, UrlState
+from archive.warc.write import (
     CaptureRef,
     HttpExchange,
     WarcFileWriter,
@@ -36,10 +36,10 @@ from archive.warc import (
     target_uri,
     warc_date,
 )
-from crawler.archive_writer import ArchiveWriter, archive_writer
-from crawler.capture import RECORD_META, RecordPointer
-from crawler.responses import header_text
-from crawler.spiders.contract import ArchiveSpider
+from crawler.cleaning.capture import RECORD_META, RecordPointer
+from crawler.core.responses import header_text
+from crawler.core.spider_contract import ArchiveSpider
+from crawler.middlewares.archive_writer import ArchiveWriter, archive_writer
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from crawler.sites.generic import GenericProfile
 from crawler.sites.rki_news import RkiNewsProfile
 
 if TYPE_CHECKING:
-    from archive.store import SnippetStore
+    from archive.store.snippet_store import SnippetStore
 
 ENTRY_POINT_GROUP = "newsarchive.sites"
 BUILT_IN: tuple[type[SiteProfile], ...] = (RkiNewsProfile,)

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.cleaning import Article
 from crawler.cleaning.page import Page
-from crawler.urls import canonicalize
+from crawler.discovery.urls import canonicalize
 
 
 class SiteProfile:

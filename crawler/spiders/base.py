@@ -15,17 +15,17 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive.snippets import Snippet
-from crawler.archive_view import ArchiveView
-from crawler.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
-from crawler.cleaning_pool import CleaningFailed, CleaningPool, default_workers
-from crawler.errors import count_event, error_kind
-from crawler.identity import new_run_id, user_agent
+from archive.store.snippets import Snippet
+from crawler.cleaning.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
+from crawler.cleaning.pool import CleaningFailed, CleaningPool, default_workers
+from crawler.core.errors import count_event, error_kind
+from crawler.core.identity import new_run_id, user_agent
+from crawler.core.responses import header_text
+from crawler.discovery.archive_view import ArchiveView
+from crawler.discovery.seen import DiskSet, queue_dir
+from crawler.discovery.urls import canonicalize
 from crawler.middlewares.budget import DiscoveryBudgetExhausted
-from crawler.responses import header_text
-from crawler.seen import DiskSet, queue_dir
 from crawler.sites import SiteProfile
-from crawler.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 
 
 class CaptureSpider(scrapy.Spider):
-    """The components' contract (crawler.spiders.contract) with the defaults of a run that is no crawl of a
+    """The components' contract (crawler.core.spider_contract) with the defaults of a run that is no crawl of a
     site; subclasses say how polite to be and which profile cleans a response."""
 
     takes_site_lock = False

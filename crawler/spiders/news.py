@@ -14,20 +14,20 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.snippets import Snippet
-from archive.store import SnippetStore
-from crawler.addresses import origin
-from crawler.archive_view import ArchiveView
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet
 from crawler.cleaning.detect import url_score
-from crawler.errors import error_kind
+from crawler.core.addresses import origin
+from crawler.core.errors import error_kind
+from crawler.discovery.archive_view import ArchiveView
+from crawler.discovery.seen import DiskSet
+from crawler.discovery.sitemaps import entry_date, feed_links, is_later, read_sitemap
+from crawler.discovery.traps import QueryPatternBound
+from crawler.discovery.urls import canonicalize, is_loopback, validate_url
 from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted
 from crawler.middlewares.robots import robots_parsed
-from crawler.seen import DiskSet
-from crawler.sitemaps import entry_date, feed_links, is_later, read_sitemap
 from crawler.sites import SiteProfile, profile_class, profile_for_url
 from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
-from crawler.traps import QueryPatternBound
-from crawler.urls import canonicalize, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class NewsSpider(CaptureSpider):
         self.named_origins = frozenset(origin(u) for u in (self.profile.base_url, self.start_url) if u)
         self.max_articles = int(max_articles or 0)
         self.recheck_hours = float(recheck_hours)
-        # per-URL state of this run, on disk (crawler.seen): the process does not grow with the site
+        # per-URL state of this run, on disk (crawler.discovery.seen): the process does not grow with the site
         self.scheduled = DiskSet()  # canonical article URLs requested this run
         self.articles_scheduled = 0  # permalink requests, the ones --max-articles limits
         self.followed = DiskSet(keep_values=True)  # listing (generic mode: any) page URLs requested this run

@@ -56,7 +56,7 @@ def database_for(data_dir: Path, socket_dir: str) -> str:
 
 
 def _store_for(data_dir: Path, store: str | None) -> str | None:
-    from archive.database import STORE_ENV
+    from archive.store.database import STORE_ENV
 
     socket_dir = os.environ.get(SOCKET_ENV)
     if store or os.environ.get(STORE_ENV) or not socket_dir:
@@ -76,8 +76,8 @@ def _wrap_function(module: Any, name: str) -> None:
 
 def install() -> None:
     """Wrap the places that open a data directory's store; before anything imports them by name."""
-    import archive.database as database
     import archive.locks as locks
+    import archive.store.database as database
 
     if getattr(database, "_postgres_mode", False):
         return

@@ -28,10 +28,10 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from archive.database import STORE_ERRORS
-from archive.snippets import Snippet
-from archive.store import Outcome, SnippetStore
-from archive.warc import WarcFileWriter
+from archive.store.database import STORE_ERRORS
+from archive.store.snippet_store import Outcome, SnippetStore
+from archive.store.snippets import Snippet
+from archive.warc.write import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from archive.postgres import PUNCTUATION_RE
-from archive.query import QueryError
+from archive.store.postgres import PUNCTUATION_RE
+from archive.store.query import QueryError
 
 # FTS5's barewords: ASCII letters, digits and "_", and any non-ASCII character; anything else must be quoted
 TOKEN_RE = re.compile(r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>(?:[^"]|"")*)"(?P<pstar>\*)?'

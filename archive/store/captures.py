@@ -3,8 +3,8 @@ as a WARC revisit record pointing at it instead of a second copy."""
 
 from __future__ import annotations
 
-from archive.database import Database
-from archive.warc import CaptureRef
+from archive.store.database import Database
+from archive.warc.write import CaptureRef
 
 
 class CaptureIndex(Database):

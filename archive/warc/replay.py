@@ -17,7 +17,7 @@ from pathlib import Path
 
 from archive.api import REPLAY_COLLECTION
 from archive.children import spawn
-from archive.warc import warc_name, warc_paths
+from archive.warc.write import warc_name, warc_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

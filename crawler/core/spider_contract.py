@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from archive.snippets import Snippet
+    from archive.store.snippets import Snippet
 
 
 @runtime_checkable

@@ -16,12 +16,12 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response
 
-from archive.snippets import Snippet
-from archive.store import SnippetStore
-from crawler.addresses import origin
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet
+from crawler.core.addresses import origin
+from crawler.discovery.urls import BadUrlError, is_loopback, validate_url
 from crawler.sites import SiteProfile, profile_for_capture, profile_for_url
 from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
-from crawler.urls import BadUrlError, is_loopback, validate_url
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.copy import CopyError, copy_store
-from archive.database import SQLITE, describe_store, store_url
-from archive.store import SnippetStore
+from archive.store.copy import CopyError, copy_store
+from archive.store.database import SQLITE, describe_store, store_url
+from archive.store.snippet_store import SnippetStore
 from crawler.commands.common import EXIT_OK, CliError, open_archive
 
 

@@ -17,7 +17,7 @@ ORDER_SQL = {
     "oldest": "s.published_utc ASC, s.id ASC",
     "relevance": "f.rank, s.published_utc DESC",  # FTS5's bm25: lower is better
 }
-# with a query, the index's rowid is the snippet's time key (archive/store.py: its publication second
+# with a query, the index's rowid is the snippet's time key (archive/store/snippet_store.py: its publication second
 # << 24, plus a counter within the second): FTS5 returns matches in that order without sorting them all
 ORDER_SQL_FTS = {**ORDER_SQL, "newest": "f.rowid DESC", "oldest": "f.rowid ASC"}
 # PostgreSQL sorts NULL first in descending order, SQLite last; with a query SQLite orders by the time key
@@ -82,7 +82,7 @@ class Filters:
         if not self.all_versions:
             joins.append("JOIN latest l ON l.snippet_id = s.id")
         if self.query and postgres:
-            from archive.tsquery import to_tsquery_text
+            from archive.store.tsquery import to_tsquery_text
 
             joins.insert(0, "to_tsquery('newsarchive', ?) q CROSS JOIN")
             params.append(to_tsquery_text(self.query))

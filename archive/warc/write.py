@@ -1,8 +1,8 @@
-"""WARC/1.1 writing: one gzip member per record, .open then rename, rotation (reading is archive.reader).
+"""WARC/1.1 writing: one gzip member per record, .open then rename, rotation (reading is archive.warc.read).
 
 Records are serialised here rather than through warcio's writer so that the block bytes, the digests
 (payload = de-chunked, still content-coded entity body) and the header hygiene are exactly ours; warcio
-reads them back (archive.reader.read_response), which keeps every write checked by an independent
+reads them back (archive.warc.read.read_response), which keeps every write checked by an independent
 implementation.
 """
 
@@ -62,7 +62,7 @@ _URI_SAFE = "%:/?#[]@!$&'()*+,;=~"  # RFC 3986 reserved characters and the escap
 
 
 def _clean_value(value: str) -> str:
-    """No CR, LF or NUL may reach a header line (rule A11 of archive.verify)."""
+    """No CR, LF or NUL may reach a header line (rule A11 of archive.warc.verify)."""
     return _UNSAFE_VALUE.sub(" ", value).strip()
 
 

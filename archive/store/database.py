@@ -1,11 +1,11 @@
 """Where the store lives and how it is opened: by default the SQLite file of the data directory (WAL;
 read-only without an implicit transaction), its schema and the migrations of older schemas; or a PostgreSQL
-database (``--store postgresql://...`` or ``NEWSARCHIVE_STORE``, see ``archive.postgres``) when many crawlers
+database (``--store postgresql://...`` or ``NEWSARCHIVE_STORE``, see ``archive.store.postgres``) when many crawlers
 on many machines write one archive. Also the transactions every table of the store writes in.
 
-The tables live in their own modules (``archive.url_state``, ``archive.captures``, ``archive.runs``, the
-snippets in ``archive.store``), each a class over this one; ``SnippetStore`` joins them. They write SQL that
-both backends understand, and ask ``self.postgres`` where the two differ.
+The tables live in their own modules (``url_state``, ``captures``, ``runs`` and, for the snippets,
+``snippet_store``, all in ``archive.store``), each a class over this one; ``SnippetStore`` joins them. They
+write SQL that both backends understand, and ask ``self.postgres`` where the two differ.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from archive.query import TIME_KEY_SHIFT
+from archive.store.query import TIME_KEY_SHIFT
 
 if TYPE_CHECKING:
-    from archive.postgres import PostgresConnection
+    from archive.store.postgres import PostgresConnection
 
 STORE_FILENAME = "archive.sqlite"
 STORE_ENV = "NEWSARCHIVE_STORE"
@@ -143,7 +143,7 @@ def store_exists(data_dir: Path, store: str | None = None) -> bool:
     url = store_url(store)
     if url is None:
         return (data_dir / STORE_FILENAME).exists()
-    from archive.postgres import PostgresConnection
+    from archive.store.postgres import PostgresConnection
 
     connection = PostgresConnection(url, readonly=True)
     try:
@@ -192,7 +192,7 @@ class Database:
 
     @staticmethod
     def _connect_postgres(url: str, readonly: bool) -> PostgresConnection:
-        from archive.postgres import PostgresConnection
+        from archive.store.postgres import PostgresConnection
 
         connection = PostgresConnection(url, readonly=readonly)
         if not readonly:

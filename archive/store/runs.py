@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from archive.database import Database
+from archive.store.database import Database
 
 
 class RunLog(Database):

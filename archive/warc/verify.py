@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record
-from archive.warc import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest, warc_paths
+from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record
+from archive.warc.write import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest, warc_paths
 
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 DIGEST_RE = re.compile(r"^(sha1:[A-Z2-7]{32}|sha256:[0-9a-f]{64})$")

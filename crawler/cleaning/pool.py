@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from archive.children import die_with_parent
-from crawler.capture import Capture, Cleaned, clean_capture
+from crawler.cleaning.capture import Capture, Cleaned, clean_capture
 
 if TYPE_CHECKING:
     from crawler.sites import SiteProfile
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MAX_TASKS_PER_WORKER = 2000
-PRELOAD = ["crawler.capture", "crawler.sites"]  # what the fork server imports before it forks a worker
+PRELOAD = ["crawler.cleaning.capture", "crawler.sites"]  # what the fork server imports before it forks a worker
 
 
 class CleaningFailed(Exception):

@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.store import SnippetStore
+from archive.store.snippet_store import SnippetStore
+from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
-from crawler.urls import BadUrlError, validate_url
 
 COLLECTION_FILENAME = "sites.toml"
 INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")

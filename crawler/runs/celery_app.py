@@ -31,7 +31,7 @@ from celery import Celery
 
 from archive.children import spawn
 from crawler.commands.common import EXIT_LOCKED
-from crawler.site_runs import crawl_command, outcome_report
+from crawler.runs.site_runs import crawl_command, outcome_report
 
 BROKER_ENV = "NEWSARCHIVE_BROKER"
 REDELIVER_ENV = "NEWSARCHIVE_REDELIVER_AFTER"
@@ -154,7 +154,7 @@ def _repair(data: Path, site: str) -> None:
     'running'), as the run that would otherwise have come after it does; a run of the site that is going
     does that itself."""
     from archive.locks import LockedError, SiteLock
-    from crawler.recovery import recover
+    from crawler.runs.recovery import recover
 
     with contextlib.suppress(LockedError), SiteLock(data, site):
         recover(data, site)

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive import __version__
-from archive.reader import MalformedRecord, TornMemberError, iter_members, parse_record
-from archive.snippets import Snippet
+from archive.store.snippets import Snippet
+from archive.warc.read import MalformedRecord, TornMemberError, iter_members, parse_record
 
 WACZ_VERSION = "1.1.1"
 WARC_NAME = "data.warc.gz"

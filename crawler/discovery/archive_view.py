@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from archive.store import ArticleState, SnippetStore, UrlState
+from archive.store.snippet_store import ArticleState, SnippetStore, UrlState
 
 # answers remembered per run: enough for the links every page repeats (menus, sections, most-read boxes);
 # the rest is one indexed SQLite lookup away, so memory does not grow with the number of URLs a run sees

@@ -4,7 +4,7 @@ After a SIGKILL or a power cut the WARC directory may hold ``.open`` files, and 
 was archived just before the crash (the snippet is committed after its record is fsynced, so the gap is
 "archived but not yet in the store", never the reverse). Recovery:
 
-1. salvages every ``.open`` file no live writer holds (``archive.repair``);
+1. salvages every ``.open`` file no live writer holds (``archive.warc.repair``);
 2. deletes snippets whose WARC record does not exist (only possible after a lost disk write);
 3. reads the salvaged records back and restores what the store should have said about them: the
    payload-digest index, the last fetch of each URL, and a snippet for every article response that has
@@ -23,12 +23,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.locks import repair_lock
-from archive.reader import read_response
-from archive.repair import Salvaged, close_salvaged, salvage_directory
-from archive.store import SnippetStore, UrlState
-from archive.warc import CaptureRef
-from crawler.capture import Capture, RecordPointer, clean_capture
-from crawler.seen import queue_dir
+from archive.store.snippet_store import SnippetStore, UrlState
+from archive.warc.read import read_response
+from archive.warc.repair import Salvaged, close_salvaged, salvage_directory
+from archive.warc.write import CaptureRef
+from crawler.cleaning.capture import Capture, RecordPointer, clean_capture
+from crawler.discovery.seen import queue_dir
 from crawler.sites import profile_for_capture
 
 logger = logging.getLogger(__name__)

@@ -1,10 +1,10 @@
 """The snippet store: one row per article version, full-text search over title and text (SQLite in WAL mode
-with FTS5, or PostgreSQL with a GIN index: ``archive.database``).
+with FTS5, or PostgreSQL with a GIN index: ``archive.store.database``).
 
 Rows are only ever inserted: a changed article gets a new version beside the old one. The same database keeps
-the URL states of incremental crawls (``archive.url_state``), the payload-digest index that turns repeated
-bodies into WARC revisit records (``archive.captures``) and the runs (``archive.runs``); ``archive.database``
-opens it and keeps its schema.
+the URL states of incremental crawls (``archive.store.url_state``), the payload-digest index that turns repeated
+bodies into WARC revisit records (``archive.store.captures``) and the runs (``archive.store.runs``);
+``archive.store.database`` opens it and keeps its schema.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from archive.captures import CaptureIndex
-from archive.database import SCHEMA_VERSION, STORE_FILENAME
-from archive.query import Filters, Order, count_rows, select_rows, to_utc
-from archive.runs import RunLog
-from archive.snippets import SNIPPET_FIELDS, Match, Snippet
-from archive.url_state import ArticleState, UrlState, UrlStates
-from archive.warc import OPEN_SUFFIX
+from archive.store.captures import CaptureIndex
+from archive.store.database import SCHEMA_VERSION, STORE_FILENAME
+from archive.store.query import Filters, Order, count_rows, select_rows, to_utc
+from archive.store.runs import RunLog
+from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
+from archive.store.url_state import ArticleState, UrlState, UrlStates
+from archive.warc.write import OPEN_SUFFIX
 
 Outcome = Literal["new", "changed", "unchanged"]
 

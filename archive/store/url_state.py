@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from archive.database import Database
-from archive.warc import CaptureRef
+from archive.store.database import Database
+from archive.warc.write import CaptureRef
 
 
 @dataclass(frozen=True)

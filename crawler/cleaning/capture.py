@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.reader import read_response
-from archive.snippets import Snippet
+from archive.store.snippets import Snippet
+from archive.warc.read import read_response
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
-from crawler.extraction import clean_with_fallback
+from crawler.cleaning.extraction import clean_with_fallback
 from crawler.sites import SiteProfile
 
 NOT_ARTICLE = "not_article"  # the cleaner found no article on the page

@@ -16,8 +16,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.reader import MalformedRecord, TornMemberError, WarcRecord, iter_records
-from archive.warc import OPEN_SUFFIX, fsync_dir, warc_paths
+from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_records
+from archive.warc.write import OPEN_SUFFIX, fsync_dir, warc_paths
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from archive.database import Database, redacted
-from archive.query import ROW_COLUMNS
+from archive.store.database import Database, redacted
+from archive.store.query import ROW_COLUMNS
 
 BATCH = 2000
 # table -> columns in copy order; the snippets' search index and time key are the target's own business

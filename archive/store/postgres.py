@@ -1,6 +1,6 @@
 """The store on PostgreSQL: the connection the table classes write through, and the schema.
 
-The table classes (``archive.store``, ``url_state``, ``captures``, ``runs``) write one SQL text for both
+The table classes (``archive.store.snippet_store``, ``url_state``, ``captures``, ``runs``) write one SQL text for both
 backends: ``?`` and ``:name`` placeholders, ``ON CONFLICT`` upserts and ``RETURNING``, which SQLite and
 PostgreSQL both understand. ``PostgresConnection`` gives them the part of ``sqlite3.Connection`` they use
 (``execute``, ``executemany``, ``commit``, ``rollback``, ``in_transaction``; rows readable by name and index)

@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive.query import Filters, to_utc
-from archive.reader import iter_records
-from archive.snippets import Snippet
-from archive.store import SnippetStore
-from archive.warc import FILENAME_RE, warc_name, warc_paths
-from crawler.capture import Cleaned, RecordPointer, clean_record
-from crawler.cleaning_pool import CleaningFailed, ordered_results
-from crawler.identity import new_run_id
+from archive.store.query import Filters, to_utc
+from archive.store.snippet_store import SnippetStore
+from archive.store.snippets import Snippet
+from archive.warc.read import iter_records
+from archive.warc.write import FILENAME_RE, warc_name, warc_paths
+from crawler.cleaning.capture import Cleaned, RecordPointer, clean_record
+from crawler.cleaning.pool import CleaningFailed, ordered_results
+from crawler.core.identity import new_run_id
 from crawler.sites import SiteProfile, profile_for_capture
 
 logger = logging.getLogger(__name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
-from archive.snippets import Snippet
-from archive.store import Outcome
-from crawler.archive_writer import ArchiveWriter, archive_writer
-from crawler.spiders.contract import ArchiveSpider
+from archive.store.snippet_store import Outcome
+from archive.store.snippets import Snippet
+from crawler.core.spider_contract import ArchiveSpider
+from crawler.middlewares.archive_writer import ArchiveWriter, archive_writer
 
 
 class StorePipeline:

@@ -1,0 +1,2 @@
+"""The snippet store: where it lives, its schema (SQLite or PostgreSQL), snippets, URL states, captures,
+runs, queries and copies between backends."""

@@ -1,0 +1,1 @@
+"""WARC files: writing, reading, verifying, repairing, WACZ packages and replay."""
