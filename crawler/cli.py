@@ -11,7 +11,7 @@ from pathlib import Path
 
 from archive.store.database import STORE_ERRORS, describe_store
 from crawler.commands.cluster import cmd_beat, cmd_enqueue, cmd_worker
-from crawler.commands.common import EXIT_FAILED, EXIT_USAGE, CliError, default_data_dir, use_store
+from crawler.commands.common import CliError, default_data_dir, use_store
 from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
@@ -19,6 +19,7 @@ from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 from crawler.commands.store_copy import cmd_store_copy
+from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ from crawler.core.errors import RobotsDisallowed, error_kind
 from crawler.core.spider_contract import ArchiveSpider
 from crawler.discovery.sitemaps import feed_links, is_later
 from crawler.discovery.traps import QueryPatternBound
+from crawler.extensions.recovery import Recovery
 from crawler.extensions.report import RunReportExtension
 from crawler.extensions.site_lock import SiteLockExtension
 from crawler.middlewares.archive_writer import archive_writer
@@ -38,7 +39,6 @@ from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted, Disc
 from crawler.middlewares.robots import StrictRobotsTxtMiddleware, robots_parsed
 from crawler.middlewares.warc import WarcRecorderMiddleware
 from crawler.pipelines.snippets import StorePipeline
-from crawler.runs.recovery import Recovery
 from crawler.spiders.given_urls import UrlsSpider
 from crawler.spiders.news import NewsSpider
 

@@ -20,7 +20,7 @@ from archive.store.snippet_store import SnippetStore
 from archive.warc.read import read_response
 from archive.warc.verify import verify_directory
 from archive.warc.write import OPEN_SUFFIX
-from crawler.runs.recovery import recover
+from crawler.extensions.recovery import recover
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive, crawl, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CRAWL_SETTINGS, PLAIN, MisbehavingServer
@@ -207,7 +207,7 @@ def test_two_recoveries_at_once_take_turns(replica_crawl: Crawl, tmp_path: Path,
     """Two sites starting together both repair the whole directory: one dead file is salvaged and its
     snippets restored once, and neither repair fails on the other's work."""
     data, _, lost = crashed_copy(replica_crawl, tmp_path, 2)
-    code = ("import json, sys; from pathlib import Path; from crawler.runs.recovery import recover; "
+    code = ("import json, sys; from pathlib import Path; from crawler.extensions.recovery import recover; "
             f"print(json.dumps(recover(Path({str(data)!r}), sys.argv[1]).as_dict()))")
     env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_SLOW": "0.005"})
     both = [subprocess.Popen([sys.executable, "-c", code, site], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -250,7 +250,7 @@ def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, 
         victim = store.db.execute("SELECT url FROM snippets ORDER BY id DESC LIMIT 1").fetchone()[0]
         store.db.execute("DELETE FROM snippets WHERE url = ?", (victim,))  # restored last: the cleaner dies there
         store.db.commit()
-    code = (f"from pathlib import Path; from crawler.runs.recovery import recover; "
+    code = (f"from pathlib import Path; from crawler.extensions.recovery import recover; "
             f"recover(Path({str(data)!r}), 'rki.news')")
     env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_PAGES": f"crash={victim}"})
     died = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,

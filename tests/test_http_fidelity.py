@@ -14,7 +14,7 @@ from archive.store.snippet_store import SnippetStore
 from archive.warc.read import WarcRecord
 from archive.warc.verify import FileReport, verify_directory
 from archive.warc.write import dechunk, sha1_digest
-from crawler.commands.common import print_report
+from crawler.runs.outcome import print_report
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
 from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, PLAIN, PLAIN_SENTENCES, MisbehavingServer
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler.commands.common import EXIT_OK, CliError, parse_overrides, prepare_data_dir
+from crawler.commands.common import CliError, parse_overrides, prepare_data_dir
 from crawler.runs.collection import (
     COLLECTION_FILENAME,
     CollectionError,
@@ -20,6 +20,7 @@ from crawler.runs.collection import (
     entry_for_target,
     load_collection,
 )
+from crawler.runs.outcome import EXIT_OK
 from crawler.runs.site_runs import job_of, print_outcome, worst_exit
 
 

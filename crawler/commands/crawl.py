@@ -12,20 +12,10 @@ from typing import Any
 from archive.api import Archive
 from archive.children import Stopped, stop_signals_raise
 from archive.store.database import describe_store
-from crawler.commands.common import (
-    DEMO_PORT,
-    DEMO_QUERY,
-    EXIT_LOCKED,
-    EXIT_OK,
-    CliError,
-    crawl_exit_code,
-    parse_overrides,
-    prepare_data_dir,
-    print_report,
-    run_crawl,
-)
+from crawler.commands.common import DEMO_PORT, DEMO_QUERY, CliError, parse_overrides, prepare_data_dir, run_crawl
 from crawler.commands.query import print_hits
 from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.runs.outcome import EXIT_LOCKED, EXIT_OK, crawl_exit_code, print_report
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 
 

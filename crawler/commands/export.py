@@ -8,8 +8,9 @@ import sys
 from typing import IO
 
 from archive.store.query import QueryError
-from crawler.commands.common import EXIT_OK, CliError, open_archive
+from crawler.commands.common import CliError, open_archive
 from crawler.commands.query import filters_from
+from crawler.runs.outcome import EXIT_OK
 
 
 class Progress:

@@ -8,8 +8,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError
+from crawler.commands.common import CliError
 from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 
 FIELDS = ("title", "canonical_url", "published", "modified", "authors", "categories", "language",
           "declared_language", "cleaner", "fallback", "flags", "text")

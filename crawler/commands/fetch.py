@@ -8,17 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.commands.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    CliError,
-    parse_overrides,
-    prepare_data_dir,
-    run_crawl,
-)
+from crawler.commands.common import CliError, parse_overrides, prepare_data_dir, run_crawl
 from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.runs.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 from crawler.sites import UnknownSiteError, profile_class
 from crawler.spiders.given_urls import split_urls
 

@@ -10,7 +10,8 @@ from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
 from archive.warc.replay import ReplayUnavailable, start
 from crawler.cleaning.pool import default_workers
-from crawler.commands.common import EXIT_FAILED, EXIT_OK, CliError, check_date, open_archive
+from crawler.commands.common import CliError, check_date, open_archive
+from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 from crawler.runs.reextract import reextract
 
 

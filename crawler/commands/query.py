@@ -10,8 +10,9 @@ from archive.api import Archive
 from archive.history import version_diffs, version_record
 from archive.store.query import Order, QueryError
 from archive.store.snippets import Snippet
-from crawler.commands.common import EXIT_OK, CliError, check_date, check_limit, open_archive
+from crawler.commands.common import CliError, check_date, check_limit, open_archive
 from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.runs.outcome import EXIT_OK
 
 
 def filters_from(args: argparse.Namespace, archive: Archive, query: str | None = None) -> dict[str, Any]:

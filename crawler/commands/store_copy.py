@@ -9,7 +9,8 @@ from pathlib import Path
 from archive.store.copy import CopyError, copy_store
 from archive.store.database import SQLITE, describe_store, store_url
 from archive.store.snippet_store import SnippetStore
-from crawler.commands.common import EXIT_OK, CliError, open_archive
+from crawler.commands.common import CliError, open_archive
+from crawler.runs.outcome import EXIT_OK
 
 
 def _target(to: str) -> tuple[Path, str]:

@@ -2,7 +2,7 @@
 
 Every crawl takes this path, however it was started (``newsarchive crawl``, ``scrapy crawl``, Scrapyd):
 when the spider opens, the site's lock is taken (an ``flock`` the kernel releases however the process
-ends) and the data directory repaired (``crawler.runs.recovery``); both happen before the run report records
+ends) and the data directory repaired (``crawler.extensions.recovery``); both happen before the run report records
 this run, so the repair never takes the new run for a dead one. When another live run holds the lock, the
 spider is told (``lock_refused``), fetches nothing, and the report says "locked". A repair that fails
 (a store that went away, a file it cannot read) is not passed over either: the spider is told
@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 
 from archive.locks import LockedError, SiteLock
 from crawler.core.spider_contract import ArchiveSpider
-from crawler.runs.recovery import recover
+from crawler.extensions.recovery import recover
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from typing import Any
 from celery import Celery
 
 from archive.children import spawn
-from crawler.commands.common import EXIT_LOCKED
+from crawler.runs.outcome import EXIT_LOCKED
 from crawler.runs.site_runs import crawl_command, outcome_report
 
 BROKER_ENV = "NEWSARCHIVE_BROKER"
@@ -154,7 +154,7 @@ def _repair(data: Path, site: str) -> None:
     'running'), as the run that would otherwise have come after it does; a run of the site that is going
     does that itself."""
     from archive.locks import LockedError, SiteLock
-    from crawler.runs.recovery import recover
+    from crawler.extensions.recovery import recover
 
     with contextlib.suppress(LockedError), SiteLock(data, site):
         recover(data, site)

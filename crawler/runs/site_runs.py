@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.commands.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LAYOUT_DRIFT, EXIT_LOCKED, EXIT_OK, print_report
 from crawler.runs.collection import SiteEntry
+from crawler.runs.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LAYOUT_DRIFT, EXIT_LOCKED, EXIT_OK, print_report
 
 SEVERITY = [EXIT_OK, EXIT_LAYOUT_DRIFT, EXIT_LOCKED, EXIT_INTERRUPTED, EXIT_FAILED]  # the worst one is the exit
 
