@@ -3,7 +3,7 @@
     ./run bench cluster [--sites 6] [--articles 150] [--workers 1,2,3] [--snippets 200000] [--skip-search]
 
 1. Starts PostgreSQL, Redis and ``--sites`` replica sites on 127.0.0.1, 127.0.0.2, ... (the project's own
-   servers, tests/services.py), then for each worker count queues one run of every site with
+   servers, devkit/services.py), then for each worker count queues one run of every site with
    ``newsarchive enqueue --wait`` and times it: sites/hour and pages/s over the whole batch. The runs are not
    throttled (no download delay): what is measured is the archive's side, not a site's politeness.
 2. Builds the research bench's store of ``--snippets`` synthetic snippets in SQLite, copies it into
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.research import build_store, time_queries  # noqa: E402 - after the path set-up above
+from devkit.services import PostgresServer, RedisServer  # noqa: E402
 from replica import ReplicaServer  # noqa: E402
-from tests.services import PostgresServer, RedisServer  # noqa: E402
 
 UNTHROTTLED = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=8",
                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]

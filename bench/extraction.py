@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.cleaning import Article  # noqa: E402 - after the path set-up above
-from tests.extraction_score import (  # noqa: E402
+from devkit.extraction_score import (  # noqa: E402
     PLAIN_URL,
     Extractor,
     detection_confusion,

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devkit.readers_load import OPERATIONS, ReaderLog, percentile, read_loop  # noqa: E402
 from replica import ReplicaServer  # noqa: E402 - after the path set-up above
-from tests.readers_load import OPERATIONS, ReaderLog, percentile, read_loop  # noqa: E402
 
 
 def main() -> None:

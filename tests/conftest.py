@@ -25,9 +25,9 @@ if postgres_mode.enabled():
 from archive.store.database import SQLITE
 from archive.warc.read import WarcRecord
 from archive.warc.verify import FileReport, verify_directory
+from devkit.services import PostgresServer
 from replica import ReplicaServer
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
-from tests.services import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 600

@@ -16,15 +16,7 @@ from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("newsarchive: error: ")
-    for needle in needles:
-        assert needle in lines[0]
+from tests.helpers import assert_one_line_error
 
 
 def test_unknown_site(tmp_path: Path) -> None:

@@ -22,10 +22,10 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.store.database import store_exists
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import iter_records
+from devkit.services import PostgresServer, RedisServer
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
-from tests.services import PostgresServer, RedisServer
-from tests.test_cli import assert_one_line_error
+from tests.helpers import assert_one_line_error
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
@@ -179,7 +179,6 @@ def _check_archive(data: Path, store: str, sites: list[ReplicaServer], killed: b
     finished = Counter(r["site"] for r in runs if r["status"] == "finished")
     assert set(finished) == set(HOSTS)
     assert finished[HOSTS[0]] >= 2
-
 
 
 def _run_and_kill(tmp_path: Path, postgres: PostgresServer, redis_server: RedisServer, sites: list[ReplicaServer],

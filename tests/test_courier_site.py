@@ -13,10 +13,10 @@ from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
 from crawler.discovery.sitemaps import NewsSitemap, entry_date
+from devkit.extraction_score import shingles
 from replica.corpus import NOW
 from replica.courier import CHROME_PHRASES, CourierServer, CourierSite
 from tests.conftest import Crawl, crawl
-from tests.extraction_score import shingles
 
 STORIES = 120
 CORRECTION = "Correction: this story has been updated to give the right figures."

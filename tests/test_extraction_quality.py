@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.extraction_score import (
+from devkit.extraction_score import (
     detection_pages,
     dev_sets_refused,
     generic_extractor,

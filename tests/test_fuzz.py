@@ -31,11 +31,10 @@ from crawler.cleaning.decode import decode_page
 from crawler.cleaning.page import MAX_PAGE_BYTES
 from crawler.discovery.sitemaps import feed_links, read_sitemap
 from crawler.discovery.urls import BadUrlError, canonicalize, validate_url
+from devkit.extraction_score import extraction_pages, metadata_pages
 from tests.conftest import run_cli
-from tests.extraction_score import extraction_pages, metadata_pages
+from tests.helpers import Server, write
 from tests.misbehaving import article
-from tests.test_address_policy import Server
-from tests.test_warc_writer import write
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 URL = "https://news.example.org/2025/03/04/a-story-about-fuzzing/"

@@ -13,8 +13,7 @@ import pytest
 from archive.store.snippet_store import SnippetStore
 from archive.warc.write import WarcFileWriter, exchange_records
 from crawler.middlewares.archive_writer import ArchiveWriter
-from tests.test_store import snippet
-from tests.test_warc_writer import INFO, exchange
+from tests.helpers import INFO, exchange, snippet
 
 
 class Journal:

@@ -9,7 +9,7 @@ from trafilatura import bare_extraction
 
 from crawler.cleaning import main_text
 from crawler.cleaning.page import Page
-from tests.extraction_score import extraction_pages
+from devkit.extraction_score import extraction_pages
 
 ESCALATION_MAX_LENGTH = 3000  # trafilatura's later stages leave a result at least this long alone
 

@@ -1,5 +1,5 @@
 """The archive on PostgreSQL: crawled into, read by every command as SQLite is, and copied between the two
-without loss. The server is a real one the tests start (tests/services.py)."""
+without loss. The server is a real one the tests start (devkit/services.py)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import iter_records
 from archive.warc.replay import start
+from devkit.services import PostgresServer, free_port
 from replica import ReplicaServer
 from tests import postgres_mode
 from tests.conftest import ROOT, Crawl, copy_archive, crawl, run_cli
-from tests.services import PostgresServer, free_port
-from tests.test_cli import assert_one_line_error
-from tests.test_research import fetch
+from tests.helpers import assert_one_line_error, fetch
 
 BACKEND_SPECIFIC = ("score", "fragment")  # bm25 against ts_rank, FTS5's snippet() against ts_headline
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive
-from tests.services import free_port
 
 pytestmark = pytest.mark.processes  # each test starts the CLI in a process of its own
 

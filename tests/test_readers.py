@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from devkit.readers_load import ReaderLog, read_loop
 from replica import ReplicaServer
 from tests.conftest import crawl
-from tests.readers_load import ReaderLog, read_loop
 
 
 def test_four_readers_see_no_error_and_consistent_exports_during_a_crawl(replica: ReplicaServer,

@@ -6,8 +6,6 @@ import csv
 import gzip
 import json
 import re
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +21,10 @@ from archive.store.snippets import SNIPPET_FIELDS, Snippet
 from archive.warc.replay import start
 from archive.warc.verify import verify_directory
 from crawler.sites import profile_class
+from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, run_cli
-from tests.services import free_port
+from tests.helpers import fetch
 
 
 @pytest.fixture(scope="module")
@@ -274,19 +273,6 @@ def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Pat
 
 
 # -- replay ---------------------------------------------------------------------------------------------
-
-
-def fetch(url: str, timeout: float = 30) -> bytes:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                body: bytes = response.read()
-                return body
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def test_replay_serves_an_archived_article(replica_crawl: Crawl, tmp_path: Path, truth: list[dict[str, Any]]) -> None:

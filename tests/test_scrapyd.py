@@ -18,9 +18,9 @@ import pytest
 
 from archive.store.snippet_store import SnippetStore
 from archive.warc.verify import verify_directory
+from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import ROOT
-from tests.services import free_port
 
 BIN = Path(sys.executable).parent
 

@@ -12,22 +12,15 @@ import pytest
 
 from archive.store.query import Filters, QueryError
 from archive.store.snippet_store import SnippetStore
-from archive.store.snippets import Match, Snippet
+from archive.store.snippets import Match
 from tests import postgres_mode
+from tests.helpers import snippet
 
 
 def search(store: SnippetStore, query: str, *, limit: int | None = 20, site: str | None = None,
            since: str | None = None, until: str | None = None) -> list[Match]:
     """Full-text search as the CLI runs it: the latest versions, newest publication first."""
     return list(store.select(Filters(query=query, site=site, since=since, until=until), limit=limit))
-
-def snippet(url: str, text: str, published: str = "2025-07-04T10:00:00+05:00", title: str = "A title",
-            site: str = "rki.news") -> Snippet:
-    return Snippet(url=url, canonical_url=url, site=site, title=title, published=published, modified=published,
-                   document_date=published, authors=["Staff"], categories=["English"], language="en", text=text,
-                   fetched_at="2026-11-25T00:00:00+00:00", run_id="run-1", cleaner_version="test/1",
-                   warc_file="x.warc.gz", warc_offset=0, warc_length=1, warc_record_id="<urn:uuid:x>",
-                   payload_digest="sha1:X")
 
 
 @pytest.fixture

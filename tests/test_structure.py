@@ -40,8 +40,9 @@ def project_modules() -> list[Path]:
     return sorted(p for package in ("crawler", "archive") for p in (ROOT / package).rglob("*.py"))
 
 
-def imports_of(path: Path) -> list[tuple[int, str]]:
-    """Every project module that ``path`` imports, at any depth of the file (lazy imports count too)."""
+def imports_of(path: Path, roots: tuple[str, ...] = ("crawler", "archive")) -> list[tuple[int, str]]:
+    """Every module under ``roots`` that ``path`` imports, at any depth of the file (lazy imports count
+    too)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -49,7 +50,7 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, n if layer_of(n) >= 0 else node.module) for n in names]
         elif isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
-    return [(line, name) for line, name in found if name.split(".")[0] in ("crawler", "archive")]
+    return [(line, name) for line, name in found if name.split(".")[0] in roots]
 
 
 def upward_imports() -> list[str]:
@@ -136,3 +137,20 @@ def test_docs_code_map_names_every_module(path: Path) -> None:
     room = path.parent.name
     doc = (ROOT / "docs" / "code.md").read_text(encoding="utf-8")
     assert re.search(rf"`{re.escape(path.name)}`", doc), f"docs/code.md does not name {room}/{path.name}"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/helpers.py (and fixtures in conftest.py), not in a test module that
+    another one imports: a test module's helpers change with its tests."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for line, imported in imports_of(path, roots=("tests",)):
+            if imported.rpartition(".")[2].startswith("test_") or ".test_" in imported:
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
+    assert found == []
+
+
+def test_benchmarks_import_the_project_not_its_tests() -> None:
+    found = [f"{path.relative_to(ROOT)}:{line} imports {imported}"
+             for path in sorted((ROOT / "bench").glob("*.py")) for line, imported in imports_of(path, ("tests",))]
+    assert found == []

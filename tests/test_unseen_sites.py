@@ -12,9 +12,9 @@ from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from crawler import extract
 from crawler.cleaning.chrome import CHROME_LINE_RE
+from devkit.extraction_score import HTML_UTF8, metadata_pages, shingles
 from replica import ReplicaServer
 from tests.conftest import run_cli
-from tests.extraction_score import HTML_UTF8, metadata_pages, shingles
 
 DRIFT_ARTICLES = 30
 RUSSIAN = ("Москва — столица России, крупнейший по численности населения город страны. Городская дума "

@@ -15,9 +15,9 @@ import pytest
 import archive
 from archive.children import spawn, stop
 from archive.warc.replay import tool
+from devkit.services import free_port
 from tests.conftest import Crawl, run_cli
-from tests.services import free_port
-from tests.test_research import fetch
+from tests.helpers import fetch
 
 
 @pytest.fixture(scope="module")

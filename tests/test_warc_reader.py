@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.warc.read import MalformedRecord, TornMemberError, iter_records, read_response
-from tests.test_warc_writer import write
+from tests.helpers import write
 
 
 def only_file(directory: Path) -> Path:

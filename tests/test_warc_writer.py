@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import random
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,35 +14,13 @@ from archive.warc.read import read_response
 from archive.warc.verify import verify_directory, verify_file
 from archive.warc.write import (
     OPEN_SUFFIX,
-    HttpExchange,
     WarcFileWriter,
     dechunk,
     exchange_records,
     target_uri,
 )
+from tests.helpers import INFO, exchange, write
 from tests.misbehaving import chunked
-
-INFO = {"software": "newsarchive/test Scrapy/x warcio/y", "format": "WARC File Format 1.1", "robots": "classic",
-        "http-header-user-agent": "newsarchive/test", "operator": "tests", "hostname": "testhost"}
-
-
-def exchange(n: int, size: int = 2000) -> HttpExchange:
-    noise = random.Random(n).randbytes(size).hex()[:size].encode()  # incompressible, so sizes are predictable
-    body = f"<html><body>page {n} ".encode() + noise + b"</body></html>"
-    return HttpExchange(
-        url=f"http://127.0.0.1:8/page/{n}?q=a b", method=b"GET", request_target=f"/page/{n}".encode(),
-        request_headers=[(b"Host", b"127.0.0.1:8"), (b"User-Agent", b"newsarchive/test")], request_body=b"",
-        status=200, reason=b"OK",
-        response_headers=[(b"Content-Type", b"text/html"), (b"Content-Length", str(len(body)).encode()),
-                          (b"X-Evil", b"a\r\nInjected: yes")],
-        payload=body, date=datetime.now(UTC), ip_address="127.0.0.1")
-
-
-def write(directory: Path, count: int, max_bytes: int, size: int = 2000) -> WarcFileWriter:
-    with WarcFileWriter(directory, "test", INFO, max_bytes=max_bytes, hostname="testhost", fsync=False) as writer:
-        for n in range(count):
-            writer.write(exchange_records(exchange(n, size)), datetime.now(UTC))
-    return writer
 
 
 def test_rotation_keeps_every_file_within_the_limit(tmp_path: Path) -> None:
@@ -149,7 +126,7 @@ import resource, signal, sys
 from datetime import UTC, datetime
 from pathlib import Path
 from archive.warc.write import WarcFileWriter, WarcWriteError, exchange_records
-from tests.test_warc_writer import INFO, exchange
+from tests.helpers import INFO, exchange
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # so a write past the limit fails with EFBIG instead
 resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))

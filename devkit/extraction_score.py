@@ -34,7 +34,7 @@ from crawler.cleaning import Article
 from crawler.cleaning.decode import decode_page
 from crawler.cleaning.extraction import extract
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # the pages and their truth
 DEV_SET = FIXTURES / "extraction-dev"
 DETECTION_SET = FIXTURES / "detection"  # plain articles and non-articles of real kinds, written here
 METADATA_SET = FIXTURES / "metadata-dev"

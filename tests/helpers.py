@@ -1,0 +1,101 @@
+"""Helpers that several test modules share: a loopback server with fixed answers, WARC files of made-up
+exchanges, a snippet with every field set, fetching a URL that is still coming up, and the CLI's one-line
+usage error. Fixtures and the crawl and CLI runners are in conftest.py."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from archive.store.snippets import Snippet
+from archive.warc.write import HttpExchange, WarcFileWriter, exchange_records
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("newsarchive: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+class Server:
+    """A server on a loopback address that answers from a path -> (status, headers, body) map and counts hits."""
+
+    def __init__(self, host: str, routes: dict[str, tuple[int, dict[str, str], bytes]], port: int = 0) -> None:
+        self.hits: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.hits.append(self.path)
+                status, headers, body = routes.get(self.path, (404, {}, b"not here"))
+                self.send_response(status)
+                for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+INFO = {"software": "newsarchive/test Scrapy/x warcio/y", "format": "WARC File Format 1.1", "robots": "classic",
+        "http-header-user-agent": "newsarchive/test", "operator": "tests", "hostname": "testhost"}
+
+
+def exchange(n: int, size: int = 2000) -> HttpExchange:
+    noise = random.Random(n).randbytes(size).hex()[:size].encode()  # incompressible, so sizes are predictable
+    body = f"<html><body>page {n} ".encode() + noise + b"</body></html>"
+    return HttpExchange(
+        url=f"http://127.0.0.1:8/page/{n}?q=a b", method=b"GET", request_target=f"/page/{n}".encode(),
+        request_headers=[(b"Host", b"127.0.0.1:8"), (b"User-Agent", b"newsarchive/test")], request_body=b"",
+        status=200, reason=b"OK",
+        response_headers=[(b"Content-Type", b"text/html"), (b"Content-Length", str(len(body)).encode()),
+                          (b"X-Evil", b"a\r\nInjected: yes")],
+        payload=body, date=datetime.now(UTC), ip_address="127.0.0.1")
+
+
+def write(directory: Path, count: int, max_bytes: int, size: int = 2000) -> WarcFileWriter:
+    with WarcFileWriter(directory, "test", INFO, max_bytes=max_bytes, hostname="testhost", fsync=False) as writer:
+        for n in range(count):
+            writer.write(exchange_records(exchange(n, size)), datetime.now(UTC))
+    return writer
+
+
+def snippet(url: str, text: str, published: str = "2025-07-04T10:00:00+05:00", title: str = "A title",
+            site: str = "rki.news") -> Snippet:
+    return Snippet(url=url, canonical_url=url, site=site, title=title, published=published, modified=published,
+                   document_date=published, authors=["Staff"], categories=["English"], language="en", text=text,
+                   fetched_at="2026-11-25T00:00:00+00:00", run_id="run-1", cleaner_version="test/1",
+                   warc_file="x.warc.gz", warc_offset=0, warc_length=1, warc_record_id="<urn:uuid:x>",
+                   payload_digest="sha1:X")
+
+
+def fetch(url: str, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body: bytes = response.read()
+                return body
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
