@@ -27,15 +27,15 @@ from archive.store.snippets import Snippet
 from archive.warc.read import read_response
 from archive.warc.verify import verify_directory
 from crawler.cleaning.capture import RECORD_META, RecordPointer
-from crawler.core.errors import RobotsDisallowed, error_kind
-from crawler.core.spider_contract import ArchiveSpider
+from crawler.core.errors import DiscoveryBudgetExhausted, RobotsDisallowed, error_kind
+from crawler.core.spider_contract import DISCOVERY, ArchiveSpider
 from crawler.discovery.sitemaps import feed_links, is_later
 from crawler.discovery.traps import QueryPatternBound
 from crawler.extensions.recovery import Recovery
 from crawler.extensions.report import RunReportExtension
 from crawler.extensions.site_lock import SiteLockExtension
 from crawler.middlewares.archive_writer import archive_writer
-from crawler.middlewares.budget import DISCOVERY, DiscoveryBudgetExhausted, DiscoveryBudgetMiddleware
+from crawler.middlewares.budget import DiscoveryBudgetMiddleware
 from crawler.middlewares.robots import StrictRobotsTxtMiddleware, robots_parsed
 from crawler.middlewares.warc import WarcRecorderMiddleware
 from crawler.pipelines.snippets import StorePipeline

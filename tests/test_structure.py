@@ -154,3 +154,12 @@ def test_benchmarks_import_the_project_not_its_tests() -> None:
     found = [f"{path.relative_to(ROOT)}:{line} imports {imported}"
              for path in sorted((ROOT / "bench").glob("*.py")) for line, imported in imports_of(path, ("tests",))]
     assert found == []
+
+
+def test_the_crawl_spider_leaves_discovery_to_its_strategies() -> None:
+    """NewsSpider fetches, cleans and schedules; where it looks is crawler/discovery's. It imports no
+    generic-mode rule itself and stays small enough to read in one sitting."""
+    source = (ROOT / "crawler" / "spiders" / "news.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) < 200
+    assert "url_score" not in source
+    assert "QueryPatternBound" not in source

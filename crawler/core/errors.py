@@ -26,6 +26,10 @@ def count_event(stats: Any, key: str, url: str) -> None:
         stats.set_value(f"{key}/examples", [*examples, url])
 
 
+class DiscoveryBudgetExhausted(IgnoreRequest):
+    """A discovery request dropped because the run's article limit is reached (not an error)."""
+
+
 class RobotsDisallowed(IgnoreRequest):
     """robots.txt forbids the URL to our User-Agent."""
 

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from archive.store.snippets import Snippet
 
 
+DISCOVERY = "discovery"  # request meta key on listing and sitemap requests: dropped once the limit is reached
+
+
 @runtime_checkable
 class ArchiveSpider(Protocol):
     site_name: str  # the ``site`` of this run's snippets and of its run report

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 
-from crawler.core.spider_contract import ArchiveSpider
-
-DISCOVERY = "discovery"  # request meta key set on listing and sitemap requests
-
-
-class DiscoveryBudgetExhausted(IgnoreRequest):
-    """A discovery request dropped because the run's article limit is reached."""
+from crawler.core.errors import DiscoveryBudgetExhausted
+from crawler.core.spider_contract import DISCOVERY, ArchiveSpider
 
 
 class DiscoveryBudgetMiddleware:

@@ -18,13 +18,12 @@ from twisted.python.failure import Failure
 from archive.store.snippets import Snippet
 from crawler.cleaning.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
 from crawler.cleaning.pool import CleaningFailed, CleaningPool, default_workers
-from crawler.core.errors import count_event, error_kind
+from crawler.core.errors import DiscoveryBudgetExhausted, count_event, error_kind
 from crawler.core.identity import new_run_id, user_agent
 from crawler.core.responses import header_text
 from crawler.discovery.archive_view import ArchiveView
 from crawler.discovery.seen import DiskSet, queue_dir
 from crawler.discovery.urls import canonicalize
-from crawler.middlewares.budget import DiscoveryBudgetExhausted
 from crawler.sites import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ class CaptureSpider(scrapy.Spider):
             return None
         pointer = response.meta.get(RECORD_META)
         if not isinstance(pointer, RecordPointer):  # the exchange could not be archived: nothing to point at
-            self._count("articles/no_warc_record", response.url)
+            self.count("articles/no_warc_record", response.url)
             return None
         profile = self.profile_for(response)
         capture = Capture(response.url, response.body, header_text(response, b"Content-Type"), pointer)
@@ -111,11 +110,11 @@ class CaptureSpider(scrapy.Spider):
             cleaned = await self.cleaner.clean(capture, profile, self.run_id)
         except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again
             logger.error("not stored, %s: %s (%s)", exc.kind, response.url, exc)
-            self._count(f"errors/{exc.kind}", response.url)
+            self.count(f"errors/{exc.kind}", response.url)
             self.note_outcome(response.request, "failed", exc.kind)
             return None
         if cleaned.fallback:  # the profile's rules missed a page its article rule claims: layout drift?
-            self._count("articles/profile_misses", response.url)
+            self.count("articles/profile_misses", response.url)
             if self.crawler.stats:
                 self.crawler.stats.set_value("articles/profile_version", profile.cleaner_version)
         if cleaned.refused == NOT_ARTICLE:  # counted in every mode: a page detection refused must show
@@ -123,16 +122,16 @@ class CaptureSpider(scrapy.Spider):
             return None
         if cleaned.refused == BAD_ENCODING:  # the WARC record keeps the bytes; a fixed cleaner can re-extract them
             logger.warning("not stored, wrongly labelled encoding: %s", response.url)
-            self._count("errors/bad_encoding", response.url)
+            self.count("errors/bad_encoding", response.url)
             self.note_outcome(response.request, "failed", "bad_encoding")
             return None
         snippet = cleaned.snippet
         assert snippet is not None
         for flag in ("encoding_guessed", "body_truncated"):  # stored, but read by a guess or in part
             if flag in snippet.flags:
-                self._count(f"articles/{flag}", response.url)
+                self.count(f"articles/{flag}", response.url)
         if snippet.canonical_url in self.parsed:
-            self._count("articles/duplicate", response.url)
+            self.count("articles/duplicate", response.url)
             return None
         self.parsed.add(snippet.canonical_url)
         return snippet
@@ -146,9 +145,9 @@ class CaptureSpider(scrapy.Spider):
 
     def count_not_article(self, url: str) -> None:
         """Count a page the cleaner found no article in, with its URL as an example."""
-        self._count("articles/not_article", url)
+        self.count("articles/not_article", url)
 
-    def _count(self, key: str, url: str) -> None:
+    def count(self, key: str, url: str) -> None:
         """Count an event in the run's stats, with example URLs for the report."""
         count_event(self.crawler.stats, key, url)
 
@@ -166,11 +165,11 @@ class CaptureSpider(scrapy.Spider):
         kind = error_kind(failure)
         if kind in ("http_404", "http_410") and canonicalize(url) in self.known:
             logger.warning("gone: %s (%s)", url, kind)
-            self._count("articles/gone", url)  # its archived versions stay
+            self.count("articles/gone", url)  # its archived versions stay
             self.note_outcome(request, "gone", kind)
             return
         logger.warning("failed %s: %s", url, kind)
-        self._count(f"errors/{kind}", url)
+        self.count(f"errors/{kind}", url)
         self.note_outcome(request, "failed", kind)
 
     def request_dropped(self, request: Request) -> None:
@@ -179,7 +178,7 @@ class CaptureSpider(scrapy.Spider):
         if request.url in request.meta.get("redirect_urls", []):
             first = request.meta["redirect_urls"][0]
             logger.warning("redirect loop: %s", first)
-            self._count("errors/redirect_loop", first)
+            self.count("errors/redirect_loop", first)
             self.note_outcome(request, "failed", "redirect_loop")
 
     def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
