@@ -7,7 +7,7 @@ readability-lxml (body only; title from its <title> reading) it prints, per set,
 as the Article Extraction Benchmark computes them, title exact, publication day and minute, authors F1,
 pages rejected and pages/s; then article detection's confusion counts on the dev pages (all articles)
 and the replica's non-article pages, and the articles refused on the dev sets without their news metadata
-and on the plain pages of tests/fixtures/detection/. tests/test_extraction_quality.py pins floors under
+and on the plain pages of tests/fixtures/detection/. tests/cleaning/test_extraction_quality.py pins floors under
 these figures.
 """
 

@@ -1,5 +1,5 @@
 """Researchers reading while a crawl writes: reader threads run search, show and export in a loop against a
-data directory and record each call's time and any error. Used by tests/test_readers.py and
+data directory and record each call's time and any error. Used by tests/archive/test_readers.py and
 bench/readers.py."""
 
 from __future__ import annotations

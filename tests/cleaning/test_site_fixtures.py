@@ -24,7 +24,7 @@ from crawler.sites.rki_news import RkiNewsCleaner, RkiNewsProfile
 from tests.conftest import ROOT
 from tests.profiles.retired_rki import RkiNewsCleaner2025, RkiNewsWithRetiredRules
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sites"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 
 
 def versions() -> list[tuple[type[SiteProfile], type[Cleaner], Path]]:

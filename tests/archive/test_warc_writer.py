@@ -145,7 +145,7 @@ writer.close()
 def test_a_failed_write_is_cut_back_to_the_last_complete_record(tmp_path: Path) -> None:
     """Checklist C4, with a real write failure: the kernel refuses to grow the file past RLIMIT_FSIZE."""
     result = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parents[1], check=False)
+                            cwd=Path(__file__).resolve().parents[2], check=False)
     assert result.returncode == 0, result.stderr
     written = int(result.stdout.split()[0])
     assert written > 3

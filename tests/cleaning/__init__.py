@@ -1,0 +1,1 @@
+"""The cleaners: detection, main text, metadata, site profiles' rules, the cleaning pool."""

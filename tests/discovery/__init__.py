@@ -1,0 +1,1 @@
+"""Discovery: canonical URLs, the run's seen sets, generic mode on the replica and the Courier."""

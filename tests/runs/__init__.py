@@ -1,0 +1,1 @@
+"""Running crawls: the site collection, the Celery cluster, signals, Scrapyd."""
