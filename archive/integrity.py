@@ -31,8 +31,10 @@ class IntegrityReport:
         return not self.problems
 
 
-def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None) -> IntegrityReport:
-    """Check every WARC file and every snippet pointer of a data directory."""
+def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None,
+                   checked: Callable[[int], None] | None = None) -> IntegrityReport:
+    """Check every WARC file and every snippet pointer of a data directory (``progress``: a line per file;
+    ``checked``: the bytes of WARC files checked so far)."""
     report = IntegrityReport()
     warc_dir = data_dir / "warc"
     index: dict[tuple[str, int], WarcRecord] = {}  # fields only: memory grows with records, not bytes
@@ -46,6 +48,8 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
                 index[(warc_name(warc_dir, file_report.path), record.offset)] = record
         if progress:
             progress(f"checked {file_report.path.name}: {len(file_report.records)} records")
+        if checked:
+            checked(report.bytes)
     with SnippetStore(data_dir, readonly=True) as store:
         rows = store.db.execute("SELECT id, canonical_url, warc_file, warc_offset, warc_record_id, payload_digest "
                                 "FROM snippets ORDER BY id")

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
+    crawl.add_argument("-q", "--quiet", action="store_true", help="no live status on a terminal")
     crawl.set_defaults(func=cmd_crawl)
 
     demo = sub.add_parser("demo", parents=[common], help="serve the rki.news replica, crawl it, search it")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", parents=[common], help="check every WARC file and every snippet pointer")
     verify.add_argument("--json", action="store_true")
     verify.add_argument("-v", "--verbose", action="store_true", help="a line per file checked")
+    verify.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     verify.set_defaults(func=cmd_verify)
 
     reextract = sub.add_parser("reextract", parents=[common],
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("--workers", type=int, default=-1,
                            help="processes that read and clean records (default: one per core; 0: none)")
     reextract.add_argument("--json", action="store_true")
+    reextract.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     reextract.set_defaults(func=cmd_reextract)
 
     replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")
@@ -176,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--to", required=True, metavar="URL|DIR",
                       help="a postgresql:// URL, or a data directory whose archive.sqlite is created")
     copy.add_argument("-v", "--verbose", action="store_true", help="print progress per table")
+    copy.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     copy.set_defaults(func=cmd_store_copy)
     return parser
 

@@ -67,7 +67,8 @@ ITEM_PIPELINES = {"crawler.pipelines.snippets.StorePipeline": 300}
 DUPEFILTER_CLASS = "crawler.discovery.seen.DiskDupeFilter"
 # the lock and the repair come first: the run report starts recording the run after them
 EXTENSIONS = {"crawler.extensions.site_lock.SiteLockExtension": 400,
-              "crawler.extensions.report.RunReportExtension": 500}
+              "crawler.extensions.report.RunReportExtension": 500,
+              "crawler.extensions.progress.CrawlStatusExtension": 600}
 
 # -- cleaning --------------------------------------------------------------------------------------
 NEWSARCHIVE_CLEAN_WORKERS = -1  # processes that clean pages beside the crawl; -1: one per core; 0: none, inline
@@ -91,3 +92,4 @@ NEWSARCHIVE_RECHECK_HOURS = -1.0  # re-check window for edits in hours; below 0:
 
 # -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
 NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty
+NEWSARCHIVE_PROGRESS = False  # the live status on stderr: the CLI turns it on where stderr is a terminal

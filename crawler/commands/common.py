@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any],
-              verbose: bool) -> dict[str, Any]:
+              verbose: bool, quiet: bool = False) -> dict[str, Any]:
     """Run one crawl in this process and return its run report.
 
     Scrapy's own handlers turn the first SIGINT or SIGTERM into a graceful stop: in-flight responses are
@@ -69,6 +70,8 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
     if not verbose:
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
+    # a live status on a terminal; with -v the log has stderr, and -q asks for silence
+    settings.set("NEWSARCHIVE_PROGRESS", sys.stderr.isatty() and not verbose and not quiet, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlProcess(settings)

@@ -20,12 +20,12 @@ from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 
 
 def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],
-                 verbose: bool) -> dict[str, Any] | None:
+                 verbose: bool, quiet: bool = False) -> dict[str, Any] | None:
     """The crawl, under the site's lock with the repair before it (crawler.extensions.site_lock); None, with
     a line on stderr, when another run holds the lock."""
     from crawler.spiders.news import NewsSpider
 
-    report = run_crawl(data, NewsSpider, spider_args, overrides, verbose)
+    report = run_crawl(data, NewsSpider, spider_args, overrides, verbose, quiet)
     if report["status"] == "locked":
         print(f"newsarchive: {site}: {report.get('locked', 'another run holds the lock')}", file=sys.stderr)
         return None
@@ -61,7 +61,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     overrides = parse_overrides(args.set or [])
     data = prepare_data_dir(args.data)
-    report = locked_crawl(data, site, spider_args, overrides, args.verbose)
+    report = locked_crawl(data, site, spider_args, overrides, args.verbose, args.quiet)
     if report is None:
         return EXIT_LOCKED
     if args.json:

@@ -21,6 +21,8 @@ from typing import Any
 from archive.children import Stopped, spawn, stop_signals_raise
 from archive.locks import site_file_stem
 from crawler.commands.common import CliError, parse_overrides, prepare_data_dir
+from crawler.commands.terminal import live_lines, wants_progress
+from crawler.extensions.progress import elapsed_text
 from crawler.runs.collection import COLLECTION_FILENAME, CollectionError, SiteEntry, due_entries, load_collection
 from crawler.runs.site_runs import crawl_command, job_of, outcome_report, print_outcome, worst_exit
 
@@ -47,6 +49,16 @@ def _outcome(entry: SiteEntry, proc: subprocess.Popen[bytes], out: Path, err: Pa
     return proc.returncode, outcome_report(entry.site, proc.returncode, _read(out), _read(err))
 
 
+def status_lines(running: list[tuple[SiteEntry, subprocess.Popen[bytes], Path, Path]],
+                 finished: list[tuple[int, dict[str, Any]]], due: int, started: dict[str, float]) -> list[str]:
+    """A line per site running (with its time so far), and the sites done with how each ended."""
+    now = time.monotonic()
+    lines = [f"  {entry.site}: crawling, {elapsed_text(now - started.get(entry.site, now))}"
+             for entry, _, _, _ in running]
+    ended = ", ".join(f"{report.get('site', '?')} {report.get('status', '?')}" for _, report in finished)
+    return [f"crawl --all: {len(finished)} of {due} site(s) done" + (f" ({ended})" if ended else ""), *lines]
+
+
 def cmd_crawl_all(args: argparse.Namespace) -> int:
     data = prepare_data_dir(args.data)
     path = Path(args.sites) if args.sites else data / COLLECTION_FILENAME
@@ -60,13 +72,15 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
     waiting = list(due)
     running: list[tuple[SiteEntry, subprocess.Popen[bytes], Path, Path]] = []
     finished: list[tuple[int, dict[str, Any]]] = []
+    started: dict[str, float] = {}  # site -> when its run was started
     spool = data / "runs"
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    with stop_signals_raise():
+    with stop_signals_raise(), live_lines(wants_progress(args.quiet, args.verbose)) as show:
         try:
             while waiting or running:
                 while waiting and len(running) < args.jobs:
                     entry = waiting.pop(0)
+                    started[entry.site] = time.monotonic()
                     name = site_file_stem(entry.site)
                     out, err = spool / f"all-{stamp}-{name}.out", spool / f"all-{stamp}-{name}.err"
                     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -79,6 +93,7 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
                         finished.append(_outcome(entry, proc, out, err))
                         out.unlink(missing_ok=True)
                         err.unlink(missing_ok=True)
+                show(status_lines(running, finished, len(due), started))
                 time.sleep(0.2)
         except (KeyboardInterrupt, Stopped):
             for _, proc, _, _ in running:  # once: each run stops gracefully and writes its report

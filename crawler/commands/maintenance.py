@@ -11,6 +11,7 @@ from archive.integrity import verify_archive
 from archive.warc.replay import ReplayUnavailable, start
 from crawler.cleaning.pool import default_workers
 from crawler.commands.common import CliError, check_date, open_archive
+from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 from crawler.runs.reextract import reextract
 
@@ -18,7 +19,9 @@ from crawler.runs.reextract import reextract
 def cmd_verify(args: argparse.Namespace) -> int:
     open_archive(args.data).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    report = verify_archive(args.data, progress)
+    total = sum(p.stat().st_size for p in (args.data / "warc").glob("*.warc*") if p.is_file())
+    with progress_bar("verify: WARC bytes", total, wants_progress(args.quiet, args.verbose)) as checked:
+        report = verify_archive(args.data, progress, checked)
     if args.json:
         print(json.dumps({**report.__dict__, "ok": report.ok}, indent=2))
     else:
@@ -39,8 +42,10 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     with open_archive(args.data) as archive:
         if args.site and args.site not in archive.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(archive.sites())})")
-    report = reextract(args.data, site=args.site, since=args.since, unclaimed=args.unclaimed,
-                       workers=default_workers() if args.workers < 0 else args.workers)
+        total = archive.count(site=args.site, since=args.since)  # --unclaimed adds records the bar then counts
+    with progress_bar("reextract: records", total, wants_progress(args.quiet)) as done:
+        report = reextract(args.data, site=args.site, since=args.since, unclaimed=args.unclaimed, progress=done,
+                           workers=default_workers() if args.workers < 0 else args.workers)
     summary = report.summary()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))

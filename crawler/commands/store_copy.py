@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from archive.store.copy import CopyError, copy_store
+from archive.store.copy import CopyError, copy_store, table_counts
 from archive.store.database import SQLITE, describe_store, store_url
 from archive.store.snippet_store import SnippetStore
 from crawler.commands.common import CliError, open_archive
+from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.runs.outcome import EXIT_OK
 
 
@@ -27,6 +29,19 @@ def _target(to: str) -> tuple[Path, str]:
     return path, SQLITE
 
 
+def _reporter(verbose: bool, rows: Callable[[int], None]) -> Callable[[str, int], None]:
+    """A line per batch with -v; else the rows copied so far, for the progress bar."""
+    finished: dict[str, int] = {}
+
+    def report(table: str, copied: int) -> None:
+        if verbose:
+            print(f"  {table}: {copied:,} rows ...", file=sys.stderr, flush=True)
+        finished[table] = copied
+        rows(sum(finished.values()))
+
+    return report
+
+
 def cmd_store_copy(args: argparse.Namespace) -> int:
     target_dir, location = _target(args.to)
     source = open_archive(args.data).store
@@ -34,8 +49,9 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
         if (source.url or source.path) == (target.url or target.path):
             raise CliError("--to names the store being copied")
         try:
-            copied = copy_store(source, target, progress=lambda table, n: print(
-                f"  {table}: {n:,} rows ...", file=sys.stderr, flush=True) if args.verbose else None)
+            with progress_bar("store copy: rows", sum(table_counts(source).values()),
+                              wants_progress(args.quiet, args.verbose)) as copied_rows:
+                copied = copy_store(source, target, progress=_reporter(args.verbose, copied_rows))
         except CopyError as exc:
             raise CliError(str(exc)) from exc
     print(f"copied {describe_store(args.data)} to {describe_store(target_dir, location)}:")

@@ -75,8 +75,7 @@ class AnySiteDiscovery(ProfileDiscovery):
         urls = [urljoin(response.url, u) for u in named if u] or [profile.url(p) for p in USUAL_SITEMAPS]
         for url in dict.fromkeys(urls):
             if profile.on_site(url):
-                yield Request(url, self.host.parse_sitemap, priority=PRIORITY_SITEMAP,
-                              errback=self.host.on_probe_error, meta={DISCOVERY: True})
+                yield self.sitemap_request(url, self.host.on_probe_error)
 
     def probe_failed(self, failure: Failure) -> None:
         """A guessed discovery source (robots.txt, /sitemap.xml ...) that is not there: counted, not an error."""

@@ -9,7 +9,7 @@ the strategy the same questions in both modes, so neither mode's rules are sprea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -81,7 +81,7 @@ class ProfileDiscovery:
         for path in profile.feeds:
             yield Request(profile.url(path), host.parse_feed, priority=PRIORITY_FEED, errback=host.on_error)
         for path in profile.sitemaps:
-            yield Request(profile.url(path), host.parse_sitemap, priority=PRIORITY_SITEMAP, errback=host.on_error)
+            yield self.sitemap_request(profile.url(path), host.on_error, dropped_at_limit=False)
         for path in profile.listings:
             yield host.listing_request(profile.url(path), 1)
 
@@ -98,6 +98,8 @@ class ProfileDiscovery:
     def from_sitemap(self, response: Response) -> Iterator[Request]:
         """Sitemap index (follow children) or urlset (article URLs, with their lastmod)."""
         host = self.host
+        if host.crawler.stats:
+            host.crawler.stats.inc_value("discovery/sitemaps_read")
         sitemap = read_sitemap(response.body)
         if sitemap is None:
             host.count("discovery/bad_sitemap", response.url)
@@ -110,10 +112,17 @@ class ProfileDiscovery:
             if kind == "sitemapindex":
                 if host.limit_reached:
                     return
-                yield Request(loc, host.parse_sitemap, priority=PRIORITY_SITEMAP, errback=host.on_error,
-                              meta={DISCOVERY: True})
+                yield self.sitemap_request(loc, host.on_error)
             elif req := host.article_request(loc, lastmod=entry_date(entry)):
                 yield req
+
+    def sitemap_request(self, url: str, errback: Callable[[Failure], None], dropped_at_limit: bool = True) -> Request:
+        """A sitemap to read, counted so that a live status can say how many are still to read (the ones a
+        profile names are read even when the article limit is reached: they are the run's first source)."""
+        if self.host.crawler.stats:
+            self.host.crawler.stats.inc_value("discovery/sitemaps_requested")
+        return Request(url, self.host.parse_sitemap, priority=PRIORITY_SITEMAP, errback=errback,
+                       meta={DISCOVERY: True} if dropped_at_limit else {})
 
     def takes_article(self, canonical: str) -> bool:
         """Whether a URL a sitemap, feed or listing names is worth requesting as an article."""

@@ -22,12 +22,26 @@ AGAIN = "SIGTERM again: the graceful stop goes on (a second SIGINT, or SIGKILL, 
 
 
 class CrawlProcess(CrawlerProcess):
-    """The crawl's process: Scrapy's, but only a second SIGINT forces an unclean stop."""
+    """The crawl's process: Scrapy's, but only a second SIGINT forces an unclean stop; on a terminal each
+    stop says what it leaves to finish (crawler.extensions.progress)."""
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self._announce(forced=False)
+        super()._signal_shutdown(signum, frame)
 
     def _signal_kill(self, signum: int, frame: Any) -> None:
-        if signum == signal.SIGTERM:
-            from twisted.internet import reactor
+        from twisted.internet import reactor
 
+        if signum == signal.SIGTERM:
             reactor.callFromThread(logger.warning, AGAIN)  # not from the handler: the log stream may be mid-write
             return
+        self._announce(forced=True)
         super()._signal_kill(signum, frame)
+
+    def _announce(self, forced: bool) -> None:
+        from twisted.internet import reactor
+
+        from crawler.extensions.progress import announce_stop
+
+        for crawler in self.crawlers:  # from the reactor, as the log lines: not in the signal handler
+            reactor.callFromThread(announce_stop, crawler, forced)
