@@ -10,6 +10,7 @@ it always did, and output to a file or a pipe is unchanged.
 
 from __future__ import annotations
 
+import atexit
 import time
 from typing import Any
 
@@ -70,6 +71,7 @@ class CrawlStatusExtension:
         self.started = time.monotonic()
         self.live = Live(self.render(), console=self.console, transient=True, auto_refresh=False)
         self.live.start()
+        atexit.register(self.stop)  # a crawl stopped at once never closes its spider: the terminal is restored
         self.loop = LoopingCall(self.refresh)
         self.loop.start(REFRESH_S, now=False)
 
@@ -81,11 +83,17 @@ class CrawlStatusExtension:
         if self.live is not None:
             self.live.update(self.render(), refresh=True)
 
-    def say(self, message: str) -> None:
-        """A line above the status (the status goes on below it)."""
+    def say(self, message: str, last: bool = False) -> None:
+        """A line above the status (the status goes on below it); ``last``: the status stops here."""
         self.console.print(message, markup=False, highlight=False)
+        if last:
+            self.stop()
 
     def closed(self, spider: Spider) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop redrawing and take the status off the screen (the cursor shown again)."""
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.live is not None:
@@ -119,4 +127,4 @@ def announce_stop(crawler: Crawler, forced: bool) -> None:
     """Say what a stop leaves to finish, above the status line, where the status is shown."""
     for extension in getattr(crawler.extensions, "middlewares", ()):
         if isinstance(extension, CrawlStatusExtension):
-            extension.say(stopping_message(crawler, forced))
+            extension.say(stopping_message(crawler, forced), last=forced)

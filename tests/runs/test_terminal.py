@@ -26,14 +26,16 @@ ESCAPE = b"\x1b["
 
 
 def crawl_on_a_terminal(replica: ReplicaServer, data: Path, *args: str, interrupt_after: int = 0,
-                        timeout: float = 120) -> tuple[int, bytes]:
+                        second_interrupt_after: float = 0, timeout: float = 120) -> tuple[int, bytes]:
     """Run a crawl of the replica with stdin, stdout and stderr on a pseudo-terminal; with
-    ``interrupt_after``, send SIGINT once the status shows that many pages fetched."""
+    ``interrupt_after``, send SIGINT once the status shows that many pages fetched (and again that many
+    seconds later with ``second_interrupt_after``)."""
     return on_a_terminal(["crawl", "rki.news", "--base-url", replica.base_url, *args], data,
-                         interrupt_after=interrupt_after, timeout=timeout)
+                         interrupt_after=interrupt_after, second_interrupt_after=second_interrupt_after,
+                         timeout=timeout)
 
 
-def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0,
+def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0, second_interrupt_after: float = 0,
                   timeout: float = 120) -> tuple[int, bytes]:
     """Run ``newsarchive ARGS`` on a pseudo-terminal and return its exit code and all it wrote."""
     master, slave = pty.openpty()
@@ -56,6 +58,9 @@ def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0,
             if interrupt_after and not interrupted and seen and seen[-1] >= interrupt_after:
                 proc.send_signal(signal.SIGINT)
                 interrupted = True
+                if second_interrupt_after:
+                    time.sleep(second_interrupt_after)
+                    proc.send_signal(signal.SIGINT)
             if proc.poll() is not None and not ready:
                 break
         return proc.wait(timeout=30), out
@@ -100,6 +105,18 @@ def test_ctrl_c_says_what_it_leaves_and_the_run_is_interrupted(replica: ReplicaS
     assert re.search(rb"stopping gracefully: finishing \d+ download\(s\) and \d+ page\(s\) being cleaned", out)
     assert b"Ctrl-C" in out
     assert b"interrupted in" in out
+
+
+def test_a_second_ctrl_c_says_what_it_drops_and_gives_the_terminal_back(replica: ReplicaServer,
+                                                                       tmp_path: Path) -> None:
+    code, out = crawl_on_a_terminal(replica, tmp_path, interrupt_after=20, second_interrupt_after=0.02)
+    assert code != EXIT_OK
+    assert re.search(rb"stopping at once: \d+ download\(s\) and \d+ page\(s\) being cleaned are dropped", out)
+    # the status was taken off the screen (erased, the cursor shown again) and not drawn after that
+    last_status = [m.start() for m in STATUS_RE.finditer(out)][-1]
+    assert out.rindex(b"\x1b[?25h") > out.rindex(b"\x1b[?25l")
+    assert out.rindex(b"\x1b[?25h") > last_status
+    assert b"\x1b[2K" in out[last_status:]
 
 
 def test_off_a_terminal_the_output_is_the_summary_alone(replica: ReplicaServer, tmp_path: Path) -> None:
