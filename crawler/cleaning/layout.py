@@ -9,8 +9,9 @@ This module measures that shape from the parsed tree, before and independently o
 - the **prose block**: the most running text that sits in one container as consecutive blocks (paragraphs,
   or a text-only ``div``/``td`` for pages that break lines with ``<br>``), in words (CJK characters count as
   half a word each, so a Japanese brief measures like an English one);
-- **story blocks**: how many containers hold a prose block of a brief's length each, the mark of a listing
-  that shows whole posts;
+- **story blocks**: how many containers hold a prose block of a brief's length each under a headline of
+  their own that links elsewhere, counted only where the largest block is one of them: the mark of a
+  listing that shows whole posts;
 - **teasers**: headings that are links, and ``<article>`` elements beyond one, outside navigation, asides,
   footers and boxes named as related or sidebar content (an article's rail of related stories is not a
   listing);
@@ -18,7 +19,8 @@ This module measures that shape from the parsed tree, before and independently o
 - an **error headline**: "Page not found" and its kin in the languages of the dev sets, a soft 404 served
   with status 200 and a paragraph of help.
 
-Text in comment threads, consent walls and newsletter boxes is not running prose of the page.
+Text in navigation, footers, comment threads, consent walls and newsletter boxes is not running prose of
+the page; text in an ``<aside>`` is (a theme or two puts the story itself there).
 """
 
 from __future__ import annotations
