@@ -99,3 +99,8 @@ def fetch(url: str, timeout: float = 30) -> bytes:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def slow_run(delay: float, per_domain: int) -> list[str]:
+    """Crawl settings that make a run of the replica last long enough to be caught, killed or stopped mid-way."""
+    return ["-s", f"DOWNLOAD_DELAY={delay}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_domain}"]

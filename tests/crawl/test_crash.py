@@ -23,11 +23,12 @@ from archive.warc.write import OPEN_SUFFIX
 from crawler.extensions.recovery import recover
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive, crawl, http_parts, records_by_uri, run_cli
+from tests.helpers import slow_run
 from tests.misbehaving import CRAWL_SETTINGS, PLAIN, MisbehavingServer
 
-SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]  # long enough to be caught mid-way
+SLOW = slow_run(0.03, 2)  # long enough to be caught mid-way
 # still running after a second run has started its crawler process and been refused the lock (a few seconds)
-SLOWER = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+SLOWER = slow_run(0.1, 2)
 
 
 def start_crawl(data: Path, *args: str) -> subprocess.Popen[str]:

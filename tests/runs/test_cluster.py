@@ -25,12 +25,12 @@ from archive.warc.read import iter_records
 from devkit.services import PostgresServer, RedisServer
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
-from tests.helpers import assert_one_line_error
+from tests.helpers import assert_one_line_error, slow_run
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
 REDELIVER_AFTER = 4  # seconds a lost job waits before another worker takes it
-SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")  # runs long enough to be killed in
+SLOW = tuple(slow_run(0.05, 1))  # runs long enough to be killed in
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")  # where no run is killed
 DEADLINE = 240  # seconds for every job to end, redelivery included
 
