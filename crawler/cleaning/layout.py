@@ -183,17 +183,17 @@ def _story_blocks(prose: dict[HtmlElement, int]) -> int:
     stories = [holder for holder, n in prose.items() if n >= BRIEF_WORDS]
     if not stories or _linked_heading(max(stories, key=prose.__getitem__)) is None:
         return 0
-    return len({heading for heading in map(_linked_heading, stories) if heading is not None})
+    return len({_linked_heading(holder) for holder in stories} - {None})
 
 
-def _headline(page: Page, tree: HtmlElement) -> str:
-    h1s = [h for h in tree.iter("h1") if h.text_content().strip()]
+def _headline(page: Page, h1s: list[str], title_text: str) -> str:
+    """The one <h1>, or (where there is none) an <h2>/<h3> whose words the page's title repeats."""
     if len(h1s) == 1:
-        return " ".join(h1s[0].text_content().split())
-    if h1s:
+        return h1s[0]
+    if h1s or page.tree is None:
         return ""
-    title = set(re.findall(r"\w+", (page.meta("og:title") or _title(tree)).lower()))
-    for heading in tree.iter("h2", "h3"):
+    title = set(re.findall(r"\w+", (page.meta("og:title") or title_text).lower()))
+    for heading in page.tree.iter("h2", "h3"):
         text = " ".join(heading.text_content().split())
         said = set(re.findall(r"\w+", text.lower()))
         if len(said) >= 3 and len(said & title) >= 0.6 * len(said):
@@ -216,11 +216,8 @@ def _teasers(tree: HtmlElement) -> int:
 def _paginated(tree: HtmlElement) -> bool:
     if _PAGER_LINKS(tree):
         return True
-    for element in _NAMED(tree):
-        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-        if "page-numbers" in names or not PAGER_TOKENS.isdisjoint(names.replace("_", " ").replace("-", " ").split()):
-            return True
-    return False
+    return any("page-numbers" in (e.get("class") or "") or not PAGER_TOKENS.isdisjoint(_tokens(e))
+               for e in _NAMED(tree))
 
 
 def page_layout(page: Page) -> Layout | None:
@@ -230,13 +227,14 @@ def page_layout(page: Page) -> Layout | None:
         return None
     prose = _prose_by_container(tree)
     prose_words = max(prose.values(), default=0)
-    headline = _headline(page, tree)
-    heads = " ".join(h.text_content() for h in tree.iter("h1")) or headline or _title(tree)
+    h1s = [text for text in (" ".join(h.text_content().split()) for h in tree.iter("h1")) if text]
+    title = _title(tree)
+    headline = _headline(page, h1s, title)
     return Layout(
         headline=headline,
         prose_words=prose_words,
         story_blocks=_story_blocks(prose),
         teasers=_teasers(tree),
         paginated=prose_words < BRIEF_WORDS and _paginated(tree),
-        error_headline=bool(ERROR_HEADLINE_RE.search(heads)) or bool(ERROR_HEADLINE_RE.search(_title(tree))),
+        error_headline=any(ERROR_HEADLINE_RE.search(text) for text in (" ".join(h1s) or headline, title)),
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,7 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     """
     from scrapy.settings import Settings
 
+    from crawler.commands.terminal import wants_progress
     from crawler.core.identity import new_run_id
     from crawler.runs.crawl_process import CrawlProcess
 
@@ -71,7 +71,7 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     if not verbose:
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
     # a live status on a terminal; with -v the log has stderr, and -q asks for silence
-    settings.set("NEWSARCHIVE_PROGRESS", sys.stderr.isatty() and not verbose and not quiet, priority="cmdline")
+    settings.set("NEWSARCHIVE_PROGRESS", wants_progress(quiet, verbose), priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlProcess(settings)

@@ -9,6 +9,7 @@ import sys
 from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
 from archive.warc.replay import ReplayUnavailable, start
+from archive.warc.write import warc_paths
 from crawler.cleaning.pool import default_workers
 from crawler.commands.common import CliError, check_date, open_archive
 from crawler.commands.terminal import progress_bar, wants_progress
@@ -19,7 +20,7 @@ from crawler.runs.reextract import reextract
 def cmd_verify(args: argparse.Namespace) -> int:
     open_archive(args.data).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    total = sum(p.stat().st_size for p in (args.data / "warc").glob("*.warc*") if p.is_file())
+    total = sum(p.stat().st_size for p in warc_paths(args.data / "warc"))
     with progress_bar("verify: WARC bytes", total, wants_progress(args.quiet, args.verbose)) as checked:
         report = verify_archive(args.data, progress, checked)
     if args.json:

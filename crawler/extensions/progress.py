@@ -36,15 +36,19 @@ def elapsed_text(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+def queued(stats: dict[str, Any]) -> int:
+    """Requests waiting in the scheduler."""
+    return max(int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)), 0)
+
+
 def status_line(stats: dict[str, Any], seconds: float) -> str:
     """The status of a crawl from its stats, in one line."""
     fetched = int(stats.get("downloader/response_count", 0))
-    queued = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
     sitemaps = int(stats.get("discovery/sitemaps_requested", 0)) - int(stats.get("discovery/sitemaps_read", 0))
     rate = fetched / seconds * 60 if seconds >= 1 else 0.0
     return (f"pages fetched {fetched:,} · articles new {int(stats.get('articles/new', 0)):,}, "
             f"changed {int(stats.get('articles/changed', 0)):,} · errors {errors_so_far(stats):,} · "
-            f"{rate:,.0f} pages/min · queued {max(queued, 0):,}"
+            f"{rate:,.0f} pages/min · queued {queued(stats):,}"
             + (f" (sitemaps to read {sitemaps})" if sitemaps > 0 else "") + f" · {elapsed_text(seconds)}")
 
 
@@ -107,19 +111,17 @@ def in_flight(crawler: Crawler) -> tuple[int, int, int]:
     downloading = len(getattr(getattr(engine, "downloader", None), "active", ()) or ())
     cleaner = getattr(crawler.spider, "cleaner", None)
     cleaning = int(getattr(cleaner, "pending", 0) or 0)
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    queued = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
-    return downloading, cleaning, max(queued, 0)
+    return downloading, cleaning, queued(crawler.stats.get_stats() if crawler.stats else {})
 
 
 def stopping_message(crawler: Crawler, forced: bool) -> str:
-    downloading, cleaning, queued = in_flight(crawler)
+    downloading, cleaning, waiting = in_flight(crawler)
     if forced:
         return (f"stopping at once: {downloading} download(s) and {cleaning} page(s) being cleaned are dropped "
                 "and not archived; everything archived so far stays intact, and the next run of the site closes "
                 "the open WARC file and marks this run crashed")
     return (f"stopping gracefully: finishing {downloading} download(s) and {cleaning} page(s) being cleaned; "
-            f"{queued} queued request(s) are not fetched this run, the next run finds them again (Ctrl-C again "
+            f"{waiting} queued request(s) are not fetched this run, the next run finds them again (Ctrl-C again "
             "stops at once)")
 
 
