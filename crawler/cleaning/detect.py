@@ -35,7 +35,8 @@ LISTING_SEGMENTS = {"tag", "tags", "category", "categories", "author", "authors"
                     "page", "archive", "archives", "section", "thema", "themen", "autor", "rubrik", "schlagwort",
                     "feed", "wp-login.php", "login", "contact", "about", "about-us", "privacy-policy", "impressum",
                     "datenschutz", "kontakt", "imprint", "terms", "people", "staff", "journalists", "contributors",
-                    "columnists", "redaktion"}
+                    "columnists", "redaktion", "privacy", "legal", "disclaimer", "accessibility", "cookies",
+                    "cookie-policy", "terms-of-use", "terms-of-service"}
 DATE_PATH_RE = re.compile(r"/(?:19|20)\d\d[/-]?(?:0[1-9]|1[0-2])(?:[/-]?(?:0[1-9]|[12]\d|3[01]))?/[^/]+")
 DATE_ARCHIVE_RE = re.compile(r"/(?:19|20)\d\d(?:/(?:0[1-9]|1[0-2]))?(?:/(?:0[1-9]|[12]\d|3[01]))?/?$")
 SLUG_RE = re.compile(r"[\w%]+(?:-[\w%]+){3,}")  # four or more words joined by hyphens

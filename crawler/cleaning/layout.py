@@ -11,7 +11,8 @@ This module measures that shape from the parsed tree, before and independently o
   half a word each, so a Japanese brief measures like an English one);
 - **story blocks**: how many containers hold a prose block of a brief's length each under a headline of
   their own that links elsewhere, counted only where the largest block is one of them: the mark of a
-  listing that shows whole posts;
+  listing that shows whole posts. A container whose paragraphs sit between headlines linking to other
+  pages of the same site is such a listing printed flat, its block one teaser's share of its text;
 - **teasers**: headings that are links, and ``<article>`` elements beyond one, outside navigation, asides,
   footers and boxes named as related or sidebar content (an article's rail of related stories is not a
   listing);
@@ -28,11 +29,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from crawler.cleaning.page import HtmlElement, Page
 
+HEADLINE_STAND_INS = ("h2", "h3", "h4", "b", "strong", "font")  # where a page with no <h1> prints its headline
 BRIEF_WORDS = 70  # a news brief is 80 to 200 words (with a margin); a listing's excerpt is rarely over 50
 STRUCTURE_TAGS = {"p", "div", "table", "ul", "ol", "dl", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6",
                   "blockquote", "pre", "figure", "form", "header", "footer", "main", "aside", "nav"}
@@ -59,6 +62,8 @@ _ONLY_INLINE = " or ".join(f"self::{tag}" for tag in INLINE)
 _TEXT_HOLDERS = etree.XPath(f"//p | //div[text()[normalize-space()]] | //td[text()[normalize-space()]] | "
                             f"//div[span or font or b or strong or em or i][not(*[not({_ONLY_INLINE})])]"
                             f"[normalize-space()]")  # the first test of the last part skips most divs at once
+LISTED = 3  # linked headlines set between the paragraphs of one container: a list of stories, not one
+_HEAD_LINKS = etree.XPath("./*[self::h2 or self::h3 or self::h4]//a[@href][1]/@href")
 _PRECEDING_HEADING = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")
 _PAGER_LINKS = etree.XPath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")
 _NAMED = etree.XPath("//*[@class or @id]")
@@ -82,6 +87,7 @@ class Layout:
     teasers: int
     paginated: bool  # looked for only where there is no block of prose, the one place a pager counts
     error_headline: bool
+    prose_container: HtmlElement | None = None  # where the largest block of prose is
 
     @property
     def has_prose(self) -> bool:
@@ -176,6 +182,26 @@ def _contains(ancestor: HtmlElement, element: HtmlElement) -> bool:
     return any(holder is ancestor for holder in element.iterancestors())
 
 
+def _listed(prose: dict[HtmlElement, int], url: str) -> dict[HtmlElement, int]:
+    """Containers of a brief's length or more whose paragraphs sit between headlines that link to other
+    pages of the same site (a listing that prints its teasers flat, one after another), with the number of
+    those headlines. A gift guide's headlines link to shops: it stays one article."""
+    host = _host(url)
+    out = {}
+    for holder, n in prose.items():
+        if n >= BRIEF_WORDS:
+            hrefs = _HEAD_LINKS(holder)
+            heads = sum(1 for h in hrefs if isinstance(h, str) and not h.startswith("#") and
+                        _host(urljoin(url, h)) == host) if isinstance(hrefs, list) else 0
+            if heads >= LISTED:
+                out[holder] = heads
+    return out
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
 def _story_blocks(prose: dict[HtmlElement, int]) -> int:
     """Blocks of a brief's length or more under headlines of their own that link elsewhere, counted only
     where the largest block of the page is one of them: an article's body sits under its own headline,
@@ -187,17 +213,17 @@ def _story_blocks(prose: dict[HtmlElement, int]) -> int:
 
 
 def _headline(page: Page, h1s: list[str], title_text: str) -> str:
-    """The one <h1>, or (where there is none) an <h2>/<h3> whose words the page's title repeats."""
+    """The one <h1>, or (where there is none) a heading or bold line whose words the page's title repeats."""
     if len(h1s) == 1:
         return h1s[0]
     if h1s or page.tree is None:
         return ""
     title = set(re.findall(r"\w+", (page.meta("og:title") or title_text).lower()))
-    for heading in page.tree.iter("h2", "h3"):
+    for heading in page.tree.iter(*HEADLINE_STAND_INS):
         text = " ".join(heading.text_content().split())
         said = set(re.findall(r"\w+", text.lower()))
-        if len(said) >= 3 and len(said & title) >= 0.6 * len(said):
-            return text  # an old theme's headline in h2 that the <title> repeats
+        if said and (said == title or (len(said) >= 3 and len(said & title) >= 0.6 * len(said))):
+            return text  # an old theme's headline in <h2>, <b> or <font size> that the <title> repeats
     return ""
 
 
@@ -226,15 +252,20 @@ def page_layout(page: Page) -> Layout | None:
     if tree is None:
         return None
     prose = _prose_by_container(tree)
+    listed = _listed(prose, page.url)
+    for holder, heads in listed.items():  # a flat list of teasers: its block is one teaser's text
+        prose[holder] //= heads
     prose_words = max(prose.values(), default=0)
+    largest = max(prose, key=prose.__getitem__, default=None)
     h1s = [text for text in (" ".join(h.text_content().split()) for h in tree.iter("h1")) if text]
     title = _title(tree)
     headline = _headline(page, h1s, title)
     return Layout(
         headline=headline,
         prose_words=prose_words,
-        story_blocks=_story_blocks(prose),
+        story_blocks=listed[largest] if largest in listed and prose_words >= BRIEF_WORDS else _story_blocks(prose),
         teasers=_teasers(tree),
         paginated=prose_words < BRIEF_WORDS and _paginated(tree),
         error_headline=any(ERROR_HEADLINE_RE.search(text) for text in (" ".join(h1s) or headline, title)),
+        prose_container=largest,
     )

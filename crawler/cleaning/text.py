@@ -46,6 +46,30 @@ def element_text(element: HtmlElement) -> str:
     return normalize_paragraph("".join(parts))
 
 
+def line_paragraphs(element: HtmlElement) -> list[str]:
+    """The paragraphs of text that an old page writes with <br><br> between them (a single <br> breaks a
+    line, not a paragraph), each block element's text its own paragraph too."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag == "br":
+            parts.append("\n")
+        elif node.tag in BLOCK_TAGS or node.tag == "div":
+            parts.append("\n\n")
+        if isinstance(node.tag, str) and node.tag != "br" and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if isinstance(node.tag, str) and (node.tag in BLOCK_TAGS or node.tag == "div"):
+            parts.append("\n\n")
+
+    walk(element)
+    text = re.sub(r"[ \t\r\f\v]*\n[ \t\r\f\v]*", "\n", "".join(parts))
+    return [p for p in (normalize_paragraph(b) for b in re.split(r"\n{2,}", text)) if p]
+
+
 def block_paragraphs(container: HtmlElement, tags: tuple[str, ...] = BLOCK_TAGS) -> list[str]:
     """Text of every innermost block element (of ``tags``) in document order."""
     out: list[str] = []

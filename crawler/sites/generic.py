@@ -21,12 +21,12 @@ from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.embedded_body import embedded_paragraphs
 from crawler.cleaning.language import article_language
-from crawler.cleaning.layout import page_layout
+from crawler.cleaning.layout import Layout, page_layout
 from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
 from crawler.cleaning.standfirst import standfirst
-from crawler.cleaning.text import block_paragraphs, normalize_paragraph
+from crawler.cleaning.text import block_paragraphs, line_paragraphs, normalize_paragraph
 from crawler.cleaning.titles import h1_texts, page_title
 from crawler.sites.base import Cleaner, SiteProfile
 
@@ -38,10 +38,13 @@ EMBEDDED_SHARE = 0.9  # ... and take it when it has about as much text or more (
 HOPELESS = -1.0  # a structural score this low is not worth extracting text for (site roots, tag pages ...)
 
 
-def _container_paragraphs(page: Page) -> list[str]:
-    """Blocks of the most likely body container: when trafilatura finds nothing at all."""
+def _container_paragraphs(page: Page, layout: Layout | None) -> list[str]:
+    """Blocks of the most likely body container: when trafilatura finds nothing at all. The container of
+    the page's largest block of prose comes first: an old page's text between <br>s in a table cell."""
     if page.tree is None:
         return []
+    if layout is not None and layout.has_prose and layout.prose_container is not None:
+        return line_paragraphs(layout.prose_container)
     for selector in BODY_CANDIDATES:
         for element in selector(page.tree):
             found = block_paragraphs(element, FALLBACK_BLOCKS)
@@ -77,7 +80,7 @@ class GenericCleaner(Cleaner):
             embedded = embedded_paragraphs(page, article, lambda tree: main_text_paragraphs(tree, page.url))
             if sum(len(p) for p in embedded) >= EMBEDDED_SHARE * found:
                 paragraphs = embedded or paragraphs
-        paragraphs = paragraphs or _container_paragraphs(page)
+        paragraphs = paragraphs or _container_paragraphs(page, layout)
         names = [n for n in (self.profile.host, self.profile.host.removeprefix("www."), page.meta("og:site_name")) if n]
         paragraphs = [p for p in drop_teasers(paragraphs) if not is_chrome_line(p, names)]
         title = page_title(page, article)
