@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
+from archive.store.location import StoreLocation
 from archive.store.query import Filters, Order
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
@@ -36,9 +37,14 @@ REPLAY_COLLECTION = "archive"
 class Archive:
     """One data directory: its snippet store and its WARC files."""
 
-    def __init__(self, data_dir: str | Path, *, readonly: bool = True, store: str | None = None) -> None:
-        self.data_dir = Path(data_dir)
-        self.store = SnippetStore(self.data_dir, readonly=readonly, store=store)  # read-only: none is an error
+    def __init__(self, data_dir: str | Path | StoreLocation, *, readonly: bool = True,
+                 store: str | None = None) -> None:
+        """``store``: a postgresql:// URL when the store is not the data directory's SQLite file (or pass a
+        ``StoreLocation`` as ``data_dir``). The environment is not read: the command line does that."""
+        location = data_dir if isinstance(data_dir, StoreLocation) else StoreLocation.resolve(data_dir, store, {})
+        self.location = location
+        self.data_dir = location.data_dir
+        self.store = SnippetStore(location, readonly=readonly)  # read-only: none is an error
 
     @property
     def warc_dir(self) -> Path:
@@ -153,6 +159,6 @@ class Archive:
         self.close()
 
 
-def open(data_dir: str | Path, *, readonly: bool = True) -> Archive:
-    """Open a data directory; read-only unless asked otherwise."""
-    return Archive(data_dir, readonly=readonly)
+def open(data_dir: str | Path | StoreLocation, *, readonly: bool = True, store: str | None = None) -> Archive:
+    """Open a data directory (and its PostgreSQL ``store``, if it has one); read-only unless asked otherwise."""
+    return Archive(data_dir, readonly=readonly, store=store)

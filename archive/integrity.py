@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import WarcRecord
 from archive.warc.verify import verify_directory
@@ -31,12 +32,13 @@ class IntegrityReport:
         return not self.problems
 
 
-def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None,
+def verify_archive(archive_at: StoreLocation | Path, progress: Callable[[str], None] | None = None,
                    checked: Callable[[int], None] | None = None) -> IntegrityReport:
     """Check every WARC file and every snippet pointer of a data directory (``progress``: a line per file;
     ``checked``: the bytes of WARC files checked so far)."""
+    location = StoreLocation.of(archive_at)
     report = IntegrityReport()
-    warc_dir = data_dir / "warc"
+    warc_dir = location.data_dir / "warc"
     index: dict[tuple[str, int], WarcRecord] = {}  # fields only: memory grows with records, not bytes
     for file_report in verify_directory(warc_dir, keep_blocks=False) if warc_dir.is_dir() else []:
         report.files += 1
@@ -50,7 +52,7 @@ def verify_archive(data_dir: Path, progress: Callable[[str], None] | None = None
             progress(f"checked {file_report.path.name}: {len(file_report.records)} records")
         if checked:
             checked(report.bytes)
-    with SnippetStore(data_dir, readonly=True) as store:
+    with SnippetStore(location, readonly=True) as store:
         rows = store.db.execute("SELECT id, canonical_url, warc_file, warc_offset, warc_record_id, payload_digest "
                                 "FROM snippets ORDER BY id")
         for snippet_id, url, name, offset, record_id, digest in rows:

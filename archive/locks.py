@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from archive.store.database import store_url
+from archive.store.location import StoreLocation
 
 APPLICATION_PREFIX = "newsarchive-lock:"  # the lock's connection says whose it is, for the refusal message
 
@@ -43,10 +43,11 @@ def advisory_key(site: str) -> int:
 class SiteLock:
     """Context manager holding the lock of one site for the duration of a run."""
 
-    def __init__(self, data_dir: Path, site: str, store: str | None = None) -> None:
-        self.path = data_dir / "locks" / (site_file_stem(site) + ".lock")
+    def __init__(self, where: StoreLocation | Path, site: str) -> None:
+        location = StoreLocation.of(where)
+        self.path = location.data_dir / "locks" / (site_file_stem(site) + ".lock")
         self.site = site
-        self.url = store_url(store)
+        self.url = location.url
         self._fd: int | None = None
         self._connection: Any = None
 

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.store.query import Filters, to_utc  # noqa: E402 - after the path set-up above
+from archive.store.location import StoreLocation  # noqa: E402 - after the path set-up above
+from archive.store.query import Filters, to_utc  # noqa: E402
 from archive.store.snippet_store import SnippetStore  # noqa: E402
 from archive.store.snippets import Snippet, text_sha256, word_count  # noqa: E402
 
@@ -104,7 +105,7 @@ def build_store(data: Path, count: int, seed: int = 7) -> float:
 
 
 def time_queries(data: Path, store_location: str | None = None) -> list[tuple[str, float, float, int]]:
-    store = SnippetStore(data, readonly=True, store=store_location)
+    store = SnippetStore(StoreLocation.resolve(data, store_location, {}), readonly=True)
     cases = [
         ("common word", Filters(query="wheat")),
         ("rarer word", Filters(query="irrigation")),

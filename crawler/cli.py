@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from archive.store.database import STORE_ERRORS, describe_store
+from archive.store.database import STORE_ERRORS
 from crawler.commands.cluster import cmd_beat, cmd_enqueue, cmd_worker
-from crawler.commands.common import CliError, default_data_dir, use_store
+from crawler.commands.common import CliError, default_data_dir, resolve_location
 from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
@@ -188,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        use_store(getattr(args, "store", None))
+        if hasattr(args, "data"):
+            args.location = resolve_location(args.data, getattr(args, "store", None))
         code: int = args.func(args)
     except CliError as exc:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, sqlite3.Error):
             raise
         why = " ".join(str(exc).split())  # libpq's messages run over several lines
-        print(f"newsarchive: error: the store at {describe_store(args.data)} failed: {why}", file=sys.stderr)
+        print(f"newsarchive: error: the store at {args.location.describe()} failed: {why}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("newsarchive: interrupted", file=sys.stderr)

@@ -12,6 +12,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # -- where data goes -------------------------------------------------------------------------------
 NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")  # DATA/warc, DATA/archive.sqlite, DATA/runs
+# a postgresql:// URL, or "sqlite" for DATA/archive.sqlite; `newsarchive crawl` sets it from --store
+NEWSARCHIVE_STORE = os.environ.get("NEWSARCHIVE_STORE") or "sqlite"
 NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")  # who runs the crawl, written to warcinfo
 NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "")  # URL or mail address put in the User-Agent
 

@@ -12,8 +12,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import archive
-from archive.store.database import store_exists
+from archive.api import Archive
+from archive.store.location import StoreLocation
 
 OPERATIONS = ("search", "show", "export")
 
@@ -25,14 +25,15 @@ class ReaderLog:
     exports: list[tuple[int, list[dict[str, object]]]] = field(default_factory=list)  # (count, rows) per export
 
 
-def read_loop(data: Path, stop: threading.Event, log: ReaderLog, keep_exports: bool = True) -> None:
+def read_loop(data: StoreLocation | Path, stop: threading.Event, log: ReaderLog, keep_exports: bool = True) -> None:
     """search, show and export in turn until ``stop`` is set; each export is taken with the count of the same
     snapshot, so the two must agree however the crawl goes on."""
-    while not store_exists(data) and not stop.is_set():
+    location = StoreLocation.of(data)
+    while not location.exists() and not stop.is_set():
         time.sleep(0.05)
     while not stop.is_set():
         try:
-            with archive.open(data) as a:
+            with Archive(location) as a:
                 started = time.perf_counter()
                 hits = list(a.search("the", limit=20))
                 log.timings["search"].append(time.perf_counter() - started)

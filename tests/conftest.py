@@ -17,16 +17,13 @@ from typing import Any
 
 import pytest
 
-from tests import postgres_mode
-
-if postgres_mode.enabled():
-    postgres_mode.install()  # before the modules below take the names it wraps
-
-from archive.store.database import SQLITE
+from archive.store.location import SQLITE, STORE_ENV
 from archive.warc.read import WarcRecord
 from archive.warc.verify import FileReport, verify_directory
 from devkit.services import PostgresServer
 from replica import ReplicaServer
+from tests import postgres_mode
+from tests.helpers import store_for
 from tests.misbehaving import CRAWL_SETTINGS, MisbehavingServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,9 +57,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.processes)
 
 
-def cli_command(*args: str, data: Path | None = None) -> list[str]:
-    """The command line of `newsarchive ARGS` (this checkout's code, whatever is installed)."""
-    return [sys.executable, "-m", "crawler.cli", *args, *(["--data", str(data)] if data is not None else [])]
+def cli_command(*args: str, data: Path | None = None, env: dict[str, str] | None = None) -> list[str]:
+    """The command line of `newsarchive ARGS` (this checkout's code, whatever is installed); in PostgreSQL
+    mode with the data directory's database as ``--store``, unless the test names a store itself."""
+    command = [sys.executable, "-m", "crawler.cli", *args]
+    if data is not None:
+        command += ["--data", str(data)]
+        url = postgres_mode.store_url(data)
+        if url and "--store" not in args and not {**os.environ, **(env or {})}.get(STORE_ENV):
+            command += ["--store", url]
+    return command
 
 
 def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -75,8 +79,8 @@ def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
 def run_cli(*args: str, data: Path | None = None, timeout: int = CLI_TIMEOUT, env: dict[str, str] | None = None,
             input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `newsarchive ARGS` in a subprocess, as a user would."""
-    return subprocess.run(cli_command(*args, data=data), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env=cli_env(env), check=False, input=input)
+    return subprocess.run(cli_command(*args, data=data, env=env), capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=cli_env(env), check=False, input=input)
 
 
 @dataclass
@@ -100,7 +104,7 @@ def copy_archive(source: Path, target: Path) -> None:
         from archive.store.copy import copy_store
         from archive.store.database import Database
 
-        original, copy = Database(source, readonly=True), Database(target)
+        original, copy = Database(store_for(source), readonly=True), Database(store_for(target))
         try:
             copy_store(original, copy)
         finally:
@@ -122,17 +126,15 @@ def postgresql_mode() -> Iterator[None]:
         yield
         return
     with PostgresServer() as server:
-        saved = {name: os.environ.get(name) for name in (postgres_mode.SOCKET_ENV, "PYTHONPATH")}
+        saved = os.environ.get(postgres_mode.SOCKET_ENV)
         os.environ[postgres_mode.SOCKET_ENV] = str(server.socket_dir)
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(postgres_mode.HERE), saved["PYTHONPATH"]) if p)
         try:
             yield
         finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+            if saved is None:
+                os.environ.pop(postgres_mode.SOCKET_ENV, None)
+            else:
+                os.environ[postgres_mode.SOCKET_ENV] = saved
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,16 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from archive.store.location import StoreLocation
 from archive.store.snippets import Snippet
 from archive.warc.write import HttpExchange, WarcFileWriter, exchange_records
+from tests import postgres_mode
+
+
+def store_for(data: Path, store: str | None = None) -> StoreLocation:
+    """Where a test opens a data directory's store: ``store`` when given (a URL or ``sqlite``), else the
+    suite's mode's (the directory's own PostgreSQL database under ``./run test-postgresql``, else SQLite)."""
+    return StoreLocation.resolve(data, store or postgres_mode.store_url(data), {})
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:

@@ -16,7 +16,7 @@ from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
-from tests.helpers import assert_one_line_error
+from tests.helpers import assert_one_line_error, store_for
 
 
 def test_unknown_site(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_export_jsonl_writes_the_latest_version_of_every_article(replica_crawl: 
     result = run_cli("export", "--format", "jsonl", "-o", str(out), data=replica_crawl.data)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    store = SnippetStore(replica_crawl.data, readonly=True)
+    store = SnippetStore(store_for(replica_crawl.data), readonly=True)
     expected = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     store.close()
     assert len(rows) == len(expected) == replica_crawl.report["counts"]["articles/new"]
@@ -142,7 +142,7 @@ def test_demo_crawls_the_replica_and_searches(tmp_path: Path) -> None:
     assert "errors: none" in out
     assert "result(s) for" in out
     assert "0 result(s)" not in out
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     assert store.count() >= 300
     store.close()
 
@@ -154,7 +154,7 @@ def test_scrapy_crawl_works_as_well(replica: ReplicaServer, tmp_path: Path) -> N
          "-a", "max_articles=3", "-s", "LOG_LEVEL=INFO"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     assert store.count() == 3
     store.close()
     assert list((tmp_path / "warc").glob("*.warc.gz"))

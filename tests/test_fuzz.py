@@ -33,7 +33,7 @@ from crawler.discovery.sitemaps import feed_links, read_sitemap
 from crawler.discovery.urls import BadUrlError, canonicalize, validate_url
 from devkit.extraction_score import extraction_pages, metadata_pages
 from tests.conftest import run_cli
-from tests.helpers import Server, write
+from tests.helpers import Server, store_for, write
 from tests.misbehaving import article
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -177,7 +177,7 @@ def test_an_oversized_article_is_stored_from_its_first_8_mb_and_reported(tmp_pat
     finally:
         server.close()
     assert json.loads(result.stdout)["results"][0]["outcome"] == "new", result.stderr[-2000:]
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         (snippet,) = a.search()
         (run,) = a.runs()
         assert a.record(snippet).body == story  # the WARC record keeps every byte

@@ -163,3 +163,31 @@ def test_the_crawl_spider_leaves_discovery_to_its_strategies() -> None:
     assert len(source.splitlines()) < 200
     assert "url_score" not in source
     assert "QueryPatternBound" not in source
+
+
+# the edges where the environment may name the store: Scrapy's settings module (for
+# `scrapy crawl`), the worker command (for its Celery pool), and the location's own resolver
+STORE_ENV_READERS = {"crawler/settings.py", "crawler/commands/cluster.py", "archive/store/location.py"}
+BACKEND_ASKERS = {"archive/store/location.py", "archive/store/database.py"}  # the location, and the opener
+
+
+def store_choices(modules: dict[str, str]) -> list[str]:
+    """Modules (path -> source) outside the edges that read the store's environment variable, or that ask
+    which backend they run on instead of asking the dialect."""
+    found = []
+    for name, source in modules.items():
+        if name not in STORE_ENV_READERS and re.search(r"environ\b.*(NEWSARCHIVE_STORE|STORE_ENV)", source):
+            found.append(f"{name} reads where the store is")
+        if name not in BACKEND_ASKERS and re.search(r"\bpostgres: bool\b|(?<!archive\.store)\.postgres\b", source):
+            found.append(f"{name} asks which backend it runs on")
+    return found
+
+
+def test_the_store_is_chosen_once_at_the_edge() -> None:
+    modules = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in project_modules()}
+    assert store_choices(modules) == []
+
+
+def test_the_store_check_sees_a_flag() -> None:
+    probe = "def rows(db, postgres: bool = False):\n    return os.environ['NEWSARCHIVE_STORE']\n"
+    assert len(store_choices({"archive/store/probe.py": probe})) == 2

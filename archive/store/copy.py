@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from archive.store.database import Database, redacted
-from archive.store.query import ROW_COLUMNS
+from archive.store.database import Database
+from archive.store.dialect import ROW_COLUMNS
 
 BATCH = 2000
 # table -> columns in copy order; the snippets' search index and time key are the target's own business
@@ -33,7 +33,7 @@ class CopyError(Exception):
 
 
 def _rows(source: Database, table: str) -> Iterator[tuple[Any, ...]]:
-    order = ORDER.get(table) or ("position" if source.postgres else "rowid")  # the frontier keeps its order
+    order = ORDER.get(table) or source.dialect.insertion_order  # the frontier keeps its order
     cursor = source.db.execute(f"SELECT {', '.join(TABLES[table])} FROM {table} ORDER BY {order}")
     while batch := cursor.fetchmany(BATCH):
         yield from (tuple(row) for row in batch)
@@ -47,8 +47,7 @@ def copy_store(source: Database, target: Database,
                progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every row of ``source`` into the empty ``target`` in one transaction; the rows copied per table."""
     if any(table_counts(target).values()):
-        where = redacted(target.url) if target.url else target.path
-        raise CopyError(f"the target already holds an archive ({where}); copy into an empty one")
+        raise CopyError(f"the target already holds an archive ({target.location.describe()}); copy into an empty one")
     copied: dict[str, int] = {}
     with source.snapshot(), target.transaction():
         for table, columns in TABLES.items():
@@ -66,9 +65,6 @@ def copy_store(source: Database, target: Database,
             if batch:
                 target.db.executemany(sql, batch)
                 copied[table] += len(batch)
-        if target.postgres:  # new snippets must be numbered after the copied ones
-            target.db.execute("SELECT setval(pg_get_serial_sequence('snippets', 'id'), "
-                              "COALESCE((SELECT MAX(id) FROM snippets), 0) + 1, false)")
-    if target.postgres:  # the planner's statistics, so that search picks its index from the first query
-        target.db.execute("ANALYZE")
+        target.dialect.after_copy(target.db)
+    target.dialect.after_bulk_write(target.db)
     return copied

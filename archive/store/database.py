@@ -1,17 +1,15 @@
-"""Where the store lives and how it is opened: by default the SQLite file of the data directory (WAL;
-read-only without an implicit transaction), its schema and the migrations of older schemas; or a PostgreSQL
-database (``--store postgresql://...`` or ``NEWSARCHIVE_STORE``, see ``archive.store.postgres``) when many crawlers
-on many machines write one archive. Also the transactions every table of the store writes in.
+"""How the store is opened, at the ``StoreLocation`` its caller was given: by default the SQLite file of the
+data directory (WAL; read-only without an implicit transaction), its schema and the migrations of older
+schemas; or a PostgreSQL database (see ``archive.store.postgres``) when many crawlers on many machines write
+one archive. Also the transactions every table of the store writes in.
 
 The tables live in their own modules (``url_state``, ``captures``, ``runs`` and, for the snippets,
 ``snippet_store``, all in ``archive.store``), each a class over this one; ``SnippetStore`` joins them. They
-write SQL that both backends understand, and ask ``self.postgres`` where the two differ.
+write SQL that both backends understand, and ask ``self.dialect`` where the two differ.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -19,14 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from archive.store.dialect import Dialect
+from archive.store.location import STORE_FILENAME, StoreLocation, redacted
 from archive.store.query import TIME_KEY_SHIFT
 
 if TYPE_CHECKING:
     from archive.store.postgres import PostgresConnection
 
-STORE_FILENAME = "archive.sqlite"
-STORE_ENV = "NEWSARCHIVE_STORE"
-SQLITE = "sqlite"  # as a store location: the data directory's SQLite file, whatever $NEWSARCHIVE_STORE says
 SCHEMA_VERSION = 6
 
 SCHEMA = """
@@ -106,15 +103,6 @@ def split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def is_postgres_url(location: str | None) -> bool:
-    return bool(location) and str(location).startswith(("postgresql://", "postgres://"))
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and reports."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
-
-
 def _store_errors() -> tuple[type[Exception], ...]:
     try:
         import psycopg
@@ -126,50 +114,20 @@ def _store_errors() -> tuple[type[Exception], ...]:
 STORE_ERRORS = _store_errors()  # what a failing store raises, whichever backend
 
 
-def store_url(store: str | None = None) -> str | None:
-    """The PostgreSQL URL the store lives at (``store``, else ``$NEWSARCHIVE_STORE``), or None for SQLite
-    (``store`` may be ``SQLITE`` to say so whatever the environment says)."""
-    location = store or os.environ.get(STORE_ENV) or None
-    if location == SQLITE:
-        return None
-    if location and not is_postgres_url(location):
-        raise ValueError(f"{STORE_ENV}/--store must be a postgresql:// URL or {SQLITE!r} (got {location!r}); "
-                         "without it the store is DATA/archive.sqlite")
-    return location
-
-
-def store_exists(data_dir: Path, store: str | None = None) -> bool:
-    """True when there is an archive to read: the SQLite file, or the schema in the PostgreSQL database."""
-    url = store_url(store)
-    if url is None:
-        return (data_dir / STORE_FILENAME).exists()
-    from archive.store.postgres import PostgresConnection
-
-    connection = PostgresConnection(url, readonly=True)
-    try:
-        return connection.has_schema()
-    finally:
-        connection.close()
-
-
-def describe_store(data_dir: Path, store: str | None = None) -> str:
-    """Where the store is, for messages: the SQLite file's path or the PostgreSQL URL without a password."""
-    url = store_url(store)
-    if url is None:
-        return str(data_dir / STORE_FILENAME)
-    return redacted(url)
-
-
 class Database:
     """Read and write access to the store (``DATA/archive.sqlite`` or PostgreSQL), its schema brought up to
     date on opening."""
 
     db: Any  # sqlite3.Connection, or a PostgresConnection with the same interface
 
-    def __init__(self, data_dir: Path, *, readonly: bool = False, store: str | None = None) -> None:
-        self.path = data_dir / STORE_FILENAME
-        self.url = store_url(store)
-        self.postgres = self.url is not None
+    def __init__(self, where: StoreLocation | Path, *, readonly: bool = False) -> None:
+        """``where``: a location, or a data directory whose SQLite store is meant."""
+        self.location = StoreLocation.of(where)
+        data_dir = self.location.data_dir
+        self.path = self.location.sqlite_path
+        self.url = self.location.url
+        self._postgres = self.location.postgres
+        self.dialect: Dialect = self.location.dialect
         # True: add, add_capture and record_fetch leave their writes in one open transaction, for the
         # crawl's group commit to end with commit() once the WARC bytes they point at are durable
         self.deferred = False
@@ -205,7 +163,7 @@ class Database:
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """A write: in the open group-commit transaction when deferred, else in one of its own."""
-        if self.deferred and self.postgres:
+        if self.deferred and self._postgres:
             # autocommit otherwise: the deferred writes must wait for commit(); and where SQLite fails one
             # statement, PostgreSQL fails the whole transaction, so each write gets a savepoint of its own
             self.db.begin()
@@ -225,7 +183,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """The block in one transaction, committed at its end, rolled back on an exception."""
-        if self.postgres:
+        if self._postgres:
             with self.db.transaction():
                 yield
         else:
@@ -239,7 +197,7 @@ class Database:
         if self.db.in_transaction:
             yield
             return
-        if self.postgres:
+        if self._postgres:
             self.db.begin("REPEATABLE READ")
         else:
             self.db.execute("BEGIN")

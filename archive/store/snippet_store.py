@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from archive.store.captures import CaptureIndex
-from archive.store.database import SCHEMA_VERSION, STORE_FILENAME
+from archive.store.database import SCHEMA_VERSION
+from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.query import Filters, Order, count_rows, select_rows, to_utc
 from archive.store.runs import RunLog
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
@@ -38,11 +39,11 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
     """Read and write access to the store: the snippets here, the other tables from the bases."""
 
     @classmethod
-    def existing(cls, data_dir: Path, store: str | None = None) -> SnippetStore | None:
+    def existing(cls, where: StoreLocation | Path) -> SnippetStore | None:
         """The store, read-only, or None when no archive is there yet (one connection, not a look and then
         another)."""
         try:
-            return cls(data_dir, readonly=True, store=store)
+            return cls(where, readonly=True)
         except FileNotFoundError:
             return None
 
@@ -78,13 +79,13 @@ class SnippetStore(UrlStates, CaptureIndex, RunLog):
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
         """Snippets matching ``filters``, streamed; with a query each carries its fragment and score."""
         for row in select_rows(self.db, filters, order=order, limit=limit, fragments=bool(filters.query),
-                               postgres=self.postgres):
+                               dialect=self.dialect):
             keys = row.keys()
             yield Match.from_snippet(_row_to_snippet(row), row["fragment"] if "fragment" in keys else "",
                                      row["score"] if "score" in keys else 0.0)
 
     def count_matching(self, filters: Filters) -> int:
-        return count_rows(self.db, filters, self.postgres)
+        return count_rows(self.db, filters, self.dialect)
 
     def sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM snippets ORDER BY site")]

@@ -90,7 +90,7 @@ class UrlStates(Database):
 
     def frontier(self, site: str) -> list[str]:
         """The pages an earlier run of the site found but did not fetch, in the order they were found."""
-        order = "position" if self.postgres else "rowid"
+        order = self.dialect.insertion_order
         return [r[0] for r in self.db.execute(f"SELECT url FROM frontier WHERE site = ? ORDER BY {order}", (site,))]
 
     def save_frontier(self, site: str, urls: list[str]) -> None:

@@ -59,6 +59,7 @@ def _entries(args: argparse.Namespace, data: Path) -> list[SiteEntry]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from archive.store.location import STORE_ENV
     from crawler.runs.celery_app import WORKER_ENV, WORKER_SETTINGS_ENV
 
     _set_cluster_env(args)
@@ -68,7 +69,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     name = args.name or f"{socket.gethostname()}-{os.getpid()}"
     if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise CliError(f"--name {name!r}: use letters, digits, '.', '-' and '_' (it names a directory)")
-    os.environ.update({"NEWSARCHIVE_DATA": str(data.resolve()), WORKER_ENV: name,
+    os.environ.update({"NEWSARCHIVE_DATA": str(data.resolve()), STORE_ENV: args.location.argument(), WORKER_ENV: name,
                        WORKER_SETTINGS_ENV: json.dumps(parse_overrides(args.set or []))})
     from crawler.runs.celery_app import application
 
@@ -82,7 +83,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     data = args.data
     entries = _entries(args, data)
     if args.all:
-        entries = due_entries(entries, data)
+        entries = due_entries(entries, args.location)
     overrides = parse_overrides(args.set or [])
     from crawler.runs.celery_app import TASK, application
 
@@ -141,7 +142,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
             entries = load_collection(path)
         except CollectionError as exc:
             raise CliError(str(exc)) from exc
-        for entry in due_entries(entries, data):
+        for entry in due_entries(entries, args.location):
             # queued once until a worker starts the run (the task deletes the claim), or the interval passes
             if client.set(CLAIM_PREFIX + entry.site, "1", nx=True, ex=max(60, int(entry.every.total_seconds()))):
                 result = app.send_task(TASK, args=[job_of(entry, overrides)])

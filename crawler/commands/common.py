@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.api import Archive
-from archive.store.database import STORE_ENV, describe_store, store_url
+from archive.store.location import StoreLocation
 
 DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
@@ -48,7 +48,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
     return settings
 
 
-def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any],
+def run_crawl(location: StoreLocation, spider_cls: type, spider_args: dict[str, Any], overrides: dict[str, Any],
               verbose: bool, quiet: bool = False) -> dict[str, Any]:
     """Run one crawl in this process and return its run report.
 
@@ -63,10 +63,12 @@ def run_crawl(data: Path, spider_cls: type, spider_args: dict[str, Any], overrid
     from crawler.core.identity import new_run_id
     from crawler.runs.crawl_process import CrawlProcess
 
+    data = location.data_dir
     run_id = new_run_id()
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("NEWSARCHIVE_DATA", str(data), priority="cmdline")
+    settings.set("NEWSARCHIVE_STORE", location.argument(), priority="cmdline")
     settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
     if not verbose:
         settings.set("LOG_FILE", str(data / "runs" / f"{run_id}.log"), priority="cmdline")
@@ -103,19 +105,18 @@ def check_limit(limit: int | None) -> int | None:
     return limit
 
 
-def use_store(store: str | None) -> None:
-    """Make ``--store`` the store of this process and the crawls it starts (they inherit the environment)."""
+def resolve_location(data: Path, store: str | None) -> StoreLocation:
+    """Where this command's store is: ``--store``, else ``$NEWSARCHIVE_STORE``, else the data directory's
+    SQLite file. Decided here once; what runs below, and the crawls this command starts, are told."""
     try:
-        store_url(store)  # without --store: $NEWSARCHIVE_STORE, checked the same way
+        return StoreLocation.resolve(data, store)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    if store is not None:
-        os.environ[STORE_ENV] = store
 
 
-def open_archive(data: Path) -> Archive:
-    """The data directory's archive, read-only; a missing one is a usage error."""
+def open_archive(location: StoreLocation) -> Archive:
+    """The archive at ``location``, read-only; a missing one is a usage error."""
     try:
-        return Archive(data, readonly=True)
+        return Archive(location, readonly=True)
     except FileNotFoundError as exc:
-        raise CliError(f"no archive in {describe_store(data)} (run a crawl first, or pass --data/--store)") from exc
+        raise CliError(f"no archive in {location.describe()} (run a crawl first, or pass --data/--store)") from exc

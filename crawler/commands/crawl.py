@@ -6,12 +6,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from archive.api import Archive
 from archive.children import Stopped, stop_signals_raise
-from archive.store.database import describe_store
+from archive.store.location import StoreLocation
 from crawler.commands.common import DEMO_PORT, DEMO_QUERY, CliError, parse_overrides, prepare_data_dir, run_crawl
 from crawler.commands.query import print_hits
 from crawler.discovery.urls import BadUrlError, validate_url
@@ -19,13 +18,13 @@ from crawler.runs.outcome import EXIT_LOCKED, EXIT_OK, crawl_exit_code, print_re
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 
 
-def locked_crawl(data: Path, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],
+def locked_crawl(location: StoreLocation, site: str, spider_args: dict[str, Any], overrides: dict[str, Any],
                  verbose: bool, quiet: bool = False) -> dict[str, Any] | None:
     """The crawl, under the site's lock with the repair before it (crawler.extensions.site_lock); None, with
     a line on stderr, when another run holds the lock."""
     from crawler.spiders.news import NewsSpider
 
-    report = run_crawl(data, NewsSpider, spider_args, overrides, verbose, quiet)
+    report = run_crawl(location, NewsSpider, spider_args, overrides, verbose, quiet)
     if report["status"] == "locked":
         print(f"newsarchive: {site}: {report.get('locked', 'another run holds the lock')}", file=sys.stderr)
         return None
@@ -61,7 +60,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     overrides = parse_overrides(args.set or [])
     data = prepare_data_dir(args.data)
-    report = locked_crawl(data, site, spider_args, overrides, args.verbose, args.quiet)
+    report = locked_crawl(args.location, site, spider_args, overrides, args.verbose, args.quiet)
     if report is None:
         return EXIT_LOCKED
     if args.json:
@@ -91,12 +90,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with server:
         print(f"replica of rki.news at {server.base_url}/ ({len(server.site.posts)} articles); crawling ...",
               flush=True)
-        report = locked_crawl(data, "rki.news", {"site": "rki.news", "base_url": server.base_url}, {}, args.verbose)
+        report = locked_crawl(args.location, "rki.news", {"site": "rki.news", "base_url": server.base_url}, {},
+                              args.verbose)
     if report is None:
         return EXIT_LOCKED
     print_report(report, data)
-    with Archive(data) as archive:
-        print(f"\narchive {describe_store(data)} holds {archive.count()} articles; sample search {DEMO_QUERY!r}:")
+    with Archive(args.location) as archive:
+        print(f"\narchive {args.location.describe()} holds {archive.count()} articles; sample search {DEMO_QUERY!r}:")
         print_hits(archive, {"query": DEMO_QUERY}, limit=3)
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s", flush=True)
     return crawl_exit_code(report)

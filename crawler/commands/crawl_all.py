@@ -29,8 +29,8 @@ from crawler.runs.site_runs import crawl_command, job_of, outcome_report, print_
 GRACE_SECONDS = 120  # how long a stopped run may take to finish what is in flight
 
 
-def _command(entry: SiteEntry, data: Path, args: argparse.Namespace) -> list[str]:
-    command = crawl_command(job_of(entry, parse_overrides(args.set or [])), data)  # the command line wins
+def _command(entry: SiteEntry, args: argparse.Namespace) -> list[str]:
+    command = crawl_command(job_of(entry, parse_overrides(args.set or [])), args.location)  # the command line wins
     if args.max_articles:
         command += ["--max-articles", str(args.max_articles)]
     if args.recheck_hours is not None:
@@ -68,7 +68,7 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     if args.jobs < 1:
         raise CliError(f"--jobs must be at least 1 (got {args.jobs})")
-    due = due_entries(entries, data)
+    due = due_entries(entries, args.location)
     waiting = list(due)
     running: list[tuple[SiteEntry, subprocess.Popen[bytes], Path, Path]] = []
     finished: list[tuple[int, dict[str, Any]]] = []
@@ -84,7 +84,7 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
                     name = site_file_stem(entry.site)
                     out, err = spool / f"all-{stamp}-{name}.out", spool / f"all-{stamp}-{name}.err"
                     with out.open("wb") as stdout, err.open("wb") as stderr:
-                        running.append((entry, spawn(_command(entry, data, args), stdout=stdout, stderr=stderr),
+                        running.append((entry, spawn(_command(entry, args), stdout=stdout, stderr=stderr),
                                         out, err))
                 for item in list(running):
                     entry, proc, out, err = item

@@ -33,7 +33,7 @@ class Progress:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.format in ("parquet", "wacz") and args.output == "-":
         raise CliError(f"{'Parquet' if args.format == 'parquet' else 'WACZ'} cannot go to stdout: give -o FILE")
-    with open_archive(args.data) as archive, archive.snapshot():  # the count and the rows from one state
+    with open_archive(args.location) as archive, archive.snapshot():  # the count and the rows from one state
         filters = filters_from(args, archive)
         progress = Progress(archive.count(**filters))
         destination: str | IO[str] = sys.stdout if args.output == "-" else args.output

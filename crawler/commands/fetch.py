@@ -45,10 +45,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         except UnknownSiteError as exc:
             raise CliError(str(exc)) from exc
     overrides = parse_overrides(args.set or [])
-    data = prepare_data_dir(args.data)
+    prepare_data_dir(args.data)
     from crawler.spiders.given_urls import UrlsSpider
 
-    report = run_crawl(data, UrlsSpider, {"urls": urls, "site": args.site or ""}, overrides, args.verbose)
+    report = run_crawl(args.location, UrlsSpider, {"urls": urls, "site": args.site or ""}, overrides, args.verbose)
     outcomes: dict[str, dict[str, str]] = report.get("urls", {})
     results: list[dict[str, Any]] = [{"url": raw, **outcome_of(raw, outcomes)} for raw in urls]
     failed = sum(r["outcome"] == "failed" for r in results)

@@ -18,11 +18,11 @@ from crawler.runs.reextract import reextract
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    open_archive(args.data).close()  # a missing archive is a usage error, not a failed check
+    open_archive(args.location).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
     total = sum(p.stat().st_size for p in warc_paths(args.data / "warc"))
     with progress_bar("verify: WARC bytes", total, wants_progress(args.quiet, args.verbose)) as checked:
-        report = verify_archive(args.data, progress, checked)
+        report = verify_archive(args.location, progress, checked)
     if args.json:
         print(json.dumps({**report.__dict__, "ok": report.ok}, indent=2))
     else:
@@ -40,12 +40,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     check_date(args.since, "--since")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         if args.site and args.site not in archive.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(archive.sites())})")
         total = archive.count(site=args.site, since=args.since)  # --unclaimed adds records the bar then counts
     with progress_bar("reextract: records", total, wants_progress(args.quiet)) as done:
-        report = reextract(args.data, site=args.site, since=args.since, unclaimed=args.unclaimed, progress=done,
+        report = reextract(args.location, site=args.site, since=args.since, unclaimed=args.unclaimed, progress=done,
                            workers=default_workers() if args.workers < 0 else args.workers)
     summary = report.summary()
     if args.json:
@@ -60,7 +60,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    open_archive(args.data).close()
+    open_archive(args.location).close()
     with stop_signals_raise():  # SIGTERM and SIGHUP end it as Ctrl-C does: pywb is stopped, not orphaned
         try:
             proc = start(args.data, args.port)

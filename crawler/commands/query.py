@@ -54,7 +54,7 @@ def print_hits(archive: Archive, filters: dict[str, Any], *, limit: int | None =
 
 def cmd_search(args: argparse.Namespace) -> int:
     check_limit(args.limit)
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         filters = filters_from(args, archive, args.query)
         output = "json" if args.json else "jsonl" if args.jsonl else "table"
         return print_hits(archive, filters, limit=args.limit, order=args.order, output=output)
@@ -79,7 +79,7 @@ def resolve_snippet(archive: Archive, ref: str) -> Snippet:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One snippet: every field, its text, and where it came from."""
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         snippet = resolve_snippet(archive, args.ref)
         count = len(archive.versions(snippet.canonical_url))
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
@@ -104,7 +104,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Articles per site, day and language; runs by status; WARC files and bytes."""
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         stats = archive.stats()
     if args.json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
@@ -127,7 +127,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         url = validate_url(args.url)
     except BadUrlError as exc:
         raise CliError(str(exc)) from exc
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         versions = archive.versions(url)
     if not versions:
         raise CliError(f"no archived version of {url}")
@@ -160,7 +160,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     """Past runs, newest first: what a scheduler's operator looks at."""
     check_limit(args.limit)
-    with open_archive(args.data) as archive:
+    with open_archive(args.location) as archive:
         runs = archive.runs(site=args.site, limit=args.limit)
     if args.json:
         print(json.dumps(runs, indent=2, ensure_ascii=False))

@@ -8,25 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.store.copy import CopyError, copy_store, table_counts
-from archive.store.database import SQLITE, describe_store, store_url
+from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore
 from crawler.commands.common import CliError, open_archive
 from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.runs.outcome import EXIT_OK
 
 
-def _target(to: str) -> tuple[Path, str]:
-    """(data directory, store location) of ``--to``: a postgresql:// URL, or a data directory for SQLite."""
+def _target(to: str) -> StoreLocation:
+    """The store ``--to`` names: a postgresql:// URL, or a data directory for SQLite."""
     if "://" in to:
         try:
-            if store_url(to) is not None:
-                return Path(), to
+            return StoreLocation.resolve(Path(), to, {})
         except ValueError as exc:
             raise CliError(f"--to: {exc}") from exc
     path = Path(to)
     if path.name.endswith(".sqlite"):
         raise CliError(f"--to: give the data directory ({path.parent}), not the file")
-    return path, SQLITE
+    return StoreLocation(path)
 
 
 def _reporter(verbose: bool, rows: Callable[[int], None]) -> Callable[[str, int], None]:
@@ -43,9 +42,9 @@ def _reporter(verbose: bool, rows: Callable[[int], None]) -> Callable[[str, int]
 
 
 def cmd_store_copy(args: argparse.Namespace) -> int:
-    target_dir, location = _target(args.to)
-    source = open_archive(args.data).store
-    with source, SnippetStore(target_dir, store=location) as target:
+    location = _target(args.to)
+    source = open_archive(args.location).store
+    with source, SnippetStore(location) as target:
         if (source.url or source.path) == (target.url or target.path):
             raise CliError("--to names the store being copied")
         try:
@@ -54,7 +53,7 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
                 copied = copy_store(source, target, progress=_reporter(args.verbose, copied_rows))
         except CopyError as exc:
             raise CliError(str(exc)) from exc
-    print(f"copied {describe_store(args.data)} to {describe_store(target_dir, location)}:")
+    print(f"copied {args.location.describe()} to {location.describe()}:")
     for table, rows in copied.items():
         print(f"  {table:<10} {rows:>10,} rows")
     return EXIT_OK

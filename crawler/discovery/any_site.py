@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urljoin
 
 from scrapy import Request
@@ -22,6 +21,7 @@ from archive.store.snippet_store import SnippetStore
 from crawler.cleaning.detect import url_score
 from crawler.core.errors import DiscoveryBudgetExhausted, error_kind
 from crawler.core.spider_contract import DISCOVERY
+from crawler.core.store_setting import store_location
 from crawler.discovery.seen import DiskSet
 from crawler.discovery.strategy import PRIORITY_FEED, PRIORITY_SITEMAP, DiscoveryHost, ProfileDiscovery
 from crawler.discovery.traps import QueryPatternBound
@@ -143,13 +143,12 @@ class AnySiteDiscovery(ProfileDiscovery):
         """Keep what this run found but did not fetch (beyond the budget, or queued when it stopped) for the
         next run, and say how much that is."""
         host = self.host
-        data = host.settings.get("NEWSARCHIVE_DATA")
-        if not data:
+        if not host.settings.get("NEWSARCHIVE_DATA"):
             return
         unanswered = [url for url in host.followed if url not in self.answered]
         # a page a sitemap or feed got fetched as an article after it was left is not left any more
         left = [url for url in dict.fromkeys([*unanswered, *self.left]) if url not in host.scheduled]
-        with SnippetStore(Path(data)) as store:
+        with SnippetStore(store_location(host.settings)) as store:
             store.save_frontier(host.profile.site_name, left)
         if host.crawler.stats:
             host.crawler.stats.set_value("discovery/left", len(left))

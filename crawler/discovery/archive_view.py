@@ -7,8 +7,8 @@ a read-only connection (WAL: it sees the run's own writes) and answers per URL, 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
+from archive.store.location import StoreLocation
 from archive.store.snippet_store import ArticleState, SnippetStore, UrlState
 
 # answers remembered per run: enough for the links every page repeats (menus, sections, most-read boxes);
@@ -19,9 +19,9 @@ CACHE = 4096
 class ArchiveView:
     """The archived articles and URL states of one site, for one run."""
 
-    def __init__(self, data_dir: Path | None, site: str) -> None:
+    def __init__(self, location: StoreLocation | None, site: str) -> None:
         self.site = site
-        self._store = SnippetStore.existing(data_dir) if data_dir else None
+        self._store = SnippetStore.existing(location) if location else None
         self.article = lru_cache(maxsize=CACHE)(self._article)
         self.state = lru_cache(maxsize=CACHE)(self._state)
         self._nonempty = bool(self._store and self._store.has_articles(site))

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.locks import repair_lock
+from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore, UrlState
 from archive.warc.read import read_response
 from archive.warc.repair import Salvaged, close_salvaged, salvage_directory
@@ -98,7 +99,7 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
     return restored
 
 
-def recover(data_dir: Path, site: str | None = None) -> Recovery:
+def recover(where: StoreLocation | Path, site: str | None = None) -> Recovery:
     """Repair ``data_dir`` after a crash; cheap when there is nothing to repair. Call it under the site lock;
     it takes the directory's repair lock itself (``archive.locks.repair_lock``), one repair at a time.
 
@@ -106,10 +107,12 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     killed half-way is done again in full by the next one, instead of leaving a closed file whose
     articles have no snippets (and would be fetched and archived a second time).
     """
+    location = StoreLocation.of(where)
+    data_dir = location.data_dir
     warc_dir = data_dir / "warc"
     result = Recovery()
     with repair_lock(data_dir):
-        _repair(data_dir, warc_dir, site, result)
+        _repair(location, warc_dir, site, result)
     for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
         shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
     if result.anything:
@@ -117,9 +120,9 @@ def recover(data_dir: Path, site: str | None = None) -> Recovery:
     return result
 
 
-def _repair(data_dir: Path, warc_dir: Path, site: str | None, result: Recovery) -> None:
+def _repair(location: StoreLocation, warc_dir: Path, site: str | None, result: Recovery) -> None:
     salvaged = salvage_directory(warc_dir)
-    with SnippetStore(data_dir) as store:
+    with SnippetStore(location) as store:
         if salvaged:  # only a crash can leave a snippet without its record, and a crash leaves .open files
             result.snippets_dropped = store.drop_dangling(warc_dir)
         have = store.snippet_record_ids([item.name for item in salvaged if not item.removed])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
@@ -13,6 +12,7 @@ from scrapy.crawler import Crawler
 
 from archive.store.snippet_store import SnippetStore
 from crawler.core.spider_contract import ArchiveSpider
+from crawler.core.store_setting import store_location
 from crawler.extensions.metrics import write_metrics
 
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
@@ -76,7 +76,8 @@ class RunReportExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.data_dir = Path(crawler.settings.get("NEWSARCHIVE_DATA"))
+        self.location = store_location(crawler.settings)
+        self.data_dir = self.location.data_dir
         self.report: dict[str, Any] | None = None
         self._reason = "unknown"
         self._site = ""
@@ -97,7 +98,7 @@ class RunReportExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         site = spider.site_name if isinstance(spider, ArchiveSpider) else spider.name
-        with SnippetStore(self.data_dir) as store:
+        with SnippetStore(self.location) as store:
             store.start_run(self.run_id, site, datetime.now(UTC).isoformat())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -126,7 +127,7 @@ class RunReportExtension:
         tmp = runs / f"{self.run_id}.json.tmp"
         tmp.write_text(json.dumps(self.report, indent=2, ensure_ascii=False, default=str) + "\n")
         tmp.replace(runs / f"{self.run_id}.json")
-        with SnippetStore(self.data_dir) as store:
+        with SnippetStore(self.location) as store:
             store.finish_run(self.run_id, self.report["status"], self.report)
             last_articles_at = store.last_run_with_articles(self._site)
         write_metrics(self.data_dir, self.report, last_articles_at)

@@ -14,13 +14,13 @@ lock; the repair runs for them as well.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive.locks import LockedError, SiteLock
 from crawler.core.spider_contract import ArchiveSpider
+from crawler.core.store_setting import store_location
 from crawler.extensions.recovery import recover
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 class SiteLockExtension:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.data_dir = Path(crawler.settings.get("NEWSARCHIVE_DATA"))
+        self.location = store_location(crawler.settings)
+        self.data_dir = self.location.data_dir
         self.lock: SiteLock | None = None
 
     @classmethod
@@ -44,7 +45,7 @@ class SiteLockExtension:
             return
         site = None  # a run of no one site repairs the WARC files and the snippets, and marks no run dead
         if spider.takes_site_lock:
-            lock = SiteLock(self.data_dir, spider.site_name)
+            lock = SiteLock(self.location, spider.site_name)
             try:
                 lock.acquire()
             except LockedError as exc:
@@ -53,7 +54,7 @@ class SiteLockExtension:
                 return
             self.lock, site = lock, spider.site_name
         try:
-            recovery = recover(self.data_dir, site).as_dict()
+            recovery = recover(self.location, site).as_dict()
         except Exception as exc:  # whatever it was, no crawl goes on over an unrepaired archive
             logger.exception("not crawling: the repair of %s failed", self.data_dir)
             spider.recovery_failed = f"{type(exc).__name__}: {exc}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
@@ -32,6 +31,7 @@ from archive.store.database import STORE_ERRORS
 from archive.store.snippet_store import Outcome, SnippetStore
 from archive.store.snippets import Snippet
 from archive.warc.write import WarcFileWriter
+from crawler.core.store_setting import store_location
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class ArchiveWriter:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveWriter:
         s = crawler.settings
-        writer = cls(SnippetStore(Path(s.get("NEWSARCHIVE_DATA"))), every=s.getint("NEWSARCHIVE_COMMIT_EVERY", 1),
+        writer = cls(SnippetStore(store_location(s)), every=s.getint("NEWSARCHIVE_COMMIT_EVERY", 1),
                      seconds=s.getfloat("NEWSARCHIVE_COMMIT_SECONDS"), fsync=s.getbool("WARC_FSYNC"),
                      stats=crawler.stats)
         crawler.signals.connect(writer.spider_opened, signal=signals.spider_opened)

@@ -24,12 +24,12 @@ import os
 import subprocess
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from celery import Celery
 
 from archive.children import spawn
+from archive.store.location import StoreLocation
 from crawler.runs.outcome import EXIT_LOCKED
 from crawler.runs.site_runs import crawl_command, outcome_report
 
@@ -149,15 +149,15 @@ def _earlier_report(task: Any) -> dict[str, Any] | None:
     return None
 
 
-def _repair(data: Path, site: str) -> None:
+def _repair(location: StoreLocation, site: str) -> None:
     """Repair what a delivery of this job that died mid-run may have left (its ``.open`` file, its run still
     'running'), as the run that would otherwise have come after it does; a run of the site that is going
     does that itself."""
     from archive.locks import LockedError, SiteLock
     from crawler.extensions.recovery import recover
 
-    with contextlib.suppress(LockedError), SiteLock(data, site):
-        recover(data, site)
+    with contextlib.suppress(LockedError), SiteLock(location, site):
+        recover(location, site)
 
 
 def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
@@ -170,9 +170,10 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     retry with a countdown would sit in some worker's buffer unrenewed, be handed out again after
     ``--redeliver-after`` and run twice.
     """
-    data = Path(os.environ["NEWSARCHIVE_DATA"])
+    # the worker's command line put its data directory and store into its environment (crawler.commands.cluster)
+    location = StoreLocation.resolve(os.environ["NEWSARCHIVE_DATA"])
     if (earlier := _earlier_report(task)) is not None:
-        _repair(data, job["site"])
+        _repair(location, job["site"])
         return earlier
     settings = {**job.get("settings", {}), **json.loads(os.environ.get(WORKER_SETTINGS_ENV) or "{}")}
     if os.environ.get(WORKER_ENV):
@@ -180,14 +181,14 @@ def run_job(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     lease = _Lease(task)
     with contextlib.suppress(Exception):
         lease.client.delete(CLAIM_PREFIX + job["site"])
-    command = crawl_command({**job, "settings": settings}, data)
+    command = crawl_command({**job, "settings": settings}, location)
     for tries in itertools.count(1):
         code, stdout, stderr = lease.run(command)
         if code != EXIT_LOCKED or tries >= LOCKED_TRIES:
             break
         lease.wait(_locked_wait())
         if (earlier := _earlier_report(task)) is not None:  # another delivery of this job ran meanwhile
-            _repair(data, job["site"])
+            _repair(location, job["site"])
             return earlier
     report = outcome_report(job["site"], code, stdout, stderr)
     report["worker"] = os.environ.get(WORKER_ENV, "")

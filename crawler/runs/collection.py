@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore
 from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
@@ -121,9 +122,9 @@ def load_collection(path: Path) -> list[SiteEntry]:
     return entries
 
 
-def due_entries(entries: list[SiteEntry], data: Path) -> list[SiteEntry]:
-    """The entries due now, by the runs the archive of ``data`` (or ``--store``) has recorded."""
-    store = SnippetStore.existing(data)
+def due_entries(entries: list[SiteEntry], location: StoreLocation) -> list[SiteEntry]:
+    """The entries due now, by the runs the archive at ``location`` has recorded."""
+    store = SnippetStore.existing(location)
     if store is None:
         return entries
     with store:

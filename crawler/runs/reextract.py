@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive.store.location import StoreLocation
 from archive.store.query import Filters, to_utc
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
@@ -64,19 +65,20 @@ def _fresh(cleaned: Cleaned, report: ReextractReport, url: str) -> Snippet | Non
     return cleaned.snippet
 
 
-def reextract(data_dir: Path, *, site: str | None = None, since: str | None = None, unclaimed: bool = False,
-              progress: Callable[[int], None] | None = None, workers: int = 0,
+def reextract(where: StoreLocation | Path, *, site: str | None = None, since: str | None = None,
+              unclaimed: bool = False, progress: Callable[[int], None] | None = None, workers: int = 0,
               run_id: str | None = None) -> ReextractReport:
     """Clean the archived records of the selected articles again and store what changed; with ``unclaimed``,
     also the article pages no snippet came from. ``workers`` processes read and clean records (0: this one);
     the versions are written here, in the order of the snippets, whatever the number of workers. The run is
     listed by ``newsarchive runs`` (``interrupted`` if it stops on an exception or a signal)."""
+    location = StoreLocation.of(where)
     report = ReextractReport(run_id or new_run_id(kind="reextract"))
-    with SnippetStore(data_dir) as writer:
+    with SnippetStore(location) as writer:
         writer.start_run(report.run_id, site or "all", datetime.now(UTC).isoformat())
         started = time.monotonic()
         try:
-            _reextract(data_dir, writer, report, site=site, since=since, unclaimed=unclaimed, progress=progress,
+            _reextract(location, writer, report, site=site, since=since, unclaimed=unclaimed, progress=progress,
                        workers=workers)
         except BaseException:
             writer.finish_run(report.run_id, "interrupted", {"finished_at": datetime.now(UTC).isoformat()})
@@ -86,12 +88,11 @@ def reextract(data_dir: Path, *, site: str | None = None, since: str | None = No
     return report
 
 
-def _reextract(data_dir: Path, writer: SnippetStore, report: ReextractReport, *, site: str | None,
+def _reextract(location: StoreLocation, writer: SnippetStore, report: ReextractReport, *, site: str | None,
                since: str | None, unclaimed: bool, progress: Callable[[int], None] | None, workers: int) -> None:
-    with SnippetStore(data_dir, readonly=True) as reader:
-        if not writer.postgres:  # one fsync per version is a crawl's need; this is re-runnable
-            writer.db.execute("PRAGMA synchronous=NORMAL")
-        warc_dir = data_dir / "warc"
+    with SnippetStore(location, readonly=True) as reader:
+        writer.dialect.relax_durability(writer.db)  # one fsync per version is a crawl's need; this re-runs
+        warc_dir = location.data_dir / "warc"
         pending: deque[Snippet] = deque()  # records being cleaned, in order
 
         def jobs() -> Iterator[tuple[Path, RecordPointer, str, SiteProfile, str]]:

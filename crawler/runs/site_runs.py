@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from archive.store.location import StoreLocation
 from crawler.runs.collection import SiteEntry
 from crawler.runs.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LAYOUT_DRIFT, EXIT_LOCKED, EXIT_OK, print_report
 
@@ -25,9 +26,10 @@ def job_of(entry: SiteEntry, overrides: dict[str, Any]) -> dict[str, Any]:
             "settings": {**entry.settings, **overrides}}
 
 
-def crawl_command(job: dict[str, Any], data: Path) -> list[str]:
-    """The `newsarchive crawl ... --json` command line of a job."""
-    command = [sys.executable, "-m", "crawler.cli", "crawl", job["target"], "--data", str(data), "--json"]
+def crawl_command(job: dict[str, Any], location: StoreLocation) -> list[str]:
+    """The `newsarchive crawl ... --json` command line of a job, its store named on it."""
+    command = [sys.executable, "-m", "crawler.cli", "crawl", job["target"], "--data", str(location.data_dir),
+               "--store", location.argument(), "--json"]
     if job.get("base_url"):
         command += ["--base-url", job["base_url"]]
     for name, value in job.get("settings", {}).items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request
@@ -19,6 +18,7 @@ from scrapy.http import Response
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
 from crawler.core.addresses import origin
+from crawler.core.store_setting import store_location
 from crawler.discovery.urls import BadUrlError, is_loopback, validate_url
 from crawler.sites import SiteProfile, profile_for_capture, profile_for_url
 from crawler.spiders.base import LOOPBACK_CONCURRENCY, CaptureSpider
@@ -74,7 +74,7 @@ class UrlsSpider(CaptureSpider):
     async def start(self) -> AsyncIterator[Request]:
         if self.recovery_failed:  # the repair before this run failed (crawler.extensions.site_lock)
             return
-        with SnippetStore(Path(self.settings.get("NEWSARCHIVE_DATA"))) as store:
+        with SnippetStore(store_location(self.settings)) as store:
             for url in self.requested:
                 self.profiles[url] = profile_for_capture(url, site=self.forced_site or None, store=store)
         for url in self.requested:

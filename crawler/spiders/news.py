@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from twisted.python.failure import Failure
 from archive.store.snippets import Snippet
 from crawler.core.addresses import origin
 from crawler.core.spider_contract import DISCOVERY
+from crawler.core.store_setting import store_location
 from crawler.discovery.any_site import AnySiteDiscovery
 from crawler.discovery.archive_view import ArchiveView
 from crawler.discovery.articles import ArticleSchedule
@@ -102,7 +102,7 @@ class NewsSpider(CaptureSpider):
         they are found)."""
         if self.lock_refused or self.recovery_failed:  # another run of the site is going, or the repair
             return  # before this one failed (crawler.extensions.site_lock)
-        self.known = self.articles.known = ArchiveView(Path(self.settings.get("NEWSARCHIVE_DATA")), self.site_name)
+        self.known = self.articles.known = ArchiveView(store_location(self.settings), self.site_name)
         self.articles.stats = self.crawler.stats
         self.crawler.signals.connect(self.known.close, signal=signals.spider_closed)
         rechecks = [self.article_request(url, reason="recheck") for url in self.articles.rechecks(self.recheck_hours)]

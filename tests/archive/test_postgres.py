@@ -15,7 +15,7 @@ import pytest
 
 from archive.locks import LockedError, SiteLock
 from archive.store.copy import TABLES
-from archive.store.database import SQLITE, STORE_FILENAME
+from archive.store.location import SQLITE, STORE_FILENAME
 from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import iter_records
@@ -24,14 +24,14 @@ from devkit.services import PostgresServer, free_port
 from replica import ReplicaServer
 from tests import postgres_mode
 from tests.conftest import ROOT, Crawl, copy_archive, crawl, run_cli
-from tests.helpers import assert_one_line_error, fetch
+from tests.helpers import assert_one_line_error, fetch, store_for
 
 BACKEND_SPECIFIC = ("score", "fragment")  # bm25 against ts_rank, FTS5's snippet() against ts_headline
 
 
 def table_rows(data: Path, location: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a fixed order."""
-    with SnippetStore(data, readonly=True, store=location) as store:
+    with SnippetStore(store_for(data, location), readonly=True) as store:
         return {table: sorted(tuple(row) for row in store.db.execute(f"SELECT {', '.join(columns)} FROM {table}"))
                 for table, columns in TABLES.items()}
 
@@ -137,7 +137,7 @@ def test_a_crawl_into_postgresql(replica: ReplicaServer, postgres: PostgresServe
     assert list((tmp_path / "warc" / "worker-a").glob("*.warc.gz"))
     second = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=env)
     assert second.report["counts"]["warc/records/revisit"] > 0
-    with SnippetStore(tmp_path, readonly=True, store=url) as store:
+    with SnippetStore(store_for(tmp_path, url), readonly=True) as store:
         assert store.count() == 320
         captured = {ref for (ref,) in store.db.execute("SELECT record_id FROM captures")}
         assert {s.warc_file.split("/")[0] for s in store.select(Filters())} == {"worker-a"}
@@ -178,14 +178,15 @@ def test_the_site_lock_is_an_advisory_lock_on_postgresql(postgres: PostgresServe
     url = postgres.new_database()
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from pathlib import Path; from archive.locks import SiteLock; "
-        f"lock = SiteLock(Path({str(tmp_path)!r}), 'rki.news', store={url!r}).acquire(); "
+        "from archive.store.location import StoreLocation; "
+        f"lock = SiteLock(StoreLocation(Path({str(tmp_path)!r}), {url!r}), 'rki.news').acquire(); "
         "print('held', flush=True); time.sleep(600)")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(LockedError, match=f"host:pid [^;]*:{holder.pid}; PostgreSQL advisory lock"):
-            SiteLock(tmp_path / "elsewhere", "rki.news", store=url).acquire()  # another machine's data mount
-        with SiteLock(tmp_path, "other.site", store=url):  # other sites are free
+            SiteLock(store_for(tmp_path / "elsewhere", url), "rki.news").acquire()  # another machine's data mount
+        with SiteLock(store_for(tmp_path, url), "other.site"):  # other sites are free
             pass
         assert not (tmp_path / "locks").exists()  # no lock file: the database holds it
     finally:
@@ -196,7 +197,7 @@ def test_the_site_lock_is_an_advisory_lock_on_postgresql(postgres: PostgresServe
     deadline = time.monotonic() + 10
     while True:
         try:
-            SiteLock(tmp_path, "rki.news", store=url).acquire().release()
+            SiteLock(store_for(tmp_path, url), "rki.news").acquire().release()
             break
         except LockedError:
             assert time.monotonic() < deadline, "the lock outlived its holder"

@@ -16,7 +16,7 @@ import pytest
 import archive
 from archive.export import EXPORT_FIELDS
 from archive.store.database import STORE_ERRORS
-from archive.store.query import Filters, QueryError
+from archive.store.query import Filters, QueryError, to_utc
 from archive.store.snippets import SNIPPET_FIELDS, Snippet
 from archive.warc.replay import start
 from archive.warc.verify import verify_directory
@@ -24,7 +24,7 @@ from crawler.sites import profile_class
 from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, run_cli
-from tests.helpers import fetch
+from tests.helpers import fetch, store_for
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def truth(replica: ReplicaServer) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def api(replica_crawl: Crawl) -> Iterator[archive.Archive]:
-    with archive.open(replica_crawl.data) as a:
+    with archive.open(store_for(replica_crawl.data)) as a:
         yield a
 
 
@@ -86,7 +86,7 @@ def test_phrase_search_and_fragments(api: archive.Archive) -> None:
 def test_newest_first_and_relevance(api: archive.Archive) -> None:
     newest = list(api.search("wheat"))
     stamps = [s.published for s in newest]
-    assert stamps == sorted(stamps, key=lambda p: archive.store.query.to_utc(p) or "", reverse=True)
+    assert stamps == sorted(stamps, key=lambda p: to_utc(p) or "", reverse=True)
     ranked = list(api.search("wheat", order="relevance"))
     assert {s.id for s in ranked} == {s.id for s in newest}
     assert [s.score for s in ranked] == sorted(s.score for s in ranked)
@@ -116,12 +116,12 @@ def test_read_only_by_default_and_live_while_written(replica_crawl: Crawl, repli
                                                      truth: list[dict[str, Any]]) -> None:
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
-    with archive.open(data) as a:
+    with archive.open(store_for(data)) as a:
         with pytest.raises(STORE_ERRORS):  # a read-only connection, on either backend
             a.store.db.execute("DELETE FROM snippets")
         before = a.count(all_versions=True)
         # another process stores a new version while the archive is open
-        store = archive.SnippetStore(data)
+        store = archive.SnippetStore(store_for(data))
         latest = store.versions(str(truth[0]["canonical"]))[-1]
         store.add(edited(latest, "A correction was appended."))
         store.close()
@@ -135,7 +135,7 @@ def test_a_moved_data_directory_still_works(replica_crawl: Crawl, tmp_path: Path
     result = run_cli("verify", data=moved)
     assert result.returncode == 0, result.stdout
     assert "OK" in result.stdout
-    with archive.open(moved) as a:
+    with archive.open(store_for(moved)) as a:
         snippet = next(a.search('"record strike"'))
         assert a.record(snippet).warc_headers["WARC-Record-ID"] == snippet.warc_record_id
 
@@ -144,7 +144,7 @@ def test_a_moved_data_directory_still_works(replica_crawl: Crawl, tmp_path: Path
 
 
 def store_rows(data: Path, **filters: Any) -> list[dict[str, Any]]:
-    with archive.open(data) as a:
+    with archive.open(store_for(data)) as a:
         return [{k: getattr(s, k) for k in EXPORT_FIELDS} for s in a.search(order="oldest", **filters)]
 
 
@@ -177,7 +177,7 @@ def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> No
 def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
-    store = archive.SnippetStore(data)
+    store = archive.SnippetStore(store_for(data))
     store.add(edited(next(iter(store.select(Filters(), order="oldest"))), "Updated."))
     store.close()
     out = tmp_path / "all.jsonl"
@@ -191,12 +191,12 @@ def test_export_filters_and_all_versions(replica_crawl: Crawl, tmp_path: Path) -
 def test_the_library_does_what_the_cli_does(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
-    with archive.open(data, readonly=False) as a:
+    with archive.open(store_for(data), readonly=False) as a:
         first = next(a.search(order="oldest"))
         a.store.add(edited(first, "Updated."))
     cli_out, api_out = tmp_path / "cli.csv", tmp_path / "api.csv"
     assert run_cli("export", "--format", "csv", "--language", "en", "-o", str(cli_out), data=data).returncode == 0
-    with archive.open(data) as a:
+    with archive.open(store_for(data)) as a:
         counted: list[int] = []
         assert a.export(api_out, "csv", language="en", progress=counted.append) == len(counted) > 0
         diffs = a.diff(first.canonical_url)
@@ -233,7 +233,7 @@ def test_verify_catches_a_flipped_byte(replica_crawl: Crawl, tmp_path: Path) -> 
 def test_verify_catches_a_snippet_pointing_at_a_wrong_offset(replica_crawl: Crawl, tmp_path: Path) -> None:
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
-    with archive.SnippetStore(data) as store:
+    with archive.SnippetStore(store_for(data)) as store:
         store.db.execute("UPDATE snippets SET warc_offset = warc_offset + 7 WHERE id = 3")
         store.db.commit()
     result = run_cli("verify", "--json", data=data)
@@ -251,14 +251,14 @@ def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Pat
     sloppy = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.sloppy_rki"}
     first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "30", env=sloppy)
     assert first.report["counts"]["articles/new"] == 30
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         old = {s.canonical_url: s for s in a.search()}
     assert all("rki.news" in s.text.split("\n\n") for s in old.values())  # the chrome line the bug left
     result = run_cli("reextract", "--json", "--workers", workers, data=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert (summary["records"], summary["changed"], summary["unchanged"]) == (30, 30, 0)
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         for url, before in old.items():
             v1, v2 = a.versions(url)
             assert v1.text == before.text  # the old version stays
@@ -354,7 +354,7 @@ def test_show_and_stats(replica_crawl: Crawl, truth: list[dict[str, Any]]) -> No
 def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: ReplicaServer, tmp_path: Path) -> None:
     """Retired rules (valid until 2026-01-01) clean captures fetched before that day; today's the rest."""
     crawl(tmp_path, "rki.news", "--base-url", replica.base_url, "--max-articles", "6")
-    with archive.SnippetStore(tmp_path) as store:
+    with archive.SnippetStore(store_for(tmp_path)) as store:
         old_ids = [r[0] for r in store.db.execute("SELECT id FROM snippets ORDER BY id LIMIT 2")]
         store.db.execute("UPDATE snippets SET fetched_at = '2025-06-01T08:00:00+00:00' WHERE id IN (?, ?)",
                          tuple(old_ids))
@@ -362,7 +362,7 @@ def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: Repli
     retired = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.retired_rki"}
     summary = json.loads(run_cli("reextract", "--json", data=tmp_path, env=retired).stdout)
     assert (summary["changed"], summary["unchanged"]) == (2, 4)
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         for snippet in a.search():
             if snippet.version == 2:
                 assert a.versions(snippet.canonical_url)[0].id in old_ids
@@ -376,7 +376,7 @@ def test_reextract_unclaimed_finds_articles_an_earlier_cleaner_rejected(replica:
                                                                         tmp_path: Path) -> None:
     blind = {"NEWSARCHIVE_SITE_MODULES": "tests.profiles.no_urdu_rki"}
     first = crawl(tmp_path, "rki.news", "--base-url", replica.base_url, env=blind)
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         assert a.count(language="ur") == 0
         english = a.count()
     urdu = sum(t["lang"] == "ur" for t in replica.site.truth())
@@ -385,7 +385,7 @@ def test_reextract_unclaimed_finds_articles_an_earlier_cleaner_rejected(replica:
     assert plain["unclaimed_articles"] == 0  # without the flag only records behind snippets are read
     summary = json.loads(run_cli("reextract", "--unclaimed", "--json", data=tmp_path).stdout)
     assert summary["unclaimed_articles"] == urdu
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         assert a.count(language="ur") == urdu
         assert a.count() == english + urdu
         for s in a.search(language="ur"):

@@ -14,7 +14,7 @@ from archive.store.query import Filters, QueryError
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Match
 from tests import postgres_mode
-from tests.helpers import snippet
+from tests.helpers import snippet, store_for
 
 
 def search(store: SnippetStore, query: str, *, limit: int | None = 20, site: str | None = None,
@@ -25,7 +25,7 @@ def search(store: SnippetStore, query: str, *, limit: int | None = 20, site: str
 
 @pytest.fixture
 def store(tmp_path: Path, store_location: str) -> Iterator[SnippetStore]:
-    s = SnippetStore(tmp_path, store=store_location)
+    s = SnippetStore(store_for(tmp_path, store_location))
     yield s
     s.close()
 
@@ -78,12 +78,12 @@ def test_malformed_query_is_a_query_error(store: SnippetStore) -> None:
 
 def test_readonly_store_needs_an_existing_archive(tmp_path: Path, store_location: str) -> None:
     with pytest.raises(FileNotFoundError):
-        SnippetStore(tmp_path / "nothing", readonly=True, store=store_location)
+        SnippetStore(store_for(tmp_path / "nothing", store_location), readonly=True)
 
 
 def test_reader_sees_commits_while_a_writer_is_open(store: SnippetStore, tmp_path: Path, store_location: str) -> None:
     store.add(snippet("https://rki.news/a/", "One."))
-    reader = SnippetStore(tmp_path, readonly=True, store=store_location)
+    reader = SnippetStore(store_for(tmp_path, store_location), readonly=True)
     try:
         assert reader.count() == 1
         store.add(replace(snippet("https://rki.news/b/", "Two.")))
@@ -134,14 +134,14 @@ def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None
         db.execute(f"INSERT INTO snippets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     db.commit()
     db.close()
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     try:
         assert [h.canonical_url for h in search(store, "wheat")] == [
             "https://rki.news/3/", "https://rki.news/2/", "https://rki.news/1/"]
         assert store.count() == 3
     finally:
         store.close()
-    writer = SnippetStore(tmp_path)
+    writer = SnippetStore(store_for(tmp_path))
     assert writer.add(snippet("https://rki.news/2/", "Story 2 about wheat, corrected.")) == "changed"
     assert [m.version for m in writer.select(Filters(query="corrected"))] == [2]
     writer.close()
@@ -151,7 +151,7 @@ def test_snippets_published_in_the_same_second_get_distinct_keys(store: SnippetS
     """The full-text rowid is the publication second plus a counter: many articles may share a second."""
     for n in range(5):
         store.add(snippet(f"https://rki.news/same-second-{n}/", f"Story {n} on wheat.", "2025-03-01T09:00:00+05:00"))
-    if not store.postgres:  # SQLite's full-text rowid; PostgreSQL sorts by the columns themselves
+    if not store.location.postgres:  # SQLite's full-text rowid; PostgreSQL sorts by the columns themselves
         keys = [r[0] for r in store.db.execute("SELECT time_key FROM snippets ORDER BY id")]
         assert len(set(keys)) == 5
         assert keys == sorted(keys)
@@ -194,13 +194,13 @@ def test_malformed_queries_fail_alike(store: SnippetStore, query: str) -> None:
 def test_the_suite_archives_where_its_mode_says(tmp_path: Path) -> None:
     """`./run test` keeps each data directory's store in its SQLite file; `./run test-postgresql` in a
     PostgreSQL database of its own (tests/postgres_mode), so every other test runs on that backend."""
-    from archive.store.database import STORE_FILENAME
+    from archive.store.location import STORE_FILENAME
 
-    with SnippetStore(tmp_path) as store:
+    with SnippetStore(store_for(tmp_path)) as store:
         store.add(snippet("https://rki.news/2025/07/04/a/", "Flood waters rose over the wheat fields."))
-        assert store.postgres == postgres_mode.enabled()
+        assert store.location.postgres == postgres_mode.enabled()
     assert (tmp_path / STORE_FILENAME).exists() != postgres_mode.enabled()
-    with SnippetStore(tmp_path, readonly=True) as again:  # the same directory finds the same store
+    with SnippetStore(store_for(tmp_path), readonly=True) as again:  # the same directory finds the same store
         assert [m.url for m in search(again, "wheat")] == ["https://rki.news/2025/07/04/a/"]
-    with SnippetStore(tmp_path / "other") as other:  # another directory, another store
+    with SnippetStore(store_for(tmp_path / "other")) as other:  # another directory, another store
         assert other.count() == 0

@@ -17,7 +17,7 @@ from archive.children import spawn, stop
 from archive.warc.replay import tool
 from devkit.services import free_port
 from tests.conftest import Crawl, run_cli
-from tests.helpers import fetch
+from tests.helpers import fetch, store_for
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_the_wacz_validator_accepts_it_and_rejects_a_damaged_copy(urdu_wacz: Pat
 
 def test_the_package_holds_the_selected_articles_records_and_text(urdu_wacz: Path, replica_crawl: Crawl,
                                                                  tmp_path: Path) -> None:
-    with archive.open(replica_crawl.data) as a:
+    with archive.open(store_for(replica_crawl.data)) as a:
         urdu = {s.url: s for s in a.search(language="ur")}
     with zipfile.ZipFile(urdu_wacz) as z:
         assert z.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED  # read by offset

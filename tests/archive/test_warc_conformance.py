@@ -19,6 +19,7 @@ from archive.warc.write import FILENAME_RE, sha1_digest
 from crawler.sites import profile_class
 from replica import ReplicaServer
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri
+from tests.helpers import store_for
 
 BIN = Path(sys.executable).parent
 
@@ -103,7 +104,7 @@ def test_robots_feeds_sitemaps_listings_redirects_and_errors_are_archived(replic
 
 def test_gzip_bodies_are_stored_compressed(replica_crawl: Crawl, replica_reports: list[FileReport]) -> None:
     uris = records_by_uri(replica_reports, "response")
-    store = SnippetStore(replica_crawl.data, readonly=True)
+    store = SnippetStore(store_for(replica_crawl.data), readonly=True)
     articles = [s.canonical_url for s in store.select(Filters(), order="oldest")]
     store.close()
     for url in articles:
@@ -117,7 +118,7 @@ def test_gzip_bodies_are_stored_compressed(replica_crawl: Crawl, replica_reports
 
 @pytest.mark.parametrize("sample", [0, 1, 2])
 def test_snippet_pointer_reopens_and_recleans_to_the_same_text(replica_crawl: Crawl, sample: int) -> None:
-    store = SnippetStore(replica_crawl.data, readonly=True)
+    store = SnippetStore(store_for(replica_crawl.data), readonly=True)
     snippets = list(store.select(Filters(), order="oldest"))
     store.close()
     profile = profile_class("rki.news")()

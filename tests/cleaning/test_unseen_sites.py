@@ -15,6 +15,7 @@ from crawler.cleaning.chrome import CHROME_LINE_RE
 from devkit.extraction_score import HTML_UTF8, metadata_pages, shingles
 from replica import ReplicaServer
 from tests.conftest import run_cli
+from tests.helpers import store_for
 
 DRIFT_ARTICLES = 30
 RUSSIAN = ("Москва — столица России, крупнейший по численности населения город страны. Городская дума "
@@ -113,7 +114,7 @@ def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_pa
     run = json.loads(report_json.stdout)[0]
     assert run["report"]["layout_drift"]["misses"] == DRIFT_ARTICLES
     assert run["report"]["layout_drift"]["drifted"] is True
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     snippets = list(store.select(Filters(), order="oldest"))
     store.close()
     assert len(snippets) == DRIFT_ARTICLES

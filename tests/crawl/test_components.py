@@ -41,6 +41,7 @@ from crawler.middlewares.warc import WarcRecorderMiddleware
 from crawler.pipelines.snippets import StorePipeline
 from crawler.spiders.given_urls import UrlsSpider
 from crawler.spiders.news import NewsSpider
+from tests.helpers import store_for
 
 
 class LimitedSpider(NewsSpider):
@@ -124,7 +125,7 @@ def test_is_later_reads_offsets_and_assumes_utc_without_one() -> None:
 def test_site_lock_extension_refuses_a_second_run_and_repairs_before_the_first(tmp_path: Path) -> None:
     crawler = get_crawler(NewsSpider, {"NEWSARCHIVE_DATA": str(tmp_path)})
     extension = SiteLockExtension.from_crawler(crawler)
-    with SiteLock(tmp_path, "rki.news"):  # another run of the site
+    with SiteLock(store_for(tmp_path), "rki.news"):  # another run of the site
         refused = NewsSpider(site="rki.news")
         extension.spider_opened(refused)
     assert refused.lock_refused is not None
@@ -135,15 +136,15 @@ def test_site_lock_extension_refuses_a_second_run_and_repairs_before_the_first(t
     assert crawler.stats is not None
     assert crawler.stats.get_value("recovery") == Recovery().as_dict()  # nothing to repair in a new directory
     with pytest.raises(LockedError):
-        SiteLock(tmp_path, "rki.news").acquire()  # held for the run ...
+        SiteLock(store_for(tmp_path), "rki.news").acquire()  # held for the run ...
     extension.spider_closed(spider)
-    SiteLock(tmp_path, "rki.news").acquire().release()  # ... and released when it ends
+    SiteLock(store_for(tmp_path), "rki.news").acquire().release()  # ... and released when it ends
 
 
 def test_site_lock_extension_takes_no_lock_for_given_urls(tmp_path: Path) -> None:
     crawler = get_crawler(UrlsSpider, {"NEWSARCHIVE_DATA": str(tmp_path)})
     extension = SiteLockExtension.from_crawler(crawler)
-    with SiteLock(tmp_path, "rki.news"):
+    with SiteLock(store_for(tmp_path), "rki.news"):
         spider = UrlsSpider(urls="https://rki.news/2025/01/01/a/")
         extension.spider_opened(spider)
     assert spider.lock_refused is None
@@ -183,7 +184,7 @@ def test_warc_recorder_archives_each_exchange_and_points_the_request_at_its_reco
     assert isinstance(pointer, RecordPointer)
     assert read_response(warc, pointer.offset).body == b"<html><body>same body</body></html>"
     assert again.meta[RECORD_META].record_id == pointer.record_id  # a repeated body points at its first capture
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         state = store.url_state("https://rki.news/2025/01/01/b/")
     assert state is not None
     assert (state.site, state.status, state.etag, state.run_id) == ("rki.news", 200, '"v1"', "test-run")
@@ -212,7 +213,7 @@ def test_store_pipeline_stores_counts_and_tells_the_spider(tmp_path: Path) -> No
     assert [crawler.stats.get_value(f"articles/{o}") for o in ("new", "unchanged", "changed")] == [1, 1, 1]
     assert spider.url_outcomes is not None
     assert spider.url_outcomes[url]["outcome"] == "changed"
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         assert [s.text for s in store.versions(url)] == ["First text.", "Edited text."]
 
 
@@ -221,7 +222,7 @@ def test_run_report_extension_writes_the_report_and_the_run(tmp_path: Path) -> N
     spider = NewsSpider(site="rki.news")
     extension = RunReportExtension.from_crawler(crawler)
     extension.spider_opened(spider)
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         assert [(r["run_id"], r["status"]) for r in store.runs()] == [("test-run", "running")]
     assert crawler.stats is not None
     crawler.stats.set_value("articles/new", 3)
@@ -232,7 +233,7 @@ def test_run_report_extension_writes_the_report_and_the_run(tmp_path: Path) -> N
     report = json.loads((tmp_path / "runs" / "test-run.json").read_text())
     assert (report["site"], report["status"], report["counts"]["articles/new"]) == ("rki.news", "interrupted", 3)
     assert report["errors"] == {"http_500": {"count": 2, "examples": ["https://rki.news/x/"]}}
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         (run,) = store.runs()
     assert run["status"] == "interrupted"
     assert run["report"] == report

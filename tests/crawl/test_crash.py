@@ -23,7 +23,7 @@ from archive.warc.write import OPEN_SUFFIX
 from crawler.extensions.recovery import recover
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive, crawl, http_parts, records_by_uri, run_cli
-from tests.helpers import slow_run
+from tests.helpers import slow_run, store_for
 from tests.misbehaving import CRAWL_SETTINGS, PLAIN, MisbehavingServer
 
 SLOW = slow_run(0.03, 2)  # long enough to be caught mid-way
@@ -63,7 +63,7 @@ def assert_archive_consistent(data: Path, truth_urls: set[str]) -> None:
                    for u, recs in responses.items() if u in truth_urls}
     assert set(ok_articles) == truth_urls
     assert {u: len(recs) for u, recs in ok_articles.items() if len(recs) != 1} == {}  # archived exactly once
-    store = SnippetStore(data, readonly=True)
+    store = SnippetStore(store_for(data), readonly=True)
     try:
         snippets = [s for url in truth_urls for s in store.versions(url)]
     finally:
@@ -92,7 +92,7 @@ def test_sigkill_mid_crawl_then_resume(replica: ReplicaServer, truth_urls: set[s
         proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert list((tmp_path / "warc").glob("*" + OPEN_SUFFIX)), "the kill should leave an unclosed file"
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     before = store.count()
     store.close()
     assert 0 < before < len(truth_urls)
@@ -156,7 +156,7 @@ def test_sigterm_to_the_whole_process_group_twice_still_stops_gracefully(replica
     assert not [kind for kind in report["errors"] if kind.startswith("clean_")], report["errors"]
     archived = {u for u, recs in records_by_uri(verify_directory(tmp_path / "warc"), "response").items()
                 if u in truth_urls and any(http_parts(r.block)[0].endswith(b" 200 OK") for r in recs)}
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         assert store.count() == len(archived)  # every article archived was cleaned and stored
     final = crawl(tmp_path, "rki.news", "--base-url", replica.base_url)
     assert final.report["status"] == "finished"
@@ -185,7 +185,7 @@ def crashed_copy(replica_crawl: Crawl, tmp_path: Path, every: int) -> tuple[Path
     copy_archive(replica_crawl.data, data)
     (warc,) = (data / "warc").glob("*.warc.gz")
     warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))  # as a killed writer leaves it
-    with SnippetStore(data) as store:
+    with SnippetStore(store_for(data)) as store:
         before = store.count()
         store.db.execute(f"DELETE FROM snippets WHERE id % {int(every)} = 0")
         store.db.commit()
@@ -197,7 +197,7 @@ def test_recovery_restores_snippets_of_responses_archived_before_a_crash(replica
                                                                           truth_urls: set[str]) -> None:
     """The gap a crash can leave: responses fsynced, snippets not yet committed, the file not yet closed."""
     data, warc, lost = crashed_copy(replica_crawl, tmp_path, 3)
-    result = recover(data, "rki.news")
+    result = recover(store_for(data), "rki.news")
     assert result.salvaged == [warc.name]
     assert result.bytes_dropped == 0
     assert result.snippets_restored == lost > 0
@@ -208,8 +208,10 @@ def test_two_recoveries_at_once_take_turns(replica_crawl: Crawl, tmp_path: Path,
     """Two sites starting together both repair the whole directory: one dead file is salvaged and its
     snippets restored once, and neither repair fails on the other's work."""
     data, _, lost = crashed_copy(replica_crawl, tmp_path, 2)
-    code = ("import json, sys; from pathlib import Path; from crawler.extensions.recovery import recover; "
-            f"print(json.dumps(recover(Path({str(data)!r}), sys.argv[1]).as_dict()))")
+    code = ("import json, sys; from pathlib import Path; from archive.store.location import StoreLocation; "
+            "from crawler.extensions.recovery import recover; "
+            f"print(json.dumps(recover(StoreLocation(Path({str(data)!r}), {store_for(data).url!r}), sys.argv[1])"
+            ".as_dict()))")
     env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_SLOW": "0.005"})
     both = [subprocess.Popen([sys.executable, "-c", code, site], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for site in ("rki.news", "other.example")]
@@ -233,7 +235,7 @@ def test_a_repair_that_fails_stops_the_run_before_it_fetches(replica: ReplicaSer
     assert "IsADirectoryError" in report["recovery"]["error"]
     assert report["pages_fetched"] == 0
     assert not list((tmp_path / "warc").glob("*.warc.gz"))
-    with SnippetStore(tmp_path, readonly=True) as store:
+    with SnippetStore(store_for(tmp_path), readonly=True) as store:
         assert store.runs()[0]["status"] == "stopped: recovery_failed"
     blocker.rmdir()
     again = run_cli("crawl", "rki.news", "--base-url", replica.base_url, "--json", "--max-articles", "5",
@@ -247,21 +249,22 @@ def test_a_recovery_killed_half_way_is_done_again_in_full(replica_crawl: Crawl, 
     """Recovery restores snippets from a salvaged file; killed while doing so, the next one must not find
     the file looking finished and skip it (its articles would then be fetched and archived again)."""
     data, warc, lost = crashed_copy(replica_crawl, tmp_path, 2)
-    with SnippetStore(data) as store:
+    with SnippetStore(store_for(data)) as store:
         victim = store.db.execute("SELECT url FROM snippets ORDER BY id DESC LIMIT 1").fetchone()[0]
         store.db.execute("DELETE FROM snippets WHERE url = ?", (victim,))  # restored last: the cleaner dies there
         store.db.commit()
-    code = (f"from pathlib import Path; from crawler.extensions.recovery import recover; "
-            f"recover(Path({str(data)!r}), 'rki.news')")
+    code = ("from pathlib import Path; from archive.store.location import StoreLocation; "
+            "from crawler.extensions.recovery import recover; "
+            f"recover(StoreLocation(Path({str(data)!r}), {store_for(data).url!r}), 'rki.news')")
     env = cli_env({"NEWSARCHIVE_SITE_MODULES": "tests.profiles.fragile_rki", "FRAGILE_PAGES": f"crash={victim}"})
     died = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert died.returncode == 9, died.stderr[-2000:]  # killed in the middle of restoring snippets
-    result = recover(data, "rki.news")
+    result = recover(store_for(data), "rki.news")
     assert result.salvaged == [warc.name]
     assert result.snippets_restored >= 1
     assert not list((data / "warc").glob("*" + OPEN_SUFFIX))
-    with SnippetStore(data, readonly=True) as store:
+    with SnippetStore(store_for(data), readonly=True) as store:
         assert store.count() == len(truth_urls)
     assert lost > 0
     assert_archive_consistent(data, truth_urls)
@@ -279,10 +282,10 @@ def test_recovery_cuts_a_torn_record_and_the_next_run_refetches_it(replica: Repl
         dst.write(src.read(last_response.offset + last_response.length // 2))  # killed while writing it
     warc.unlink()
     url = last_response.fields["WARC-Target-URI"]
-    result = recover(data, "rki.news")
+    result = recover(store_for(data), "rki.news")
     assert result.salvaged == [warc.name]
     assert result.bytes_dropped == last_response.length // 2
-    store = SnippetStore(data, readonly=True)
+    store = SnippetStore(store_for(data), readonly=True)
     assert store.versions(url) == []  # its snippet pointed at the torn record and is gone
     store.close()
     second = crawl(data, "rki.news", "--base-url", replica.base_url)
@@ -330,10 +333,11 @@ def test_scrapy_crawl_takes_the_site_lock_too(replica: ReplicaServer, tmp_path: 
     """`scrapy crawl` and Scrapyd jobs start without the CLI: the spider takes the lock itself."""
     from archive.locks import SiteLock
 
-    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "NEWSARCHIVE_STORE": store_for(tmp_path).argument(),
+           "PYTHONWARNINGS": "ignore"}
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=rki.news", "-a",
                f"base_url={replica.base_url}", "-a", "max_articles=2"]
-    with SiteLock(tmp_path, "rki.news"):
+    with SiteLock(store_for(tmp_path), "rki.news"):
         refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
                                  check=False)
     assert "already in progress" in refused.stderr

@@ -15,6 +15,7 @@ from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, copy_archive, run_cli
+from tests.helpers import store_for
 
 
 def truth_of(replica: ReplicaServer, index: int) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def test_fetch_three_urls_one_invalid(replica: ReplicaServer, tmp_path: Path) ->
     assert lines[1].startswith("failed    not-a-url  not an http(s) URL")
     assert lines[2].split()[:2] == ["new", good[1]]
     assert lines[3].startswith("2 of 3 URL(s) archived")
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     try:
         snippets = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     finally:
@@ -82,12 +83,13 @@ def test_fetch_with_only_invalid_urls_fails(tmp_path: Path) -> None:
 
 def test_scrapy_crawl_urls(replica: ReplicaServer, tmp_path: Path) -> None:
     url = str(truth_of(replica, 7)["url"])
-    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "NEWSARCHIVE_DATA": str(tmp_path), "NEWSARCHIVE_STORE": store_for(tmp_path).argument(),
+           "PYTHONWARNINGS": "ignore"}
     result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "urls", "-a", f"urls={url}", "-a",
                              "site=rki.news"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
                             check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    store = SnippetStore(tmp_path, readonly=True)
+    store = SnippetStore(store_for(tmp_path), readonly=True)
     try:
         (snippet,) = list(store.select(Filters(), order="oldest"))
     finally:
@@ -108,7 +110,7 @@ def test_the_amp_variant_is_the_same_article(replica_crawl: Crawl, replica: Repl
     assert outcome["canonical_url"] == truth["url"]
     fresh = tmp_path / "fresh"
     assert run_cli("fetch", f"{truth['url']}amp/", "--site", "rki.news", data=fresh).returncode == 0
-    store = SnippetStore(fresh, readonly=True)
+    store = SnippetStore(store_for(fresh), readonly=True)
     try:
         (snippet,) = list(store.select(Filters(), order="oldest"))
     finally:

@@ -13,7 +13,7 @@ import pytest
 from archive.store.snippet_store import SnippetStore
 from archive.warc.write import WarcFileWriter, exchange_records
 from crawler.middlewares.archive_writer import ArchiveWriter
-from tests.helpers import INFO, exchange, snippet
+from tests.helpers import INFO, exchange, snippet, store_for
 
 
 class Journal:
@@ -37,7 +37,7 @@ class Journal:
 
 @pytest.fixture
 def writer(tmp_path: Path) -> Iterator[ArchiveWriter]:
-    archive = ArchiveWriter(SnippetStore(tmp_path), every=4, seconds=3600, fsync=True)
+    archive = ArchiveWriter(SnippetStore(store_for(tmp_path)), every=4, seconds=3600, fsync=True)
     archive.warc_writer(lambda fsync: WarcFileWriter(tmp_path / "warc", "test", INFO, hostname="testhost",
                                                      fsync=fsync))
     yield archive
@@ -45,7 +45,7 @@ def writer(tmp_path: Path) -> Iterator[ArchiveWriter]:
 
 
 def committed(data: Path) -> int:
-    reader = SnippetStore(data, readonly=True)
+    reader = SnippetStore(store_for(data), readonly=True)
     try:
         return reader.count()
     finally:
@@ -77,7 +77,7 @@ def test_grouped_writes_wait_for_the_group_and_the_warc_is_synced_first(writer: 
 
 
 def test_a_group_is_committed_when_its_oldest_write_is_old_enough(tmp_path: Path) -> None:
-    archive = ArchiveWriter(SnippetStore(tmp_path), every=100, seconds=0.2, fsync=False)
+    archive = ArchiveWriter(SnippetStore(store_for(tmp_path)), every=100, seconds=0.2, fsync=False)
     try:
         archive.add_snippet(snippet("https://x.example/1", "one"), lambda s, o: None)
         archive.add_snippet(snippet("https://x.example/2", "two"), lambda s, o: None)
@@ -92,7 +92,7 @@ def test_a_group_is_committed_when_its_oldest_write_is_old_enough(tmp_path: Path
 
 
 def test_one_write_a_group_commits_each_at_once(tmp_path: Path) -> None:
-    archive = ArchiveWriter(SnippetStore(tmp_path), every=1, seconds=3600, fsync=False)
+    archive = ArchiveWriter(SnippetStore(store_for(tmp_path)), every=1, seconds=3600, fsync=False)
     try:
         for n in range(3):
             archive.add_snippet(snippet(f"https://x.example/{n}", str(n)), lambda s, o: None)

@@ -16,6 +16,7 @@ from archive.warc.verify import FileReport, verify_directory
 from archive.warc.write import dechunk, sha1_digest
 from crawler.runs.outcome import print_report
 from tests.conftest import Crawl, header_values, http_parts, records_by_uri, run_cli
+from tests.helpers import store_for
 from tests.misbehaving import CAFE, CRAWL_SETTINGS, MAXSIZE, PLAIN, PLAIN_SENTENCES, MisbehavingServer
 
 
@@ -53,7 +54,7 @@ def test_b1_gzip_content_coding_is_preserved(responses: dict[str, list[WarcRecor
     assert header_values(headers, b"Content-Length") == [str(len(body)).encode()]
     assert rec.fields["WARC-Payload-Digest"] == sha1_digest(body)
     assert b"Gzip story" in gzip.decompress(body)
-    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    store = SnippetStore(store_for(misbehaving_crawl.data), readonly=True)
     titles = {s.title for s in store.select(Filters(), order="oldest")}
     store.close()
     assert "Gzip story" in titles  # the spider parsed the decoded body while the WARC kept the coded one
@@ -143,7 +144,7 @@ def test_plain_articles_without_news_metadata_are_stored(misbehaving_crawl: Craw
                                                           misbehaving: MisbehavingServer) -> None:
     """No og:type, JSON-LD or publication meta tag; about 90 words; a numeric path, a query-string id, no
     <article> or <time> on two of them: each is an article all the same."""
-    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    store = SnippetStore(store_for(misbehaving_crawl.data), readonly=True)
     snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.select(Filters(), order="oldest")}
     store.close()
     for path, (title, lang, _) in PLAIN.items():
@@ -202,14 +203,14 @@ def test_a_decompression_bomb_is_archived_compressed_and_not_cleaned(responses: 
     assert header_values(headers, b"Content-Encoding") == [b"gzip"]
     assert body[:2] == b"\x1f\x8b"
     assert len(body) < MAXSIZE  # faithful and small: 50 MB of zeros stay 50 KB of gzip
-    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    store = SnippetStore(store_for(misbehaving_crawl.data), readonly=True)
     urls = {s.url for s in store.select(Filters(), order="oldest")}
     store.close()
     assert misbehaving.base_url + "/bomb" not in urls
 
 
 def test_charsets_and_broken_markup(misbehaving_crawl: Crawl, misbehaving: MisbehavingServer) -> None:
-    store = SnippetStore(misbehaving_crawl.data, readonly=True)
+    store = SnippetStore(store_for(misbehaving_crawl.data), readonly=True)
     snippets = {s.url.removeprefix(misbehaving.base_url): s for s in store.select(Filters(), order="oldest")}
     store.close()
     mislabeled = snippets["/latin1-mislabeled"]  # Latin-1 under a UTF-8 label: read by a guess, and flagged

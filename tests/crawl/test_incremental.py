@@ -17,6 +17,7 @@ from archive.warc.write import REVISIT_PROFILE_NOT_MODIFIED
 from replica import ReplicaServer
 from replica.corpus import NOW, Post
 from tests.conftest import Crawl, crawl, records_by_uri, run_cli
+from tests.helpers import store_for
 
 WINDOW_POSTS = 12  # the newest posts of the first crawl fall in the re-check window of the second
 
@@ -103,7 +104,7 @@ def test_second_run_counts(scenario: Scenario) -> None:
 
 def test_exactly_the_edited_articles_have_new_versions(scenario: Scenario) -> None:
     s = scenario
-    store = SnippetStore(s.second.data, readonly=True)
+    store = SnippetStore(store_for(s.second.data), readonly=True)
     try:
         versions = {snip.canonical_url: snip.version for snip in store.select(Filters(), order="oldest")}
         edited = {url(s, s.edited_inside), url(s, s.edited_outside)}

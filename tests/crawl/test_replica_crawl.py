@@ -14,6 +14,7 @@ from archive.store.snippets import Snippet, text_sha256, word_count
 from replica import ReplicaServer
 from replica.corpus import SEED_POST_ID
 from tests.conftest import Crawl
+from tests.helpers import store_for
 
 # Phrases of the page chrome the replica renders around every post that must never reach a snippet's text.
 CHROME_PHRASES = [
@@ -25,7 +26,7 @@ CHROME_PHRASES = [
 
 
 def snippets(crawl: Crawl) -> list[Snippet]:
-    store = SnippetStore(crawl.data, readonly=True)
+    store = SnippetStore(store_for(crawl.data), readonly=True)
     try:
         return list(store.select(Filters(), order="oldest"))
     finally:

@@ -13,6 +13,7 @@ from archive.warc.verify import verify_directory
 from archive.warc.write import REVISIT_PROFILE_IDENTICAL
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, http_parts, records_by_uri
+from tests.helpers import store_for
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_unchanged_articles_store_no_new_version(second: Crawl, replica_crawl: C
     assert counts["articles/new"] == 0
     assert counts["articles/changed"] == 0
     assert counts["articles/unchanged"] == articles
-    store = SnippetStore(second.data, readonly=True)
+    store = SnippetStore(store_for(second.data), readonly=True)
     try:
         assert store.count() == articles
         assert {s.version for s in store.select(Filters(), order="oldest")} == {1}
@@ -61,7 +62,7 @@ def test_identical_payloads_become_revisit_records(second: Crawl, replica_crawl:
 
 
 def test_snippets_still_point_at_full_responses(second: Crawl) -> None:
-    store = SnippetStore(second.data, readonly=True)
+    store = SnippetStore(store_for(second.data), readonly=True)
     try:
         for snippet in list(store.select(Filters(), order="oldest"))[:40]:
             archived = read_response(Path(second.warc_dir) / snippet.warc_file, snippet.warc_offset)

@@ -17,6 +17,7 @@ from devkit.extraction_score import shingles
 from replica.corpus import NOW
 from replica.courier import CHROME_PHRASES, CourierServer, CourierSite
 from tests.conftest import Crawl, crawl
+from tests.helpers import store_for
 
 STORIES = 120
 CORRECTION = "Correction: this story has been updated to give the right figures."
@@ -34,7 +35,7 @@ class CourierRuns:
 
 
 def snippets_by_url(data: Path) -> dict[str, Snippet]:
-    store = SnippetStore(data, readonly=True)
+    store = SnippetStore(store_for(data), readonly=True)
     try:
         return {s.url: s for s in store.select(Filters(), order="oldest")}
     finally:

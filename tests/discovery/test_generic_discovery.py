@@ -17,6 +17,7 @@ from replica import ReplicaServer
 from replica.corpus import NOW
 from replica.courier import CourierServer, path_of
 from tests.conftest import crawl, records_by_uri
+from tests.helpers import store_for
 
 SMALL_SITE = 60
 LARGE_SITE = 2500  # more than generic mode's 2,000-page bound on pages followed for links
@@ -24,7 +25,7 @@ CORRECTION = "Correction: an earlier version of this story misstated the figures
 
 
 def latest_versions(data: Path) -> dict[str, int]:
-    store = SnippetStore(data, readonly=True)
+    store = SnippetStore(store_for(data), readonly=True)
     try:
         return {s.canonical_url: s.version for s in store.select(Filters(), order="oldest")}
     finally:
@@ -54,7 +55,7 @@ def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -
     versions = latest_versions(tmp_path)
     assert {url for url, version in versions.items() if version > 1} == {base + p.path for p in edited}
     assert {base + p.path for p in added} <= set(versions)
-    with archive.open(tmp_path) as a:
+    with archive.open(store_for(tmp_path)) as a:
         for post in edited:
             assert CORRECTION in a.versions(base + post.path)[-1].text
 
@@ -75,7 +76,7 @@ def test_what_the_discovery_budget_leaves_is_where_the_next_run_starts(tmp_path:
     with CourierServer(article_count=150, sitemaps=False) as server:
         first = crawl(tmp_path, server.base_url + "/", *budget)
         first_files = {p.name for p in first.warc_dir.glob("*.warc.gz")}
-        store = SnippetStore(tmp_path, readonly=True)
+        store = SnippetStore(store_for(tmp_path), readonly=True)
         try:
             frontier = store.frontier(urlsplit(server.base_url).hostname or "")
         finally:

@@ -12,6 +12,7 @@ from archive.store.snippet_store import SnippetStore
 from archive.warc.verify import verify_directory
 from replica import ReplicaServer
 from tests.conftest import Crawl, crawl, records_by_uri
+from tests.helpers import store_for
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def generic(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_generic_mode_finds_every_article_and_nothing_else(generic: Crawl, replica: ReplicaServer) -> None:
     truth: dict[str, dict[str, Any]] = {str(t["canonical"]): t for t in replica.site.truth()}
-    store = SnippetStore(generic.data, readonly=True)
+    store = SnippetStore(store_for(generic.data), readonly=True)
     snippets = {s.canonical_url: s for s in store.select(Filters(), order="oldest")}
     store.close()
     assert set(snippets) == set(truth)

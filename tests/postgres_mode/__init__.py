@@ -2,12 +2,10 @@
 
 Every test then runs as written, but each data directory's store is a PostgreSQL database of its own on a
 server of the test session (one per test process), where it would otherwise be ``DATA/archive.sqlite``:
-the database is named after the directory's path and made on first use. Tests give data directories, not
-stores, so the store has to follow the directory; this module makes it do so by wrapping the four places
-that turn a data directory into a store (``Database``, ``SiteLock``, ``store_exists``, ``describe_store``),
-in the test process (``tests/conftest.py``) and in every ``newsarchive`` it starts (``sitecustomize.py``
-here, on their ``PYTHONPATH``). A store given explicitly (``--store``, ``$NEWSARCHIVE_STORE``, ``sqlite``)
-is left as it is.
+the database is named after the directory's path and made on first use. Tests name stores the way users do:
+``tests.helpers.store_for(data)`` gives the location a test opens, and ``tests/conftest.py``'s ``cli_command``
+passes it to every ``newsarchive`` a test starts as ``--store``; the crawls those start are told on their own
+command lines. A store a test gives explicitly (``--store``, ``$NEWSARCHIVE_STORE``) is left as it is.
 """
 
 from __future__ import annotations
@@ -16,13 +14,10 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 SOCKET_ENV = "NEWSARCHIVE_TEST_PG_SOCKET"  # the session server's socket directory: PostgreSQL mode is on
 MODE_ENV = "NEWSARCHIVE_TEST_STORE"
-HERE = Path(__file__).resolve().parent
 
 
 def enabled() -> bool:
@@ -55,44 +50,10 @@ def database_for(data_dir: Path, socket_dir: str) -> str:
     return url
 
 
-def _store_for(data_dir: Path, store: str | None) -> str | None:
-    from archive.store.database import STORE_ENV
-
+def store_url(data_dir: Path) -> str | None:
+    """The PostgreSQL database of a data directory in this mode (None in SQLite mode, or before the session's
+    server is up)."""
     socket_dir = os.environ.get(SOCKET_ENV)
-    if store or os.environ.get(STORE_ENV) or not socket_dir:
-        return store
+    if not enabled() or not socket_dir:
+        return None
     return database_for(Path(data_dir).resolve(), socket_dir)
-
-
-def _wrap_function(module: Any, name: str) -> None:
-    original: Callable[..., Any] = getattr(module, name)
-
-    @functools.wraps(original)
-    def wrapper(data_dir: Path, store: str | None = None) -> Any:
-        return original(data_dir, _store_for(data_dir, store))
-
-    setattr(module, name, wrapper)
-
-
-def install() -> None:
-    """Wrap the places that open a data directory's store; before anything imports them by name."""
-    import archive.locks as locks
-    import archive.store.database as database
-
-    if getattr(database, "_postgres_mode", False):
-        return
-    database._postgres_mode = True  # type: ignore[attr-defined]
-    opened = database.Database.__init__
-
-    def database_init(self: Any, data_dir: Path, *, readonly: bool = False, store: str | None = None) -> None:
-        opened(self, data_dir, readonly=readonly, store=_store_for(data_dir, store))
-
-    database.Database.__init__ = database_init  # type: ignore[method-assign]
-    locked = locks.SiteLock.__init__
-
-    def lock_init(self: Any, data_dir: Path, site: str, store: str | None = None) -> None:
-        locked(self, data_dir, site, _store_for(data_dir, store))
-
-    locks.SiteLock.__init__ = lock_init  # type: ignore[method-assign]
-    _wrap_function(database, "store_exists")
-    _wrap_function(database, "describe_store")

@@ -19,13 +19,12 @@ import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.store.database import store_exists
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import iter_records
 from devkit.services import PostgresServer, RedisServer
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
-from tests.helpers import assert_one_line_error, slow_run
+from tests.helpers import assert_one_line_error, slow_run, store_for
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 ARTICLES = 40
@@ -63,7 +62,7 @@ class Cluster:
         with (self.data.parent / f"{name}.log").open("wb") as log:
             self.workers[name] = subprocess.Popen(
                 cli_command("worker", "--name", name, "--redeliver-after", str(REDELIVER_AFTER), *settings,
-                            data=self.data),
+                            data=self.data, env=self.env),
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self, name: str) -> None:
@@ -83,7 +82,7 @@ class Cluster:
 
     def enqueue(self, *targets: str) -> subprocess.Popen[str]:
         return subprocess.Popen(cli_command("enqueue", *targets, "--wait", "--json", "--timeout", str(DEADLINE),
-                                            data=self.data),
+                                            data=self.data, env=self.env),
                                 cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def running_in(self) -> str | None:
@@ -132,7 +131,7 @@ def _runs_settle(data: Path, store: str) -> None:
     last: list[tuple[str, str]] = []
     since = time.monotonic()
     while time.monotonic() < deadline:
-        with SnippetStore(data, readonly=True, store=store) as archive:
+        with SnippetStore(store_for(data, store), readonly=True) as archive:
             runs = sorted((str(r["run_id"]), str(r["status"])) for r in archive.runs())
         if runs != last:
             last, since = runs, time.monotonic()
@@ -157,7 +156,7 @@ def _check_archive(data: Path, store: str, sites: list[ReplicaServer], killed: b
                 record.content_stream().read()
     verify = run_cli("verify", "--json", env={"NEWSARCHIVE_STORE": store}, data=data)
     assert verify.returncode == 0, verify.stdout[-3000:]
-    with SnippetStore(data, readonly=True, store=store) as archive:
+    with SnippetStore(store_for(data, store), readonly=True) as archive:
         assert archive.count() == ARTICLES * len(sites)
         twice = archive.db.execute("SELECT canonical_url, version FROM snippets GROUP BY canonical_url, version "
                                    "HAVING COUNT(*) > 1").fetchall()
@@ -250,8 +249,8 @@ def test_beat_queues_each_due_site_once(tmp_path: Path, postgres: PostgresServer
     try:
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
-            if store_exists(data, store):  # the first run creates the schema
-                with SnippetStore(data, readonly=True, store=store) as archive:
+            if store_for(data, store).exists():  # the first run creates the schema
+                with SnippetStore(store_for(data, store), readonly=True) as archive:
                     if sum(r["status"] == "finished" for r in archive.runs()) == 2:
                         break
             time.sleep(0.5)
@@ -261,7 +260,7 @@ def test_beat_queues_each_due_site_once(tmp_path: Path, postgres: PostgresServer
     finally:
         cluster.stop()
     assert queued() == 0  # both ran within their interval of a day
-    with SnippetStore(data, readonly=True, store=store) as archive:
+    with SnippetStore(store_for(data, store), readonly=True) as archive:
         assert archive.count() == 2 * ARTICLES
 
 

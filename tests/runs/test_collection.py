@@ -14,6 +14,7 @@ from crawler.runs.collection import CollectionError, SiteEntry, is_due, load_col
 from replica import ReplicaServer
 from replica.courier import CourierServer
 from tests.conftest import run_cli
+from tests.helpers import store_for
 
 
 def collection(tmp_path: Path, text: str) -> Path:
@@ -82,7 +83,7 @@ def test_crawl_all_runs_every_due_site_at_once_and_then_nothing(tmp_path: Path) 
     assert a["run_id"] != b["run_id"]
     assert again.returncode == 0
     assert json.loads(again.stdout)["runs"] == []  # nothing due within the hour
-    with SnippetStore(data, readonly=True) as store:
+    with SnippetStore(store_for(data), readonly=True) as store:
         assert {r["site"]: r["status"] for r in store.runs()} == {"rki.news": "finished", "127.0.0.1": "finished"}
     assert (data / "metrics" / "rki.news.prom").exists()
 

@@ -21,6 +21,7 @@ from archive.warc.verify import verify_directory
 from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import ROOT
+from tests.helpers import store_for
 
 BIN = Path(sys.executable).parent
 
@@ -46,7 +47,8 @@ def scrapyd(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\npoll_interval = 0.2\n"
         f"eggs_dir = {work / 'eggs'}\nlogs_dir = {work / 'logs'}\ndbs_dir = {work / 'dbs'}\n")
     data = tmp_path / "data"
-    env = {**os.environ, "NEWSARCHIVE_DATA": str(data), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "NEWSARCHIVE_DATA": str(data), "NEWSARCHIVE_STORE": store_for(data).argument(),
+           "PYTHONWARNINGS": "ignore"}
     with subprocess.Popen([BIN / "scrapyd"], cwd=work, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE) as proc:
         base = f"http://127.0.0.1:{port}"
@@ -81,7 +83,7 @@ def test_scrapyd_runs_the_deployed_news_spider(scrapyd: tuple[str, Path], replic
             break
         assert time.monotonic() < deadline, jobs
         time.sleep(0.3)
-    store = SnippetStore(data, readonly=True)
+    store = SnippetStore(store_for(data), readonly=True)
     try:
         assert store.count() == 12
     finally:
