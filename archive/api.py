@@ -22,7 +22,7 @@ from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
 from archive.store.location import StoreLocation
 from archive.store.query import Filters, Order
-from archive.store.snippet_store import SnippetStore
+from archive.store.snippet_store import PageResource, SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc.read import ArchivedResponse, read_response
 from archive.warc.wacz import write_wacz
@@ -76,6 +76,11 @@ class Archive:
         if snippet is None:
             raise KeyError(f"no snippet with id {snippet_id}")
         return snippet
+
+    def resources(self, snippet: Snippet) -> list[PageResource]:
+        """What the snippet's page needed to render, as the crawl found it, each with its last fetch (status
+        None: not fetched, e.g. over a limit or refused by robots.txt)."""
+        return self.store.page_resources(snippet.warc_record_id)
 
     def versions(self, url: str) -> list[Snippet]:
         """Every stored version of the article at this canonical URL, oldest first."""

@@ -17,9 +17,13 @@ from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
+from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 from crawler.commands.store_copy import cmd_store_copy
 from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
+
+RESOURCES_HELP = ("page: archive what each article page needs to render (stylesheets, fonts, images, scripts); "
+                  "none: its HTML only (default: the site profile's, page)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-articles", type=int, help="schedule at most N articles")
     crawl.add_argument("--recheck-hours", type=float,
                        help="re-fetch archived articles published this recently, for edits (default: the profile's)")
+    crawl.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
@@ -99,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     reextract.set_defaults(func=cmd_reextract)
 
+    qa = sub.add_parser("qa", parents=[common],
+                        help="replay archived article pages in headless Chromium and check every request")
+    qa.add_argument("--site", help="only this site's articles")
+    qa.add_argument("--sample", type=int, default=20, help="articles checked, drawn at random (default: 20)")
+    qa.add_argument("--port", type=int, default=0, help="pywb's port (default: a free one)")
+    qa.add_argument("--json", action="store_true", help="print the check of every page as JSON")
+    qa.set_defaults(func=cmd_qa)
+
     replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")
     replay.add_argument("--port", type=int, default=8080)
     replay.set_defaults(func=cmd_replay)
@@ -107,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("urls", nargs="*", metavar="URL")
     fetch.add_argument("--from-file", metavar="FILE", help="one URL a line; - for standard input")
     fetch.add_argument("--site", help="clean with this site's profile (default: from the archive or the host)")
+    fetch.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
     fetch.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")

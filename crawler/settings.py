@@ -57,6 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.address_policy.AddressPolicyMiddleware": 40,
     # before robots.txt and the network: a limited run that has its articles fetches no more listings
     "crawler.middlewares.budget.DiscoveryBudgetMiddleware": 50,
+    "crawler.middlewares.budget.ResourceBudgetMiddleware": 51,  # and a page's resources past its byte budget
     # above HttpCompressionMiddleware (590): sees bodies still content-coded and requests as sent
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
 }
@@ -91,6 +92,14 @@ NEWSARCHIVE_MAX_ARTICLES = 0  # stop scheduling articles after this many (0: no 
 NEWSARCHIVE_CONDITIONAL = True  # re-fetch archived pages with If-None-Match/If-Modified-Since
 NEWSARCHIVE_DISCOVERY_BUDGET = 0  # generic mode: pages followed for links per run; 0: the profile's (2,000)
 NEWSARCHIVE_RECHECK_HOURS = -1.0  # re-check window for edits in hours; below 0: the profile's (72 h for rki.news)
+
+# -- page resources (crawler.fetching.resource_schedule) ------------------------------------------------
+NEWSARCHIVE_RESOURCES = ""  # page (what each archived page needs to render) or none; "": the profile's
+NEWSARCHIVE_RESOURCES_PER_PAGE = 150  # resources fetched for one page at most (its stylesheets' references count)
+NEWSARCHIVE_RESOURCE_MAX_BYTES = 20 * 1024 * 1024  # one resource's body at most
+NEWSARCHIVE_RESOURCES_PAGE_BYTES = 60 * 1024 * 1024  # the resources of one page, in all, at most
+NEWSARCHIVE_RESOURCES_SRCSET = "largest"  # of a srcset: the widest candidate (beside src), or all
+NEWSARCHIVE_RESOURCES_MEDIA = False  # video and audio too
 
 # -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
 NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from archive.children import spawn, stop
+from archive.warc.replay import free_port
 
 START_TIMEOUT = 60.0
 UNPRIVILEGED = ("nobody", "nogroup")
@@ -118,14 +119,6 @@ class PostgresServer:
             self.process.send_signal(signal.SIGINT)  # "fast shutdown": clients still connected are cut off
             stop(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def free_port() -> int:
-    """A port nobody listens on at 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def redis_server_bin() -> str:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from html import escape
 
+from replica import theme
 from replica.corpus import CATEGORIES, NOW, Post
 
 SITE_NAME = "rki.news"
@@ -51,7 +52,7 @@ def _menu() -> str:
         f'<nav class="td-main-menu" role="navigation"><ul class="menu"><li><a href="/">Home</a></li>{items}'
         '<li><a href="/about-us/">About</a></li></ul></nav>\n'
         '<form role="search" action="/"><input name="s" placeholder="Search"></form></header>\n'
-        '<div class="td-header-rec-wrap"><a href="/ads/"><img src="/wp-content/uploads/banner.jpg" '
+        f'<div class="td-header-rec-wrap"><a href="/ads/"><img src="{theme.BANNER}" '
         'alt="Advertisement"></a></div>\n'
     )
 
@@ -76,8 +77,7 @@ FOOTER = (
     'rki.news. <a href="/privacy-policy/">Privacy Policy</a> <a href="/contact/">Contact</a> '
     '<a href="/about-us/">About us</a></div></footer>\n'
     '<div id="tdw-css-writer" style="display:none">hidden writer</div><div class="td-scroll-up" aria-hidden="true">'
-    'Back to top</div>\n<script src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1"></script>'
-    '<script>var tdBlocksArray = [];</script>\n'
+    'Back to top</div>\n' + theme.footer_scripts() + '<script>var tdBlocksArray = [];</script>\n'
 )
 
 
@@ -92,6 +92,7 @@ def _head(title: str, base: str, canonical: str | None, extra: str = "", lang: s
         f'href="{base}/comments/feed/">\n<link rel="https://api.w.org/" href="{base}/wp-json/">\n'
         f'<link rel="EditURI" type="application/rsd+xml" href="{base}/xmlrpc.php?rsd">\n'
         '<meta name="generator" content="WordPress 6.5">\n'
+        + theme.head_links(base) +
         f'{extra}<script>window._wpemojiSettings={{"baseUrl":"https://s.w.org/images/core/emoji/"}};</script>\n'
         '<script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXX"></script>\n</head>\n'
     )
@@ -173,7 +174,7 @@ def article_page(post: Post, base: str, neighbours: list[Post]) -> str:
         '<a class="td-social-sharing-buttons td-social-whatsapp" href="https://api.whatsapp.com/send">WhatsApp</a>'
         '</div></div>\n'
         f'<div class="td-post-featured-image"><figure><a href="/?attachment_id={post.post_id + 1}">'
-        '<img src="/wp-content/uploads/photo.jpg" alt=""></a>'
+        + theme.featured_image_html(post) + '</a>'
         '<figcaption class="wp-caption-text">Photo: file image for illustration</figcaption></figure></div>\n'
         '<div class="td-post-content tagdiv-type">\n'
         f"<p>Published on {wp_date(post.published)}</p>\n"

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Generic, Protocol, Self, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from replica import render
+from replica import render, theme
 from replica.corpus import CATEGORIES, DEFAULT_ARTICLE_COUNT, Post, build_posts, english_post
 
 PER_PAGE = 10  # WordPress posts_per_page default
@@ -164,6 +164,8 @@ class ReplicaSite:
         self._add("/wp-sitemap.xml", render.sitemap_index(b, [*post_maps, "/wp-sitemap-posts-page-1.xml",
                   "/wp-sitemap-taxonomies-category-1.xml", "/wp-sitemap-users-1.xml"]), XML)
         self._add("/robots.txt", render.robots_txt(b), "text/plain; charset=utf-8")
+        for path, (content_type, body, modified) in theme.files(posts).items():
+            self._next[path] = Page(200, content_type, body, last_modified=modified)
         self.not_found = Page(404, HTML, render.not_found_page(b).encode("utf-8"))
         self.pages = self._next
 

@@ -23,9 +23,10 @@ TABLES: dict[str, tuple[str, ...]] = {
                   "ref_record_id", "ref_target_uri", "ref_date"),
     "runs": ("run_id", "site", "started_at", "finished_at", "status", "report"),
     "frontier": ("site", "url"),
+    "page_resources": ("page_record_id", "url", "kind"),
 }
 ORDER = {"snippets": "id", "latest": "canonical_url", "captures": "payload_digest", "url_state": "url",
-         "runs": "run_id"}
+         "runs": "run_id", "page_resources": "page_record_id, url"}
 
 
 class CopyError(Exception):

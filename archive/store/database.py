@@ -24,7 +24,7 @@ from archive.store.query import TIME_KEY_SHIFT
 if TYPE_CHECKING:
     from archive.store.postgres import PostgresConnection
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: page resources
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snippets (
@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS frontier (  -- pages a run found but did not fetch: the next run starts with them
     site TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (site, url)
+);
+CREATE TABLE IF NOT EXISTS page_resources (  -- what an archived page needs to render, by its response record
+    page_record_id TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (page_record_id, url)
 );
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,

@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-SCHEMA_VERSION = 3  # 2: indexes in the orders search walks; 3: and one of them within a site
+SCHEMA_VERSION = 4  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources
 LOCK_SCHEMA = 7_270_001  # advisory lock: two processes creating the schema at once take turns
 INDEXED_CHARS = 500_000  # a tsvector holds at most 1 MB: text past this is stored but not indexed
 # punctuation becomes a space before PostgreSQL's parser sees the text, which otherwise reads "COVID-19" as
@@ -92,6 +92,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS frontier (
     site TEXT NOT NULL, url TEXT NOT NULL, position BIGINT GENERATED ALWAYS AS IDENTITY,
     PRIMARY KEY (site, url)
+);
+CREATE TABLE IF NOT EXISTS page_resources (  -- what an archived page needs to render, by its response record
+    page_record_id TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (page_record_id, url)
 );
 CREATE TABLE IF NOT EXISTS newsarchive_schema (version INTEGER NOT NULL);
 """

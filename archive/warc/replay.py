@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 from archive.api import REPLAY_COLLECTION
 from archive.children import spawn
 from archive.warc.write import warc_name, warc_paths
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ReplayUnavailable(RuntimeError):
@@ -79,6 +82,26 @@ def prepare(data_dir: Path) -> Path:
         "framed_replay: true\n"
         "enable_memento: true\n")
     return replay
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_until_up(base: str, seconds: float = 60.0) -> None:
+    """Return once pywb at ``base`` answers (it has read its configuration); TimeoutError otherwise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2):
+                return
+        except OSError:  # refused while it starts; URLError is an OSError
+            time.sleep(0.2)
+    raise TimeoutError(f"pywb did not answer at {base} within {seconds:g} s")
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:

@@ -38,13 +38,16 @@ def prepare_data_dir(path: Path) -> Path:
     return path
 
 
-def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+def parse_overrides(pairs: Sequence[str], resources: str | None = None) -> dict[str, str]:
+    """``-s NAME=VALUE`` settings, with ``--resources`` as the setting it stands for."""
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise CliError(f"bad setting {pair!r}: expected NAME=VALUE")
         settings[name.strip()] = value
+    if resources:
+        settings["NEWSARCHIVE_RESOURCES"] = resources
     return settings
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from typing import Any
 
 from archive.api import Archive
@@ -82,10 +83,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_archive(args.location) as archive:
         snippet = resolve_snippet(archive, args.ref)
         count = len(archive.versions(snippet.canonical_url))
+        resources = archive.resources(snippet)
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
-        print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url}, ensure_ascii=False,
-                         indent=2))
+        print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url,
+                          "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
+                         ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{snippet.title}\n")
     for name in ("id", "url", "canonical_url", "site", "published", "modified", "document_date", "authors",
@@ -98,6 +101,10 @@ def cmd_show(args: argparse.Namespace) -> int:
           f" ({snippet.warc_length} bytes)\n  {'record id':15} {snippet.warc_record_id}"
           f"\n  {'payload digest':15} {snippet.payload_digest}\n  {'fetched at':15} {snippet.fetched_at}"
           f"\n  {'replay':15} {replay_url}  (newsarchive replay --port {args.replay_port})")
+    if resources:
+        print(f"\npage resources: {len(resources)}, {sum(r.archived for r in resources)} archived")
+        for r in resources:
+            print(f"  {r.status if r.status is not None else '-':>4}  {r.kind:10} {r.url}")
     print(f"\n{snippet.text}")
     return EXIT_OK
 

@@ -30,6 +30,12 @@ class DiscoveryBudgetExhausted(IgnoreRequest):
     """A discovery request dropped because the run's article limit is reached (not an error)."""
 
 
+class ResourceBudgetExhausted(IgnoreRequest):
+    """A page resource not fetched because its page's resources have used their byte budget."""
+
+    kind = "over_page_bytes"
+
+
 class RobotsDisallowed(IgnoreRequest):
     """robots.txt forbids the URL to our User-Agent."""
 

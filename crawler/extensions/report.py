@@ -38,6 +38,20 @@ def layout_drift(stats: dict[str, Any]) -> dict[str, Any] | None:
             "share": round(share, 3), "drifted": share > DRIFT_SHARE}
 
 
+def page_resource_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """What was fetched beside the pages (crawler.fetching.resource_schedule): pages, resources named,
+    requested, archived, not modified, failed by kind, and what the limits kept out; with example URLs of
+    what failed or was kept out."""
+    counts: dict[str, Any] = {}
+    for key, value in stats.items():
+        if key.startswith("resources/") and not key.endswith("/examples"):
+            name = key.removeprefix("resources/")
+            counts[name] = value
+            if name.startswith(("failed_", "http_", "over_")):
+                counts[f"{name}/examples"] = stats.get(f"{key}/examples", [])
+    return counts
+
+
 def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> dict[str, Any]:
     """A JSON-ready summary: counts, errors by kind with example URLs, duration."""
     started = stats.get("start_time")
@@ -68,6 +82,7 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
         "examples": examples,
         "errors": errors,
         "layout_drift": layout_drift(stats),
+        "resources": page_resource_counts(stats),
     }
 
 

@@ -96,6 +96,15 @@ class ArchiveWriter:
         else:
             self._note_write()
 
+    def add_page_resources(self, page_record_id: str, resources: list[tuple[str, str]]) -> None:
+        """Note which (URL, kind) resources the page of that response record needs, with the next commit."""
+        try:
+            self.store.add_page_resources(page_record_id, resources)
+        except STORE_ERRORS as exc:  # the resources are still fetched and archived; only the list is lost
+            logger.error("could not note the resources of record %s: %s", page_record_id, exc)
+            return
+        self._note_write()
+
     def _note_write(self) -> None:
         if not self._waiting:
             self._oldest = time.monotonic()

@@ -32,7 +32,8 @@ from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 COLLECTION_FILENAME = "sites.toml"
 INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-KEYS = {"name", "start", "base_url", "every", "settings"}
+KEYS = {"name", "start", "base_url", "every", "resources", "settings"}
+RESOURCE_MODES = ("none", "page")  # crawler.fetching.resource_schedule
 
 
 class CollectionError(ValueError):
@@ -88,7 +89,13 @@ def _entry(raw: dict[str, Any], where: str) -> SiteEntry:
         every = parse_interval(raw.get("every", "1d"))
     except CollectionError as exc:
         raise CollectionError(f"{where}: {exc}") from exc
-    return SiteEntry(site, args, every, dict(settings))
+    settings = dict(settings)
+    if "resources" in raw:
+        if raw["resources"] not in RESOURCE_MODES:
+            raise CollectionError(f"{where}: resources must be one of {', '.join(RESOURCE_MODES)} "
+                                  f"(got {raw['resources']!r})")
+        settings["NEWSARCHIVE_RESOURCES"] = raw["resources"]
+    return SiteEntry(site, args, every, settings)
 
 
 def entry_for_target(target: str, base_url: str | None = None) -> SiteEntry:

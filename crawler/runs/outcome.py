@@ -18,6 +18,19 @@ EXIT_LAYOUT_DRIFT = 5  # archived, but most article pages missed the site profil
 EXIT_LOCKED = 75  # another run of the site holds its lock (EX_TEMPFAIL: try again later)
 
 
+def resource_line(r: dict[str, Any]) -> str:
+    """The page resources of a run in one line: how many were named, fetched, archived, and what failed."""
+    failed = sum(v for k, v in r.items() if k.startswith(("failed_", "http_")) and not k.endswith("/examples"))
+    limited = sum(v for k, v in r.items() if k.startswith("over_") and not k.endswith("/examples"))
+    line = (f"page resources: {r.get('named', 0)} named by {r.get('pages', 0)} page(s); {r.get('requested', 0)} "
+            f"fetched: {r.get('archived', 0)} archived, {r.get('not_modified', 0)} not modified, {failed} failed")
+    if limited:
+        line += f"; {limited} over the per-page limits"
+    if offsite := r.get("offsite_of_local_page"):
+        line += f"; {offsite} on the live web left out (the pages are local)"
+    return line
+
+
 def print_report(report: dict[str, Any], data: Path) -> None:
     """The run report in a few lines, for people and cron mails."""
     c = report["counts"]
@@ -27,6 +40,8 @@ def print_report(report: dict[str, Any], data: Path) -> None:
           f"not modified {c['articles/not_modified']}, gone {c['articles/gone']}; "
           f"revisit records {c['warc/records/revisit']}")
     print(f"  WARC: {c['warc/files']} file(s), {c['warc/bytes']:,} bytes in {data / 'warc'}")
+    if resources := report.get("resources"):
+        print("  " + resource_line(resources))
     for key, urls in sorted(report.get("examples", {}).items()):
         if key == "articles/gone":
             print(f"  gone (their archived versions stay): {', '.join(urls[:3])}")

@@ -25,13 +25,14 @@ from crawler.discovery.archive_view import ArchiveView
 from crawler.discovery.seen import DiskSet, queue_dir
 from crawler.discovery.urls import canonicalize
 from crawler.sites import SiteProfile
+from crawler.spiders.resources import PageResourceCallbacks
 
 logger = logging.getLogger(__name__)
 
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 
 
-class CaptureSpider(scrapy.Spider):
+class CaptureSpider(PageResourceCallbacks, scrapy.Spider):
     """The components' contract (crawler.core.spider_contract) with the defaults of a run that is no crawl of a
     site; subclasses say how polite to be and which profile cleans a response."""
 
@@ -60,6 +61,7 @@ class CaptureSpider(scrapy.Spider):
                   priority="spider")
             spider.queue_dir = Path(s.get("JOBDIR"))
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        spider.set_up_resources(crawler, lambda url: spider.known.state(url))  # the view is set when it starts
         workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
@@ -138,6 +140,7 @@ class CaptureSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self.parsed.close()
+        self.resources.close()
         if self.queue_dir:  # the scheduler has closed its queues: what they held was this run's only
             shutil.rmtree(self.queue_dir, ignore_errors=True)
 

@@ -85,7 +85,7 @@ class UrlsSpider(CaptureSpider):
     def profile_for(self, response: Response) -> SiteProfile:
         return self.profiles[response.meta["given"]]
 
-    async def parse_article(self, response: Response) -> AsyncIterator[Snippet]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Snippet | Request]:
         given = response.meta["given"]
         snippet = await self._snippet(response)
         if snippet is None:
@@ -94,7 +94,8 @@ class UrlsSpider(CaptureSpider):
                 self.url_outcomes[given] = {"outcome": "failed", "reason": reason}
             return
         self.by_canonical[snippet.canonical_url] = given
-        yield snippet
+        for item in self.with_resources(snippet, response):
+            yield item
 
     def note_outcome(self, request: Request | None, outcome: str, reason: str = "") -> None:
         if request is not None and "given" in request.meta:

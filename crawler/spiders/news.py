@@ -164,10 +164,10 @@ class NewsSpider(CaptureSpider):
             if self.limit_reached and not counted:
                 return
             snippet = await self._snippet(response)
-            if snippet is not None:
-                if not counted:
-                    self.articles.counted(canonical)
-                yield snippet
+            if snippet is not None and not counted:
+                self.articles.counted(canonical)
+            for item in self.with_resources(snippet, response):
+                yield item
         if not self.limit_reached:
             for request in self.discovery.from_page(response, int(response.meta.get("page_no", 1))):
                 yield request
@@ -176,9 +176,8 @@ class NewsSpider(CaptureSpider):
         if response.status == 304:
             self.count("articles/not_modified", response.url)
             return
-        snippet = await self._snippet(response)
-        if snippet is not None:
-            yield snippet
+        for item in self.with_resources(await self._snippet(response), response):
+            yield item
         if isinstance(response, TextResponse) and not self.limit_reached:
             for request in self.discovery.from_article(response):
                 yield request

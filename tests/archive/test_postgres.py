@@ -19,8 +19,8 @@ from archive.store.location import SQLITE, STORE_FILENAME
 from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.warc.read import iter_records
-from archive.warc.replay import start
-from devkit.services import PostgresServer, free_port
+from archive.warc.replay import free_port, start
+from devkit.services import PostgresServer
 from replica import ReplicaServer
 from tests import postgres_mode
 from tests.conftest import ROOT, Crawl, copy_archive, crawl, run_cli

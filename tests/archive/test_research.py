@@ -18,10 +18,9 @@ from archive.export import EXPORT_FIELDS
 from archive.store.database import STORE_ERRORS
 from archive.store.query import Filters, QueryError, to_utc
 from archive.store.snippets import SNIPPET_FIELDS, Snippet
-from archive.warc.replay import start
+from archive.warc.replay import free_port, start
 from archive.warc.verify import verify_directory
 from crawler.sites import profile_class
-from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import Crawl, copy_archive, crawl, run_cli
 from tests.helpers import fetch, store_for

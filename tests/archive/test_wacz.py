@@ -14,8 +14,7 @@ import pytest
 
 import archive
 from archive.children import spawn, stop
-from archive.warc.replay import tool
-from devkit.services import free_port
+from archive.warc.replay import free_port, tool
 from tests.conftest import Crawl, run_cli
 from tests.helpers import fetch, store_for
 

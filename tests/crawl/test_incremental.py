@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -77,13 +78,17 @@ def second_run_requests(s: Scenario) -> set[str]:
     return set(records_by_uri(reports, "request"))
 
 
+def is_permalink(url: str) -> bool:
+    return urlsplit(url).path.startswith("/20")  # permalinks are /YYYY/MM/DD/slug/
+
+
 def test_first_run_archives_everything(scenario: Scenario) -> None:
     assert scenario.first.report["counts"]["articles/new"] == 320
 
 
 def test_second_run_fetches_only_new_edited_and_window_articles(scenario: Scenario) -> None:
     s = scenario
-    article_requests = {u for u in second_run_requests(s) if "/20" in u}  # permalinks are /YYYY/MM/DD/slug/
+    article_requests = {u for u in second_run_requests(s) if is_permalink(u)}
     expected = {url(s, p) for p in [*s.added, *s.window, s.edited_outside]}
     assert article_requests == expected
 
@@ -98,7 +103,8 @@ def test_second_run_counts(scenario: Scenario) -> None:
     rest = len(scenario.window) - 2
     assert c["articles/not_modified"] + c["articles/unchanged"] == rest
     assert c["articles/not_modified"] >= 1
-    assert c["warc/records/not_modified"] == c["articles/not_modified"]
+    resources = scenario.second.report["resources"]  # the theme files of the pages fetched again
+    assert c["warc/records/not_modified"] == c["articles/not_modified"] + resources["not_modified"]
     assert scenario.second.report["errors"] == {}
 
 
@@ -132,12 +138,33 @@ def test_not_modified_responses_are_server_not_modified_revisits(scenario: Scena
     responses = {rec.fields["WARC-Record-ID"]: rec for r in reports for rec in r.records if rec.type == "response"}
     not_modified = [rec for r in reports for rec in r.records if rec.type == "revisit"
                     and rec.fields["WARC-Profile"] == REVISIT_PROFILE_NOT_MODIFIED]
-    assert len(not_modified) == scenario.second.report["counts"]["articles/not_modified"]
+    articles = [rec for rec in not_modified if is_permalink(rec.fields["WARC-Target-URI"])]
+    assert len(articles) == scenario.second.report["counts"]["articles/not_modified"]
     for rec in not_modified:
         assert rec.block.startswith(b"HTTP/1.1 304 Not Modified\r\n")
-        original = responses[rec.fields["WARC-Refers-To"]]
-        assert original.fields["WARC-Target-URI"] == rec.fields["WARC-Target-URI"]
+        original = responses[rec.fields["WARC-Refers-To"]]  # the record that holds the unchanged body
+        assert original.fields["WARC-Target-URI"] == rec.fields["WARC-Refers-To-Target-URI"]
         assert original.fields["WARC-Date"] == rec.fields["WARC-Refers-To-Date"]
+        if is_permalink(rec.fields["WARC-Target-URI"]):
+            assert original.fields["WARC-Target-URI"] == rec.fields["WARC-Target-URI"]
+
+
+def test_the_resources_of_a_page_fetched_again_are_revisited_by_their_validators(scenario: Scenario) -> None:
+    """The edited and new pages of the second run name the theme's files again: each is asked for with the
+    validators of its first capture, answered 304, and written as a revisit; new photos are archived."""
+    s = scenario
+    reports = [r for r in verify_directory(s.second.warc_dir) if r.path.name not in s.first_files]
+    requests = records_by_uri(reports, "request")
+    style = f"{s.server.base_url}/wp-content/themes/Newspaper/style.css?ver=12.6.5"
+    (request,) = requests[style]
+    assert b"\r\nIf-None-Match: " in request.block
+    assert b"\r\nIf-Modified-Since: " in request.block
+    (revisit,) = records_by_uri(reports, "revisit")[style]
+    assert revisit.fields["WARC-Profile"] == REVISIT_PROFILE_NOT_MODIFIED
+    counts = s.second.report["resources"]
+    assert counts["not_modified"] >= 3  # the stylesheet, the icon, the scripts
+    new_photos = {u for u in records_by_uri(reports, "response") if "/photo-" in u}
+    assert {p.post_id for p in s.added} <= {int(u.rsplit("/photo-", 1)[1].split("-")[0]) for u in new_photos}
 
 
 def test_history_diff_shows_exactly_the_edited_paragraph(scenario: Scenario) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.services import free_port
+from archive.warc.replay import free_port
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from archive.store.snippet_store import SnippetStore
+from archive.warc.replay import free_port
 from archive.warc.verify import verify_directory
-from devkit.services import free_port
 from replica import ReplicaServer
 from tests.conftest import ROOT
 from tests.helpers import store_for
