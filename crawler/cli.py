@@ -24,6 +24,8 @@ from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
 
 RESOURCES_HELP = ("page: archive what each article page needs to render (stylesheets, fonts, images, scripts); "
                   "none: its HTML only (default: the site profile's, page)")
+RENDER_HELP = ("a browser for pages built by script: auto renders a page whose response has no article and looks "
+               "built by script, always every article page, never none (default: the site profile's, auto)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--recheck-hours", type=float,
                        help="re-fetch archived articles published this recently, for edits (default: the profile's)")
     crawl.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
+    crawl.add_argument("--render", choices=("never", "auto", "always"), help=RENDER_HELP)
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
@@ -121,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--from-file", metavar="FILE", help="one URL a line; - for standard input")
     fetch.add_argument("--site", help="clean with this site's profile (default: from the archive or the host)")
     fetch.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
+    fetch.add_argument("--render", choices=("never", "auto", "always"), help=RENDER_HELP)
     fetch.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")

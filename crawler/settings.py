@@ -71,7 +71,10 @@ DUPEFILTER_CLASS = "crawler.discovery.seen.DiskDupeFilter"
 # the lock and the repair come first: the run report starts recording the run after them
 EXTENSIONS = {"crawler.extensions.site_lock.SiteLockExtension": 400,
               "crawler.extensions.report.RunReportExtension": 500,
-              "crawler.extensions.progress.CrawlStatusExtension": 600}
+              "crawler.extensions.progress.CrawlStatusExtension": 600,
+              # the job directory holds one run's queues and is removed when the run ends (the spider's
+              # ``closed``), so spider.state has nowhere to go: it failed to write there at every close
+              "scrapy.extensions.spiderstate.SpiderState": None}
 
 # -- cleaning --------------------------------------------------------------------------------------
 NEWSARCHIVE_CLEAN_WORKERS = -1  # processes that clean pages beside the crawl; -1: one per core; 0: none, inline
@@ -100,6 +103,12 @@ NEWSARCHIVE_RESOURCE_MAX_BYTES = 20 * 1024 * 1024  # one resource's body at most
 NEWSARCHIVE_RESOURCES_PAGE_BYTES = 60 * 1024 * 1024  # the resources of one page, in all, at most
 NEWSARCHIVE_RESOURCES_SRCSET = "largest"  # of a srcset: the widest candidate (beside src), or all
 NEWSARCHIVE_RESOURCES_MEDIA = False  # video and audio too
+
+# -- a browser for pages built by script (crawler.fetching.renderer) ---------------------------------------
+NEWSARCHIVE_RENDER = ""  # never, auto (a page with no article that looks built by script), always; "": profile's
+NEWSARCHIVE_RENDER_TIMEOUT = 30.0  # seconds one page may take in the browser
+NEWSARCHIVE_RENDER_MAX_REQUESTS = 200  # requests one rendered page may make
+NEWSARCHIVE_RENDER_CONCURRENCY = 4  # pages in the browser at once
 
 # -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
 NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty

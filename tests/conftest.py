@@ -31,7 +31,7 @@ CLI_TIMEOUT = 600
 # what starts a server or a process: a test whose body or fixtures (directly or through another fixture)
 # use one of these is marked ``processes`` and left out of ``./run test --quick``
 PROCESS_FIXTURES = frozenset({"replica", "misbehaving", "replica_crawl", "misbehaving_crawl", "postgres",
-                              "redis_server"})
+                              "redis_server", "chromium", "lantern", "lantern_crawl"})
 PROCESS_CALLS = re.compile(r"\b(?:run_cli|crawl|start_crawl|subprocess\.\w+|Popen|ReplicaServer|CourierServer|"
                            r"MisbehavingServer|PostgresServer|RedisServer|Server|HTTPServer|pywb_\w+)\(")
 
@@ -141,6 +141,15 @@ def postgresql_mode() -> Iterator[None]:
 def replica() -> Iterator[ReplicaServer]:
     with ReplicaServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium the crawler renders with and qa replays in (Debian's package, installed when
+    missing)."""
+    from archive.browser import chromium_path
+
+    return chromium_path(install=True)
 
 
 @pytest.fixture(scope="session")

@@ -158,7 +158,8 @@ class ArchivedResponse:
 
 
 def read_response(path: Path, offset: int) -> ArchivedResponse:
-    """Read the response record whose gzip member starts at ``offset`` of ``path``."""
+    """Read the response record (or the conversion record of a rendered page) whose gzip member starts at
+    ``offset`` of ``path``."""
     with path.open("rb") as f:
         f.seek(offset)
         member = zlib.decompressobj(wbits=31)
@@ -169,9 +170,12 @@ def read_response(path: Path, offset: int) -> ArchivedResponse:
                 raise ValueError(f"{path.name}@{offset}: truncated record")
             raw += member.decompress(chunk)
     record = next(iter(ArchiveIterator(io.BytesIO(raw))))
+    headers = dict(record.rec_headers.headers)
+    if record.rec_type == "conversion":  # a rendered page's DOM: no HTTP head, the block is the document
+        block = record.content_stream().read()
+        return ArchivedResponse(headers, 200, [("Content-Type", headers.get("Content-Type", ""))], block, block)
     if record.rec_type not in ("response", "revisit"):
         raise ValueError(f"{path.name}@{offset} is a {record.rec_type} record, not a response")
-    headers = dict(record.rec_headers.headers)
     http = record.http_headers
     body = record.content_stream().read()
     stored = raw[raw.index(b"\r\n\r\n") + 4 :]  # WARC header end

@@ -205,6 +205,17 @@ def exchange_records(exchange: HttpExchange, revisit_of: CaptureRef | None = Non
     return [first, request]
 
 
+def conversion_record(url: str, refers_to: str, body: bytes, content_type: str) -> WarcRecordSpec:
+    """A record derived from another by an archival process, linked to it by ``WARC-Refers-To``: the DOM of a
+    page a browser rendered from its response record. WARC 1.1 §6.8 defines the ``conversion`` record as
+    holding "an alternative version of another record's content that was created as the result of an
+    archival process", and lists ``WARC-Refers-To`` as the link to that record (``WARC-Concurrent-To``, which
+    says two records were captured together, is not allowed on it)."""
+    fields = [("WARC-Target-URI", target_uri(url)), ("WARC-Refers-To", refers_to),
+              ("WARC-Payload-Digest", sha1_digest(body))]
+    return WarcRecordSpec("conversion", fields, body, content_type)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:

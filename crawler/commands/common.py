@@ -38,8 +38,8 @@ def prepare_data_dir(path: Path) -> Path:
     return path
 
 
-def parse_overrides(pairs: Sequence[str], resources: str | None = None) -> dict[str, str]:
-    """``-s NAME=VALUE`` settings, with ``--resources`` as the setting it stands for."""
+def parse_overrides(pairs: Sequence[str], resources: str | None = None, render: str | None = None) -> dict[str, str]:
+    """``-s NAME=VALUE`` settings, with ``--resources`` and ``--render`` as the settings they stand for."""
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -48,6 +48,8 @@ def parse_overrides(pairs: Sequence[str], resources: str | None = None) -> dict[
         settings[name.strip()] = value
     if resources:
         settings["NEWSARCHIVE_RESOURCES"] = resources
+    if render:
+        settings["NEWSARCHIVE_RENDER"] = render
     return settings
 
 

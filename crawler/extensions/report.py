@@ -17,8 +17,9 @@ from crawler.extensions.metrics import write_metrics
 
 REPORT_KEYS = ("articles/requested", "articles/new", "articles/changed", "articles/unchanged",
                "articles/not_modified", "articles/gone", "articles/duplicate", "articles/not_article",
-               "warc/records/response", "warc/records/revisit", "warc/records/not_modified", "warc/files",
-               "warc/bytes", "warc/write_errors", "store/errors", "discovery/trap_bounded",
+               "warc/records/response", "warc/records/revisit", "warc/records/not_modified",
+               "warc/records/conversion", "warc/files", "warc/bytes", "warc/write_errors", "store/errors",
+               "discovery/trap_bounded",
                "articles/profile_misses", "articles/encoding_guessed", "articles/body_truncated",
                "discovery/sources_missing", "discovery/left",
                "scheduler/unserializable",  # requests kept in memory: the disk queue could not take them
@@ -83,6 +84,8 @@ def build_report(stats: dict[str, Any], run_id: str, site: str, reason: str) -> 
         "errors": errors,
         "layout_drift": layout_drift(stats),
         "resources": page_resource_counts(stats),
+        "render": {key.removeprefix("render/"): value for key, value in stats.items()
+                   if key.startswith("render/") and not key.endswith("/examples")},
     }
 
 

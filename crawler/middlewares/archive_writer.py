@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
@@ -30,7 +31,8 @@ from twisted.internet import task
 from archive.store.database import STORE_ERRORS
 from archive.store.snippet_store import Outcome, SnippetStore
 from archive.store.snippets import Snippet
-from archive.warc.write import WarcFileWriter
+from archive.warc.write import RecordPointer as WarcPointer
+from archive.warc.write import WarcFileWriter, WarcRecordSpec, WarcWriteError
 from crawler.core.store_setting import store_location
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,22 @@ class ArchiveWriter:
             self.commit()  # the first after a quiet spell goes at once; those that follow it fast are grouped
         else:
             self._note_write()
+
+    def write_derived(self, record: WarcRecordSpec) -> WarcPointer | None:
+        """Write a record made during the crawl from another (a rendered DOM) into the run's WARC file."""
+        if self.warc is None:
+            return None
+        try:
+            (pointer,) = self.warc.write([record], datetime.now(UTC))
+        except WarcWriteError as exc:
+            logger.error("WARC write failed for the %s record of %s: %s", record.record_type, record.record_id, exc)
+            if self.stats is not None:
+                self.stats.inc_value("warc/write_errors")
+            return None
+        if self.stats is not None:
+            self.stats.inc_value(f"warc/records/{record.record_type}")
+        self.wrote()
+        return pointer
 
     def add_page_resources(self, page_record_id: str, resources: list[tuple[str, str]]) -> None:
         """Note which (URL, kind) resources the page of that response record needs, with the next commit."""

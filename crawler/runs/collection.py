@@ -32,8 +32,9 @@ from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 COLLECTION_FILENAME = "sites.toml"
 INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-KEYS = {"name", "start", "base_url", "every", "resources", "settings"}
-RESOURCE_MODES = ("none", "page")  # crawler.fetching.resource_schedule
+KEYS = {"name", "start", "base_url", "every", "resources", "render", "settings"}
+CHOICES = {"resources": ("none", "page"), "render": ("never", "auto", "always")}  # and the settings they set
+SETTING_OF = {"resources": "NEWSARCHIVE_RESOURCES", "render": "NEWSARCHIVE_RENDER"}
 
 
 class CollectionError(ValueError):
@@ -90,11 +91,11 @@ def _entry(raw: dict[str, Any], where: str) -> SiteEntry:
     except CollectionError as exc:
         raise CollectionError(f"{where}: {exc}") from exc
     settings = dict(settings)
-    if "resources" in raw:
-        if raw["resources"] not in RESOURCE_MODES:
-            raise CollectionError(f"{where}: resources must be one of {', '.join(RESOURCE_MODES)} "
-                                  f"(got {raw['resources']!r})")
-        settings["NEWSARCHIVE_RESOURCES"] = raw["resources"]
+    for key, allowed in CHOICES.items():
+        if key in raw:
+            if raw[key] not in allowed:
+                raise CollectionError(f"{where}: {key} must be one of {', '.join(allowed)} (got {raw[key]!r})")
+            settings[SETTING_OF[key]] = raw[key]
     return SiteEntry(site, args, every, settings)
 
 

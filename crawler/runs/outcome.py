@@ -42,6 +42,14 @@ def print_report(report: dict[str, Any], data: Path) -> None:
     print(f"  WARC: {c['warc/files']} file(s), {c['warc/bytes']:,} bytes in {data / 'warc'}")
     if resources := report.get("resources"):
         print("  " + resource_line(resources))
+    if render := report.get("render"):
+        line = f"  rendered in a browser: {render.get('pages', 0)} page(s), {render.get('requests', 0)} request(s)"
+        failed = sum(v for k, v in render.items() if k.startswith("failed_"))
+        if failed:
+            line += f"; {failed} page(s) failed in the browser"
+        if render.get("unavailable"):
+            line += f"; no browser here: {render['unavailable']} page(s) built by script left unrendered"
+        print(line)
     for key, urls in sorted(report.get("examples", {}).items()):
         if key == "articles/gone":
             print(f"  gone (their archived versions stay): {', '.join(urls[:3])}")

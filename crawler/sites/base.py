@@ -40,6 +40,7 @@ class SiteProfile:
     download_delay: ClassVar[float] = 2.0  # seconds between requests to the site (AutoThrottle's floor)
     concurrency: ClassVar[int] = 2  # parallel requests to the site
     timezone: ClassVar[tzinfo] = timezone(timedelta(0))  # the site's local time, for dates printed without offset
+    render: ClassVar[str] = "auto"  # a browser for pages built by script: never, auto (when needed), always
     resources: ClassVar[str] = "page"  # page: archive what each article page needs to render; none: its HTML only
     fallback_to_generic: ClassVar[bool] = True  # the generic cleaner stands in where these rules miss an article
     # the versions of the site's cleaning rules, oldest first; every one but the last has valid_until

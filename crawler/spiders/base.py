@@ -25,6 +25,7 @@ from crawler.discovery.archive_view import ArchiveView
 from crawler.discovery.seen import DiskSet, queue_dir
 from crawler.discovery.urls import canonicalize
 from crawler.sites import SiteProfile
+from crawler.spiders.rendering import PageRendering
 from crawler.spiders.resources import PageResourceCallbacks
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 LOOPBACK_CONCURRENCY = 8  # the local replica needs no politeness
 
 
-class CaptureSpider(PageResourceCallbacks, scrapy.Spider):
+class CaptureSpider(PageResourceCallbacks, PageRendering, scrapy.Spider):
     """The components' contract (crawler.core.spider_contract) with the defaults of a run that is no crawl of a
     site; subclasses say how polite to be and which profile cleans a response."""
 
@@ -62,6 +63,7 @@ class CaptureSpider(PageResourceCallbacks, scrapy.Spider):
             spider.queue_dir = Path(s.get("JOBDIR"))
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         spider.set_up_resources(crawler, lambda url: spider.known.state(url))  # the view is set when it starts
+        spider.set_up_rendering(crawler)
         workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
@@ -110,6 +112,8 @@ class CaptureSpider(PageResourceCallbacks, scrapy.Spider):
             self.crawler.stats.max_value("cleaning/max_waiting", self.cleaner.pending + 1)
         try:
             cleaned = await self.cleaner.clean(capture, profile, self.run_id)
+            if self.wants_render(response, profile, cleaned):  # an app shell: the article comes by script
+                cleaned = await self.rendered(response, profile, cleaned)
         except CleaningFailed as exc:  # the WARC record is kept: `reextract` can try the page again
             logger.error("not stored, %s: %s (%s)", exc.kind, response.url, exc)
             self.count(f"errors/{exc.kind}", response.url)

@@ -49,7 +49,7 @@ class PageResourceCallbacks:
     def resource_requests(self, response: Response) -> list[Request]:
         """Requests for what an archived page needs to render, its list noted in the store."""
         pointer = response.meta.get(RECORD_META)
-        if response.status != 200 or not isinstance(response, TextResponse) or \
+        if response.status != 200 or not isinstance(response, TextResponse) or response.meta.get("rendered") or \
                 not isinstance(pointer, RecordPointer) or pointer.length == 0:  # a revisit kept its resources
             return []
         resources, requests = self.resources.for_page(response, pointer.record_id, self.parse_resource,
