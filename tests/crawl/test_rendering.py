@@ -4,6 +4,9 @@ mode with a browser where the plain response has no article; the rki.news replic
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from statistics import mean
@@ -16,7 +19,7 @@ from archive.warc.verify import verify_directory
 from crawler.fetching.scripted import looks_built_by_script, script_signs
 from devkit.extraction_score import token_f1
 from replica.appshell import LanternServer, shell
-from tests.conftest import Crawl, crawl, records_by_uri, run_cli
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, records_by_uri, run_cli
 from tests.helpers import store_for
 
 ARTICLES = 60
@@ -124,3 +127,45 @@ def test_script_signs() -> None:
     wrapped = f'<html><body><div id="root"><p>{words}</p></div><script src="/a.js"></script></body></html>'
     assert not looks_built_by_script(wrapped)  # a page that carries its text is read as it is
     assert not looks_built_by_script("<html><body><div id=app></div></body></html>")  # no script: nothing to run
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            parent = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
+            children.setdefault(int(parent), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _command_name(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_a_killed_crawl_leaves_no_browser_behind(lantern: LanternServer, tmp_path: Path) -> None:
+    proc = subprocess.Popen(cli_command("crawl", lantern.base_url + "/", data=tmp_path), cwd=ROOT, env=cli_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browsers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not browsers and time.monotonic() < deadline and proc.poll() is None:
+        browsers = [p for p in _descendants(proc.pid) if _command_name(p).startswith("chrom")]
+        time.sleep(0.05)
+    assert browsers, "the crawl started no browser"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while [p for p in browsers if _command_name(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in browsers if _command_name(p)] == []  # Playwright's driver ends with the crawl, and its browser
