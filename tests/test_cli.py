@@ -41,6 +41,10 @@ def test_unwritable_data_dir(tmp_path: Path) -> None:
 
 def test_bad_setting_override(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("crawl", "rki.news", "-s", "NOEQUALSIGN", data=tmp_path), "NAME=VALUE")
+    assert_one_line_error(run_cli("crawl", "rki.news", "-s", "NEWSARCHIVE_RENDER=sometimes", data=tmp_path),
+                          "NEWSARCHIVE_RENDER", "never, auto, always")
+    assert_one_line_error(run_cli("fetch", "http://127.0.0.1:9/", "-s", "NEWSARCHIVE_RESOURCES=all", data=tmp_path),
+                          "NEWSARCHIVE_RESOURCES", "none, page")
 
 
 def test_search_without_archive(tmp_path: Path) -> None:

@@ -17,6 +17,9 @@ DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
 
 
+CHOICE_SETTINGS = {"NEWSARCHIVE_RESOURCES": ("none", "page"), "NEWSARCHIVE_RENDER": ("never", "auto", "always")}
+
+
 class CliError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
 
@@ -50,6 +53,9 @@ def parse_overrides(pairs: Sequence[str], resources: str | None = None, render: 
         settings["NEWSARCHIVE_RESOURCES"] = resources
     if render:
         settings["NEWSARCHIVE_RENDER"] = render
+    for name, allowed in CHOICE_SETTINGS.items():  # checked here: in the crawl they would fail as a traceback
+        if name in settings and settings[name] and settings[name].strip().lower() not in allowed:
+            raise CliError(f"bad setting {name}={settings[name]!r}: use one of {', '.join(allowed)}")
     return settings
 
 

@@ -20,6 +20,7 @@ from crawler.fetching.page_resources import Resource
 from crawler.fetching.resource_schedule import KIND, PAGE_RECORD, ResourcePolicy, ResourceSchedule
 from crawler.middlewares.archive_writer import archive_writer
 from crawler.sites import SiteProfile
+from crawler.spiders.rendering import RENDERED
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class PageResourceCallbacks:
     def resource_requests(self, response: Response) -> list[Request]:
         """Requests for what an archived page needs to render, its list noted in the store."""
         pointer = response.meta.get(RECORD_META)
-        if response.status != 200 or not isinstance(response, TextResponse) or response.meta.get("rendered") or \
+        if response.status != 200 or not isinstance(response, TextResponse) or response.meta.get(RENDERED) or \
                 not isinstance(pointer, RecordPointer) or pointer.length == 0:  # a revisit kept its resources
             return []
         resources, requests = self.resources.for_page(response, pointer.record_id, self.parse_resource,
