@@ -20,6 +20,8 @@ from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 from crawler.commands.store_copy import cmd_store_copy
+from crawler.fetching.renderer import RENDER_MODES
+from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
 from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
 
 RESOURCES_HELP = ("page: archive what each article page needs to render (stylesheets, fonts, images, scripts); "
@@ -47,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-articles", type=int, help="schedule at most N articles")
     crawl.add_argument("--recheck-hours", type=float,
                        help="re-fetch archived articles published this recently, for edits (default: the profile's)")
-    crawl.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
-    crawl.add_argument("--render", choices=("never", "auto", "always"), help=RENDER_HELP)
+    crawl.add_argument("--resources", choices=RESOURCE_MODES, help=RESOURCES_HELP)
+    crawl.add_argument("--render", choices=RENDER_MODES, help=RENDER_HELP)
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
@@ -123,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("urls", nargs="*", metavar="URL")
     fetch.add_argument("--from-file", metavar="FILE", help="one URL a line; - for standard input")
     fetch.add_argument("--site", help="clean with this site's profile (default: from the archive or the host)")
-    fetch.add_argument("--resources", choices=("none", "page"), help=RESOURCES_HELP)
-    fetch.add_argument("--render", choices=("never", "auto", "always"), help=RENDER_HELP)
+    fetch.add_argument("--resources", choices=RESOURCE_MODES, help=RESOURCES_HELP)
+    fetch.add_argument("--render", choices=RENDER_MODES, help=RENDER_HELP)
     fetch.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")

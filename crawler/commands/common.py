@@ -12,12 +12,14 @@ from typing import Any
 
 from archive.api import Archive
 from archive.store.location import StoreLocation
+from crawler.fetching.renderer import RENDER_MODES
+from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
 
 DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
 
 
-CHOICE_SETTINGS = {"NEWSARCHIVE_RESOURCES": ("none", "page"), "NEWSARCHIVE_RENDER": ("never", "auto", "always")}
+CHOICE_SETTINGS = {"NEWSARCHIVE_RESOURCES": RESOURCE_MODES, "NEWSARCHIVE_RENDER": RENDER_MODES}
 
 
 class CliError(Exception):

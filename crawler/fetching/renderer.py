@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from scrapy import Request
 from scrapy.http import Response
@@ -32,6 +32,8 @@ from crawler.fetching.resource_schedule import RESOURCE_OF
 
 logger = logging.getLogger(__name__)
 
+RenderMode = Literal["never", "auto", "always"]
+RENDER_MODES: tuple[RenderMode, ...] = ("never", "auto", "always")
 RENDER_OF = "render_of"  # request meta: the page a browser request was made for
 DROPPED_REQUEST_HEADERS = {"user-agent", "accept-encoding", "host", "connection", "content-length", "cookie"}
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
@@ -42,6 +44,14 @@ IDLE_TIMEOUT_MS = 5_000
 CACHE_BYTES = 32 * 1024 * 1024  # answers of this run kept to serve the next page's same requests
 KINDS = {"stylesheet": "stylesheet", "script": "script", "image": "image", "font": "font", "media": "media",
          "xhr": "data", "fetch": "data", "manifest": "other", "other": "other"}
+
+
+def render_mode(value: object) -> RenderMode:
+    text = str(value).strip().lower()
+    for mode in RENDER_MODES:
+        if text == mode:
+            return mode
+    raise ValueError(f"render must be one of {', '.join(RENDER_MODES)} (got {value!r})")
 
 
 @dataclass
@@ -124,7 +134,7 @@ class PageRenderer:
 
             self._playwright = await async_playwright().start()
             self._browser = await self._playwright.chromium.launch(**launch_options(executable))
-        except (BrowserUnavailable, ImportError, Exception) as exc:  # any launch failure: no browser this run
+        except Exception as exc:  # no browser, no Playwright, a launch that fails: no browser this run
             self._unavailable = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             await self._stop_playwright()
             raise BrowserUnavailable(self._unavailable) from exc

@@ -27,13 +27,15 @@ from typing import Any
 from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore
 from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.fetching.renderer import RENDER_MODES
+from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 
 COLLECTION_FILENAME = "sites.toml"
 INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 KEYS = {"name", "start", "base_url", "every", "resources", "render", "settings"}
-CHOICES = {"resources": ("none", "page"), "render": ("never", "auto", "always")}  # and the settings they set
+CHOICES = {"resources": RESOURCE_MODES, "render": RENDER_MODES}  # and the settings they set
 SETTING_OF = {"resources": "NEWSARCHIVE_RESOURCES", "render": "NEWSARCHIVE_RENDER"}
 
 

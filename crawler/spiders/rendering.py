@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Literal
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -17,25 +16,15 @@ from archive.warc.write import conversion_record
 from crawler.cleaning.capture import NOT_ARTICLE, RECORD_META, Capture, Cleaned, RecordPointer
 from crawler.cleaning.pool import CleaningPool
 from crawler.core.errors import count_event
-from crawler.fetching.renderer import PageRenderer
+from crawler.fetching.renderer import PageRenderer, RenderMode, render_mode
 from crawler.fetching.scripted import looks_built_by_script
 from crawler.middlewares.archive_writer import archive_writer
 from crawler.sites import SiteProfile
 
 logger = logging.getLogger(__name__)
 
-RenderMode = Literal["never", "auto", "always"]
-RENDER_MODES: tuple[RenderMode, ...] = ("never", "auto", "always")
 DOM_TYPE = "text/html; charset=utf-8"
 RENDERED = "rendered"  # response meta: the page was rendered
-
-
-def render_mode(value: object) -> RenderMode:
-    text = str(value).strip().lower()
-    for mode in RENDER_MODES:
-        if text == mode:
-            return mode
-    raise ValueError(f"render must be one of {', '.join(RENDER_MODES)} (got {value!r})")
 
 
 class PageRendering:
