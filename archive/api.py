@@ -24,6 +24,7 @@ from archive.store.location import StoreLocation
 from archive.store.query import Filters, Order
 from archive.store.snippet_store import PageResource, SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
+from archive.warc.cdx import CdxIndex, build_index
 from archive.warc.read import ArchivedResponse, read_response
 from archive.warc.wacz import write_wacz
 from archive.warc.write import warc_paths
@@ -82,6 +83,9 @@ class Archive:
         None: not fetched, e.g. over a limit or refused by robots.txt)."""
         return self.store.page_resources(snippet.warc_record_id)
 
+    def _archived_resource_urls(self, snippet: Snippet) -> list[str]:
+        return [r.url for r in self.resources(snippet) if r.archived]
+
     def versions(self, url: str) -> list[Snippet]:
         """Every stored version of the article at this canonical URL, oldest first."""
         return self.store.versions(url)
@@ -103,7 +107,9 @@ class Archive:
             if export_format == "wacz":  # the records themselves, with the text: archive/warc/wacz.py
                 if not isinstance(destination, (str, Path)):
                     raise ValueError("a WACZ is written to a file: give a path")
-                return write_wacz(snippets, self.warc_dir, Path(destination), progress=progress)
+                with CdxIndex(build_index(self.data_dir)) as index:
+                    return write_wacz(snippets, self.warc_dir, Path(destination), index=index,
+                                      resources=self._archived_resource_urls, progress=progress)
             return write_snippets(snippets, destination, export_format, progress)
 
     def snapshot(self) -> AbstractContextManager[None]:

@@ -28,6 +28,7 @@ RESOURCES_HELP = ("page: archive what each article page needs to render (stylesh
                   "none: its HTML only (default: the site profile's, page)")
 RENDER_HELP = ("a browser for pages built by script: auto renders a page whose response has no article and looks "
                "built by script, always every article page, never none (default: the site profile's, auto)")
+SCREENSHOT_HELP = "with each rendered page, archive a screenshot of its first screen (a resource record, urn:view:URL)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="re-fetch archived articles published this recently, for edits (default: the profile's)")
     crawl.add_argument("--resources", choices=RESOURCE_MODES, help=RESOURCES_HELP)
     crawl.add_argument("--render", choices=RENDER_MODES, help=RENDER_HELP)
+    crawl.add_argument("--screenshot", action="store_true", help=SCREENSHOT_HELP)
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
@@ -127,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--site", help="clean with this site's profile (default: from the archive or the host)")
     fetch.add_argument("--resources", choices=RESOURCE_MODES, help=RESOURCES_HELP)
     fetch.add_argument("--render", choices=RENDER_MODES, help=RENDER_HELP)
+    fetch.add_argument("--screenshot", action="store_true", help=SCREENSHOT_HELP)
     fetch.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")

@@ -109,6 +109,7 @@ NEWSARCHIVE_RENDER = ""  # never, auto (a page with no article that looks built 
 NEWSARCHIVE_RENDER_TIMEOUT = 30.0  # seconds one page may take in the browser
 NEWSARCHIVE_RENDER_MAX_REQUESTS = 200  # requests one rendered page may make
 NEWSARCHIVE_RENDER_CONCURRENCY = 4  # pages in the browser at once
+NEWSARCHIVE_RENDER_SCREENSHOT = False  # a PNG of each rendered page's first screen, as a resource record
 
 # -- set for each run by `newsarchive crawl` or the spider, not by users --------------------------------
 NEWSARCHIVE_RUN_ID = ""  # the run's id; the spider makes one when empty

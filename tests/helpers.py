@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Generator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -112,3 +113,24 @@ def fetch(url: str, timeout: float = 30) -> bytes:
 def slow_run(delay: float, per_domain: int) -> list[str]:
     """Crawl settings that make a run of the replica last long enough to be caught, killed or stopped mid-way."""
     return ["-s", f"DOWNLOAD_DELAY={delay}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_domain}"]
+
+
+def serve_wacz(package: Path, directory: Path) -> Generator[str, None, None]:
+    """pywb on a free loopback port serving ``package`` as the collection ``shared`` (imported with
+    ``wb-manager add --unpack-wacz``, as a colleague would); yields its base URL, and stops it after."""
+    from archive.children import spawn, stop
+    from archive.warc.replay import free_port, tool, wait_until_up
+
+    for command in (["init", "shared"], ["add", "--unpack-wacz", "shared", str(package)]):
+        made = subprocess.run([tool("wb-manager"), *command], cwd=directory, capture_output=True, text=True,
+                              check=False)
+        assert made.returncode == 0, made.stderr
+    port = free_port()
+    server = spawn([str(tool("wayback")), "-b", "127.0.0.1", "-p", str(port)], cwd=directory,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        yield base
+    finally:
+        stop(server)

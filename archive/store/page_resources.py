@@ -1,5 +1,6 @@
 """Which resources each archived page needs: the ``page_resources`` table, keyed by the page's response
-record, and what the archive holds of each (its last fetch, from ``url_state``)."""
+record (a stylesheet's own references by the stylesheet's), and what the archive holds of each (its last
+fetch, from ``url_state``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archive.store.database import Database
+
+STYLESHEET_DEPTH = 4  # @import chains followed this deep: deeper ones are a theme's mistake, or a loop
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,17 @@ class PageResourceIndex(Database):
                                 "ON CONFLICT DO NOTHING", rows)
 
     def page_resources(self, page_record_id: str) -> list[PageResource]:
-        """The page's resources in the order they were noted, each with its last fetch."""
+        """The page's resources, each with its last fetch: those noted for the page, and what its stylesheets
+        load (noted under each stylesheet's capture, the one its last fetch refers to, @imports followed
+        to ``STYLESHEET_DEPTH``)."""
         rows = self.db.execute(
-            "SELECT r.url, r.kind, u.status, u.fetched_at FROM page_resources r "
-            "LEFT JOIN url_state u ON u.url = r.url WHERE r.page_record_id = ? ORDER BY r.url", (page_record_id,))
+            "WITH RECURSIVE noted(record_id, depth) AS ("
+            " SELECT ?, 0"
+            " UNION SELECT u.ref_record_id, n.depth + 1 FROM noted n"
+            " JOIN page_resources r ON r.page_record_id = n.record_id AND r.kind = 'stylesheet'"
+            " JOIN url_state u ON u.url = r.url"
+            " WHERE u.ref_record_id IS NOT NULL AND n.depth < ?)"
+            " SELECT DISTINCT r.url, r.kind, u.status, u.fetched_at FROM noted n"
+            " JOIN page_resources r ON r.page_record_id = n.record_id"
+            " LEFT JOIN url_state u ON u.url = r.url ORDER BY r.url", (page_record_id, STYLESHEET_DEPTH))
         return [PageResource(row[0], row[1], row[2], row[3]) for row in rows]

@@ -27,7 +27,6 @@ from archive.store.page_resources import PageResource
 from archive.store.query import Filters
 from archive.store.snippets import Snippet
 
-ARCHIVED = re.compile(rf"^/{REPLAY_COLLECTION}/(\d{{14}})([a-z]{{2}}_)?/(.+)$")
 PAGE_TIMEOUT_MS = 30_000
 IDLE_TIMEOUT_MS = 10_000
 
@@ -98,14 +97,28 @@ def _could_not_archive(url: str, page_url: str, known: dict[str, PageResource]) 
     return _is_local(page_url) and not _is_local(url)
 
 
-def replay_url(base: str, snippet: Snippet) -> str:
+def replay_url(base: str, snippet: Snippet, collection: str = REPLAY_COLLECTION) -> str:
     stamp = datetime.fromisoformat(snippet.fetched_at).strftime("%Y%m%d%H%M%S")
-    return f"{base}/{REPLAY_COLLECTION}/{stamp}mp_/{snippet.url}"
+    return f"{base}/{collection}/{stamp}mp_/{snippet.url}"
 
 
-def check_page(context: Any, base: str, snippet: Snippet, resources: Iterable[PageResource]) -> PageCheck:
-    """Replay one page in a new tab of ``context`` (a Playwright browser context) and watch its requests."""
-    check = PageCheck(snippet.url, replay_url(base, snippet))
+def _frame_texts(page: Any) -> list[str]:
+    """The title and text of the page and of each frame in it (a script-built page's text is in its
+    frame only after its script ran)."""
+    texts = []
+    for frame in page.frames:
+        with contextlib.suppress(Exception):  # a frame that went away meanwhile
+            texts.append(frame.title() + "\n" + frame.inner_text("body"))
+    return texts
+
+
+def check_page(context: Any, base: str, snippet: Snippet, resources: Iterable[PageResource],
+               collection: str = REPLAY_COLLECTION) -> PageCheck:
+    """Replay one page in a new tab of ``context`` (a Playwright browser context) and watch its requests;
+    ``collection`` is the pywb collection at ``base`` that holds it (the archive's own, or an imported
+    WACZ's)."""
+    check = PageCheck(snippet.url, replay_url(base, snippet, collection))
+    archived = re.compile(rf"^/{re.escape(collection)}/(\d{{14}})([a-z]{{2}}_)?/(.+)$")
     statuses: dict[str, int] = {}
     page = context.new_page()
 
@@ -120,7 +133,7 @@ def check_page(context: Any, base: str, snippet: Snippet, resources: Iterable[Pa
     def answered(response: Any) -> None:
         path = urlsplit(response.url).path
         query = urlsplit(response.url).query
-        match = ARCHIVED.match(path + (f"?{query}" if query else ""))
+        match = archived.match(path + (f"?{query}" if query else ""))
         if match and response.url.startswith(base + "/") and match.group(3) != snippet.url:
             statuses.setdefault(match.group(3), response.status)
 
@@ -128,10 +141,12 @@ def check_page(context: Any, base: str, snippet: Snippet, resources: Iterable[Pa
     page.on("response", answered)
     try:
         page.goto(check.replay_url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
-        page.evaluate("window.scrollTo(0, document.body ? document.body.scrollHeight : 0)")
+        for frame in page.frames:  # pywb may put the page in a frame under its banner: scroll it there
+            with contextlib.suppress(Exception):
+                frame.evaluate("window.scrollTo(0, document.body ? document.body.scrollHeight : 0)")
         with contextlib.suppress(Exception):  # a page that never idles (it polls): what it loaded so far counts
             page.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
-        check.title_found = snippet.title.strip() in (page.inner_text("body") + page.title())
+        check.title_found = any(snippet.title.strip() in text for text in _frame_texts(page))
     except Exception as exc:  # a page that cannot be replayed costs that page only
         check.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     finally:

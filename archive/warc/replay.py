@@ -4,7 +4,8 @@ pywb pins old versions of redis and werkzeug, so it lives in its own virtualenv 
 ``./run``; another place via ``NEWSARCHIVE_PYWB``, the directory holding its ``wayback`` and
 ``cdxj-indexer`` scripts). Replay state lives in ``DATA/replay/``: a pywb ``config.yaml`` naming one
 collection, ``archive``, whose WARCs are ``DATA/warc/`` and whose index is rebuilt whenever the set of
-closed WARC files changed. The config is written at each start, so a moved data directory replays too.
+closed WARC files changed (archive/warc/cdx.py). The config is written at each start, so a moved data
+directory replays too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from archive.api import REPLAY_COLLECTION
 from archive.children import spawn
-from archive.warc.write import warc_name, warc_paths
+from archive.warc.cdx import build_index
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,34 +46,18 @@ def tool(name: str) -> Path:
                             "./run sets up .venv-pywb, or point NEWSARCHIVE_PYWB at a bin directory with pywb")
 
 
-def _warc_files(data_dir: Path) -> list[Path]:
-    return warc_paths(data_dir / "warc")
-
-
 def _archive_paths(data_dir: Path) -> list[str]:
-    """Where pywb looks for a file the index names: the WARC root and each worker's directory under it (file
-    names are unique across writers, so the first match is the one)."""
+    """Where pywb looks for a file the index names (by its path under the WARC root): the root, and each
+    worker's directory under it for indexes written before names were relative."""
     root = (data_dir / "warc").resolve()
     return [str(root) + "/", *(str(d) + "/" for d in sorted(root.iterdir()) if d.is_dir())] if root.is_dir() \
         else [str(root) + "/"]
 
 
 def prepare(data_dir: Path) -> Path:
-    """Write DATA/replay/config.yaml and (re)build the CDXJ index when the WARC files changed."""
+    """Write DATA/replay/config.yaml, with the archive's CDXJ index brought up to date."""
     replay = data_dir / "replay"
-    indexes = replay / "indexes"
-    indexes.mkdir(parents=True, exist_ok=True)
-    warcs = _warc_files(data_dir)
-    state = json.dumps([[warc_name(data_dir / "warc", p), p.stat().st_size] for p in warcs])
-    state_file = indexes / "index.state"
-    index = indexes / "index.cdxj"
-    if not index.exists() or not state_file.exists() or state_file.read_text() != state:
-        tmp = indexes / "index.cdxj.tmp"
-        with tmp.open("wb") as out:
-            if warcs:
-                subprocess.run([str(tool("cdxj-indexer")), "--sort", *map(str, warcs)], stdout=out, check=True)
-        tmp.replace(index)
-        state_file.write_text(state)
+    indexes = build_index(data_dir).parent
     (replay / "config.yaml").write_text(
         "# written by newsarchive replay at each start\n"
         "collections:\n"

@@ -85,8 +85,10 @@ def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple
     if rec.type in NEEDS_TARGET:
         if not target:
             report.problem("A3", rec.offset, f"{rec.type} without WARC-Target-URI")
-        elif (not re.match(r"^[a-z][a-z0-9+.-]*://[^/\s]+", target) or re.search(r"[\s<>#]", target)
-              or not target.isascii()):
+        elif (not re.match(r"^[a-z][a-z0-9+.-]*:[^\s]", target) or re.search(r"[\s<>#]", target)
+              or not target.isascii() or (target.startswith(("http:", "https:"))
+                                          and not re.match(r"^https?://[^/\s]+", target))):
+            # an absolute URI is a scheme and what follows (urn:view:... included); http(s) needs a host
             report.problem("A6", rec.offset, f"Target-URI not an absolute RFC 3986 URI: {target!r}")
     if rec.type == "warcinfo":
         if target:

@@ -216,6 +216,16 @@ def conversion_record(url: str, refers_to: str, body: bytes, content_type: str) 
     return WarcRecordSpec("conversion", fields, body, content_type)
 
 
+def screenshot_record(url: str, concurrent_to: str, png: bytes) -> WarcRecordSpec:
+    """A screenshot of a rendered page as a ``resource`` record (WARC 1.1 §6.4: a resource "contains a resource,
+    without full protocol response information"), named ``urn:view:URL`` as Browsertrix names its page views,
+    so that replay never mistakes it for the page. ``WARC-Concurrent-To`` names the page's response record:
+    the screenshot belongs to that capture. (``WARC-Refers-To`` is not allowed on a resource record.)"""
+    fields = [("WARC-Target-URI", "urn:view:" + target_uri(url)), ("WARC-Concurrent-To", concurrent_to),
+              ("WARC-Payload-Digest", sha1_digest(png))]
+    return WarcRecordSpec("resource", fields, png, "image/png")
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:

@@ -3,6 +3,7 @@ the run summary are the running layer's: crawler.runs.outcome)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -20,6 +21,8 @@ DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
 
 
 CHOICE_SETTINGS = {"NEWSARCHIVE_RESOURCES": RESOURCE_MODES, "NEWSARCHIVE_RENDER": RENDER_MODES}
+FLAG_SETTINGS = {"resources": "NEWSARCHIVE_RESOURCES", "render": "NEWSARCHIVE_RENDER",
+                 "screenshot": "NEWSARCHIVE_RENDER_SCREENSHOT"}  # command-line flag -> the setting it stands for
 
 
 class CliError(Exception):
@@ -43,18 +46,19 @@ def prepare_data_dir(path: Path) -> Path:
     return path
 
 
-def parse_overrides(pairs: Sequence[str], resources: str | None = None, render: str | None = None) -> dict[str, str]:
-    """``-s NAME=VALUE`` settings, with ``--resources`` and ``--render`` as the settings they stand for."""
+def parse_overrides(pairs: Sequence[str], flags: argparse.Namespace | None = None) -> dict[str, str]:
+    """``-s NAME=VALUE`` settings, with the flags that stand for settings (``--resources``, ``--render``,
+    ``--screenshot``: ``FLAG_SETTINGS``) as those settings."""
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise CliError(f"bad setting {pair!r}: expected NAME=VALUE")
         settings[name.strip()] = value
-    if resources:
-        settings["NEWSARCHIVE_RESOURCES"] = resources
-    if render:
-        settings["NEWSARCHIVE_RENDER"] = render
+    for flag, name in FLAG_SETTINGS.items():
+        given = getattr(flags, flag, None)
+        if given:
+            settings[name] = "1" if given is True else str(given)
     for name, allowed in CHOICE_SETTINGS.items():  # checked here: in the crawl they would fail as a traceback
         if name in settings and settings[name] and settings[name].strip().lower() not in allowed:
             raise CliError(f"bad setting {name}={settings[name]!r}: use one of {', '.join(allowed)}")

@@ -58,7 +58,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 spider_args["base_url"] = validate_url(args.base_url)
     except (UnknownSiteError, BadUrlError) as exc:
         raise CliError(str(exc)) from exc
-    overrides = parse_overrides(args.set or [], args.resources, args.render)
+    overrides = parse_overrides(args.set or [], args)
     data = prepare_data_dir(args.data)
     report = locked_crawl(args.location, site, spider_args, overrides, args.verbose, args.quiet)
     if report is None:

@@ -30,7 +30,7 @@ GRACE_SECONDS = 120  # how long a stopped run may take to finish what is in flig
 
 
 def _command(entry: SiteEntry, args: argparse.Namespace) -> list[str]:
-    overrides = parse_overrides(args.set or [], args.resources, args.render)  # wins over the collection
+    overrides = parse_overrides(args.set or [], args)  # wins over the collection
     command = crawl_command(job_of(entry, overrides), args.location)
     if args.max_articles:
         command += ["--max-articles", str(args.max_articles)]

@@ -44,7 +44,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             profile_class(args.site)
         except UnknownSiteError as exc:
             raise CliError(str(exc)) from exc
-    overrides = parse_overrides(args.set or [], args.resources, args.render)
+    overrides = parse_overrides(args.set or [], args)
     prepare_data_dir(args.data)
     from crawler.spiders.given_urls import UrlsSpider
 

@@ -61,6 +61,7 @@ class Rendered:
     html: str
     requests: list[tuple[str, str]] = field(default_factory=list)  # (URL, kind) answered for the page
     refused: int = 0  # requests over the per-page limit, or that failed
+    screenshot: bytes | None = None  # PNG of the first screen, when asked for
     in_flight: int = 0  # requests of the page being answered now
     last_activity: float = 0.0  # monotonic time a request of the page last started or ended
 
@@ -106,8 +107,10 @@ class PageRenderer:
     """One crawl's browser: launched on first use, closed by ``close``."""
 
     def __init__(self, fetch: Callable[[Request], Awaitable[Response]], *, timeout_s: float = 30.0,
-                 max_requests: int = 200, max_bytes: int = 20 * 1024 * 1024, concurrency: int = 4) -> None:
+                 max_requests: int = 200, max_bytes: int = 20 * 1024 * 1024, concurrency: int = 4,
+                 screenshot: bool = False) -> None:
         self.fetch = fetch
+        self.screenshot = screenshot
         self.concurrency = concurrency
         self._slots: asyncio.Semaphore | None = None  # made on the crawl's event loop, at the first page
         self.timeout_s = timeout_s
@@ -173,6 +176,9 @@ class PageRenderer:
                 break
             height = now
         html: str = await page.content()
+        if self.screenshot:  # the first screen, as a reader lands on it (a whole endless page has no end)
+            await page.evaluate("() => window.scrollTo(0, 0)")
+            rendered.screenshot = await page.screenshot(type="png", full_page=False)
         return html
 
     @staticmethod

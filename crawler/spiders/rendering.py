@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from archive.browser import BrowserUnavailable
-from archive.warc.write import conversion_record
+from archive.warc.write import conversion_record, screenshot_record
 from crawler.cleaning.capture import NOT_ARTICLE, RECORD_META, Capture, Cleaned, RecordPointer
 from crawler.cleaning.pool import CleaningPool
 from crawler.core.errors import count_event
@@ -46,7 +46,8 @@ class PageRendering:
         self.renderer = PageRenderer(self._download, timeout_s=s.getfloat("NEWSARCHIVE_RENDER_TIMEOUT", 30.0),
                                      max_requests=s.getint("NEWSARCHIVE_RENDER_MAX_REQUESTS", 200),
                                      max_bytes=s.getint("NEWSARCHIVE_RESOURCE_MAX_BYTES", 20 * 1024 * 1024),
-                                     concurrency=s.getint("NEWSARCHIVE_RENDER_CONCURRENCY", 4))
+                                     concurrency=s.getint("NEWSARCHIVE_RENDER_CONCURRENCY", 4),
+                                     screenshot=s.getbool("NEWSARCHIVE_RENDER_SCREENSHOT", False))
         crawler.signals.connect(self._close_browser, signal=signals.spider_closed)
 
     async def _download(self, request: object) -> Response:
@@ -91,6 +92,9 @@ class PageRendering:
         written = writer.write_derived(record)
         if written is None:
             return cleaned
+        if page.screenshot is not None and writer.write_derived(
+                screenshot_record(response.url, plain.record_id, page.screenshot)) is not None:
+            count_event(stats, "render/screenshots", response.url)
         if page.requests:  # what the rendered page needed: listed under the record the snippet points at
             writer.add_page_resources(written.record_id, page.requests)
         response.meta[RENDERED] = True  # its resources came with it: no second fetch from the plain HTML

@@ -17,7 +17,7 @@ from archive.store.url_state import UrlState
 from crawler.cleaning.capture import RECORD_META, RecordPointer
 from crawler.core.errors import error_kind
 from crawler.fetching.page_resources import Resource
-from crawler.fetching.resource_schedule import KIND, PAGE_RECORD, ResourcePolicy, ResourceSchedule
+from crawler.fetching.resource_schedule import KIND, ResourcePolicy, ResourceSchedule
 from crawler.middlewares.archive_writer import archive_writer
 from crawler.sites import SiteProfile
 from crawler.spiders.rendering import RENDERED
@@ -60,10 +60,13 @@ class PageResourceCallbacks:
 
     async def parse_resource(self, response: Response) -> AsyncIterator[Request]:
         self.resources.answered(response)
-        if response.meta.get(KIND) == "stylesheet" and response.status == 200:
+        pointer = response.meta.get(RECORD_META)
+        if response.meta.get(KIND) == "stylesheet" and response.status == 200 and isinstance(pointer, RecordPointer):
             resources, requests = self.resources.from_stylesheet(response, self.parse_resource,
                                                                  self.on_resource_error)
-            self._note(response.meta.get(PAGE_RECORD, ""), resources)
+            # noted under the stylesheet's capture, not the page: every page using it lists them
+            # (archive.store.page_resources), in this run and in later ones that get a 304 for it
+            self._note(pointer.record_id, resources)
             for request in requests:
                 yield request
 

@@ -8,15 +8,17 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import archive
-from archive.children import spawn, stop
-from archive.warc.replay import free_port, tool
+from archive import browser
+from archive.warc.qa import check_page
+from archive.warc.replay import tool
 from tests.conftest import Crawl, run_cli
-from tests.helpers import fetch, store_for
+from tests.helpers import fetch, serve_wacz, store_for
 
 
 @pytest.fixture(scope="module")
@@ -66,24 +68,38 @@ def test_the_package_holds_the_selected_articles_records_and_text(urdu_wacz: Pat
     assert set(urdu) <= indexed  # every article page can be looked up
 
 
-def test_pywb_replays_an_article_from_the_package(urdu_wacz: Path, tmp_path: Path) -> None:
-    collections = tmp_path / "pywb"
-    collections.mkdir()
-    for command in (["init", "shared"], ["add", "--unpack-wacz", "shared", str(urdu_wacz)]):
-        made = subprocess.run([tool("wb-manager"), *command], cwd=collections, capture_output=True, text=True,
-                              check=False)
-        assert made.returncode == 0, made.stderr
+@pytest.fixture(scope="module")
+def shared_replay(urdu_wacz: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """pywb serving the package as a collection of its own (``shared``), as a colleague would import it."""
+    yield from serve_wacz(urdu_wacz, tmp_path_factory.mktemp("pywb"))
+
+
+def test_pywb_replays_an_article_from_the_package(urdu_wacz: Path, shared_replay: str) -> None:
     with zipfile.ZipFile(urdu_wacz) as z:
         page = json.loads(z.read("pages/pages.jsonl").splitlines()[1])
-    port = free_port()
-    server = spawn([str(tool("wayback")), "-b", "127.0.0.1", "-p", str(port)], cwd=collections,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        stamp = "".join(c for c in page["ts"] if c.isdigit())
-        body = fetch(f"http://127.0.0.1:{port}/shared/{stamp}id_/{page['url']}").decode("utf-8")
-    finally:
-        stop(server)
+    stamp = "".join(c for c in page["ts"] if c.isdigit())
+    body = fetch(f"{shared_replay}/shared/{stamp}id_/{page['url']}").decode("utf-8")
     assert page["title"] in body
+
+
+def test_the_package_replays_pages_with_their_styles_and_images(urdu_wacz: Path, shared_replay: str,
+                                                                replica_crawl: Crawl, chromium: str) -> None:
+    with archive.open(store_for(replica_crawl.data)) as a:
+        pages = list(a.search(language="ur", limit=4))
+        with browser.chromium() as chrome:
+            context = chrome.new_context(service_workers="block")
+            checks = [check_page(context, shared_replay, s, a.resources(s), collection="shared") for s in pages]
+    for check in checks:
+        assert check.title_found, check
+        assert not check.error, check
+        assert check.left_for_live_web == []
+        assert check.missing_archivable == []  # every resource the crawl archived came along in the package
+        names = {url.rsplit("/", 1)[-1] for url in check.served}
+        assert {"style.css?ver=12.6.5", "fonts.css", "roboto-regular.woff2", "bg-pattern.png"} <= names
+        assert any("/photo-" in url for url in check.served)
+    with zipfile.ZipFile(urdu_wacz) as z:
+        description = json.loads(z.read("datapackage.json"))["description"]
+    assert "capture(s) of what they need to render" in description
 
 
 def test_a_wacz_goes_to_a_file_only(replica_crawl: Crawl) -> None:

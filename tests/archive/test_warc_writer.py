@@ -15,6 +15,7 @@ from archive.warc.verify import verify_directory, verify_file
 from archive.warc.write import (
     OPEN_SUFFIX,
     WarcFileWriter,
+    WarcRecordSpec,
     dechunk,
     exchange_records,
     target_uri,
@@ -55,6 +56,19 @@ def test_target_uri_is_a_valid_uri(tmp_path: Path) -> None:
     uri = verify_file(path).records[1].fields["WARC-Target-URI"]
     assert " " not in uri
     assert "<" not in uri
+
+
+@pytest.mark.parametrize(("uri", "valid"), [
+    ("urn:view:https://rki.news/2025/07/04/a/", True),  # a screenshot's name, as Browsertrix names them
+    ("https://rki.news/a?b=1", True), ("http:/rki.news/a", False), ("https:///a", False),
+    ("2025/07/04/a/", False), ("https://rki.news/a b", False)])
+def test_the_verifier_wants_an_absolute_target_uri(tmp_path: Path, uri: str, valid: bool) -> None:
+    writer = WarcFileWriter(tmp_path, "t", INFO)
+    writer.write([WarcRecordSpec("resource", [("WARC-Target-URI", uri)], b"\x89PNG", "image/png")],
+                 datetime.now(UTC))
+    writer.close()
+    problems = [p for r in verify_directory(tmp_path) for p in r.problems]
+    assert (not any(p.startswith("A6") for p in problems)) == valid, problems
 
 
 def test_warcio_reads_what_the_writer_wrote(tmp_path: Path) -> None:

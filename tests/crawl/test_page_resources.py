@@ -58,6 +58,8 @@ def test_every_replica_article_page_is_archived_with_what_it_needs_to_render(rep
             resources = archive.resources(snippet)
             kinds = {r.kind for r in resources}
             assert {"stylesheet", "script", "image", "icon"} <= kinds, snippet.url
+            # what the shared stylesheet loads is each page's too, though fetched for the first page only
+            assert set(theme) <= {r.url for r in resources}, snippet.url
             assert all(r.archived for r in resources), [r for r in resources if not r.archived]
             photo = [r.url for r in resources if "/photo-" in r.url]
             assert len(photo) == 1

@@ -8,19 +8,22 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from statistics import mean
 from urllib.parse import urlsplit
 
 import pytest
 
+from archive import browser
 from archive.api import Archive
+from archive.warc.qa import check_page
 from archive.warc.verify import verify_directory
 from crawler.fetching.scripted import looks_built_by_script, script_signs
 from devkit.extraction_score import token_f1
 from replica.appshell import LanternServer, shell
-from tests.conftest import ROOT, Crawl, cli_command, cli_env, crawl, records_by_uri, run_cli
-from tests.helpers import store_for
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, copy_archive, crawl, records_by_uri, run_cli
+from tests.helpers import serve_wacz, store_for
 
 ARTICLES = 60
 
@@ -94,6 +97,57 @@ def test_reextract_cleans_the_rendered_dom_again(lantern_crawl: Crawl, tmp_path:
     report = json.loads(result.stdout)
     assert report["records"] == report["unchanged"] >= 0.97 * ARTICLES
     assert report["failed"] == {}
+
+
+def test_rendered_pages_replay_from_the_archive_and_from_a_wacz(lantern_crawl: Crawl, tmp_path: Path) -> None:
+    """The app shell replays, its script fetches the story from the archive, and the lazy photo follows: in
+    the archive's own replay (``qa``) and from an exported package."""
+    data = tmp_path / "data"
+    copy_archive(lantern_crawl.data, data)  # replay writes its index into the data directory
+    result = run_cli("qa", "--sample", "4", "--json", data=data)
+    assert result.returncode == 0, result.stderr + result.stdout[-3000:]
+    report = json.loads(result.stdout)
+    assert report["totals"]["pages_ok"] == report["totals"]["pages"] == 4
+    assert report["totals"]["left_for_live_web"] == 0
+    package = tmp_path / "lantern.wacz"
+    exported = run_cli("export", "--format", "wacz", "-o", str(package), data=data)
+    assert exported.returncode == 0, exported.stderr
+    (tmp_path / "pywb").mkdir()
+    replay = serve_wacz(package, tmp_path / "pywb")  # a generator: closing it stops pywb
+    base = next(replay)
+    try:
+        with Archive(store_for(data)) as archive:
+            snippets = [s for s in archive.search(limit=8) if "/story/" in s.url][:3]
+            with browser.chromium() as chrome:
+                context = chrome.new_context(service_workers="block")
+                checks = [check_page(context, base, s, archive.resources(s), collection="shared") for s in snippets]
+    finally:
+        replay.close()
+    for page in [*report["pages"], *map(asdict, checks)]:
+        assert page["title_found"], page
+        assert not page["error"], page
+        assert page["missing"] == page["left_for_live_web"] == []
+        served = {urlsplit(url).path.split("/")[1] for url in page["served"]}
+        assert {"static", "api", "media"} <= served  # the app, the story's JSON, the lazy photo
+
+
+def test_a_screenshot_of_each_rendered_page_on_request(lantern: LanternServer, tmp_path: Path) -> None:
+    done = crawl(tmp_path, lantern.base_url + "/", "--max-articles", "3", "--screenshot")
+    reports = verify_directory(done.warc_dir)
+    assert [p for r in reports for p in r.problems] == []
+    records = [rec for r in reports for rec in r.records]
+    responses = {rec.fields["WARC-Record-ID"]: rec for rec in records if rec.type == "response"}
+    shots = [rec for rec in records if rec.type == "resource"]
+    assert len(shots) == done.report["render"]["screenshots"] == done.report["render"]["pages"] >= 3
+    for shot in shots:
+        page = responses[shot.fields["WARC-Concurrent-To"]]  # the capture it shows
+        assert shot.fields["WARC-Target-URI"] == "urn:view:" + page.fields["WARC-Target-URI"]
+        assert shot.fields["Content-Type"] == "image/png"
+        assert shot.block.startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(shot.block) > 5_000  # a first screen with the story on it, not a blank page
+    assert not [rec for rec in records if rec.type == "resource" and "urn:view:" not in rec.fields["WARC-Target-URI"]]
+    plain = crawl(tmp_path / "plain", lantern.base_url + "/", "--max-articles", "1")
+    assert not [rec for r in verify_directory(plain.warc_dir) for rec in r.records if rec.type == "resource"]
 
 
 def test_the_static_replica_never_starts_a_browser(replica_crawl: Crawl) -> None:
