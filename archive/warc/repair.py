@@ -1,7 +1,8 @@
 """Repair after a crash: salvage ``.open`` WARC files that no live writer holds.
 
 A writer killed mid-record leaves ``NAME.warc.gz.open`` behind. Salvage keeps the file up to its last
-complete exchange (a response or revisit and the request record naming it, or the warcinfo record),
+complete exchange (a response or revisit and the request record naming it, a record written on its own
+such as a rendered page's DOM, or the warcinfo record),
 truncates the rest, fsyncs and publishes it under its final name, like Heritrix's recovery of ``.open``
 files. A closed file is never rewritten, and a file whose writer is still alive (it holds an flock on the
 file) is left alone, so a repair may run while another site's crawl writes into the same directory.
@@ -20,6 +21,9 @@ from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter
 from archive.warc.write import OPEN_SUFFIX, fsync_dir, warc_paths
 
 logger = logging.getLogger(__name__)
+
+# records written on their own between exchanges: a rendered page's DOM, its screenshot
+STANDALONE = ("conversion", "resource", "metadata")
 
 
 @dataclass
@@ -54,7 +58,7 @@ def complete_prefix(path: Path) -> tuple[int, list[WarcRecord]]:
                 good_end = rec.offset + rec.length
             elif rec.type in ("response", "revisit") and not pending:
                 pending = [rec]
-            elif rec.type == "warcinfo" and not kept and not pending:
+            elif not pending and ((rec.type == "warcinfo" and not kept) or (rec.type in STANDALONE and kept)):
                 kept.append(rec)
                 good_end = rec.offset + rec.length
             else:

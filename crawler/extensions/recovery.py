@@ -7,8 +7,8 @@ was archived just before the crash (the snippet is committed after its record is
 1. salvages every ``.open`` file no live writer holds (``archive.warc.repair``);
 2. deletes snippets whose WARC record does not exist (only possible after a lost disk write);
 3. reads the salvaged records back and restores what the store should have said about them: the
-   payload-digest index, the last fetch of each URL, and a snippet for every article response that has
-   none, cleaned from the archived payload as a live crawl would have.
+   payload-digest index, the last fetch of each URL, and a snippet for every article response (or rendered
+   page's DOM, a ``conversion`` record) that has none, cleaned as a live crawl would have.
 
 The store and the salvaged files are then the durable record of completed work: the next run skips
 what they hold.
@@ -70,12 +70,19 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
     site = store.run_site(run_id)
     restored = 0
     for rec in salvaged.records:
-        if rec.type not in ("response", "revisit"):
+        if rec.type not in ("response", "revisit", "conversion"):
             continue
         archived = read_response(warc_dir / salvaged.on_disk, rec.offset)
         uri = rec.fields["WARC-Target-URI"]
         record_id = rec.fields["WARC-Record-ID"]
         date = rec.fields["WARC-Date"]
+        if rec.type == "conversion":  # a rendered page's DOM: its snippet is cleaned from it, as in the crawl
+            if record_id not in have:
+                restored += _restore_snippet(store, uri, archived.body, "text/html; charset=utf-8", site, run_id,
+                                             RecordPointer(salvaged.name, rec.offset, rec.length, record_id,
+                                                           rec.fields.get("WARC-Payload-Digest", ""),
+                                                           date.replace("Z", "+00:00")))
+            continue
         headers = {name.lower(): value for name, value in archived.http_headers}
         ref = None
         if rec.type == "response" and archived.status == 200 and archived.payload:
@@ -90,13 +97,18 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
                                     headers.get("etag"), headers.get("last-modified"), ref))
         if rec.type != "response" or archived.status != 200 or record_id in have:
             continue
-        profile = profile_for_capture(uri, site=site, store=store)
         pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id, rec.fields["WARC-Payload-Digest"],
                                 date.replace("Z", "+00:00"))
-        cleaned = clean_capture(Capture(uri, archived.body, headers.get("content-type"), pointer), profile, run_id)
-        if cleaned.snippet is not None and store.add(cleaned.snippet) != "unchanged":
-            restored += 1
+        restored += _restore_snippet(store, uri, archived.body, headers.get("content-type"), site, run_id, pointer)
     return restored
+
+
+def _restore_snippet(store: SnippetStore, uri: str, body: bytes, content_type: str | None, site: str | None,
+                     run_id: str, pointer: RecordPointer) -> int:
+    """Clean an archived page as the live crawl would have; 1 when it gave a new or changed snippet."""
+    profile = profile_for_capture(uri, site=site, store=store)
+    cleaned = clean_capture(Capture(uri, body, content_type, pointer), profile, run_id)
+    return int(cleaned.snippet is not None and store.add(cleaned.snippet) != "unchanged")
 
 
 def recover(where: StoreLocation | Path, site: str | None = None) -> Recovery:

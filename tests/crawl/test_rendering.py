@@ -17,8 +17,12 @@ import pytest
 
 from archive import browser
 from archive.api import Archive
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
 from archive.warc.qa import check_page
 from archive.warc.verify import verify_directory
+from archive.warc.write import OPEN_SUFFIX
+from crawler.extensions.recovery import recover
 from crawler.fetching.scripted import looks_built_by_script, script_signs
 from devkit.extraction_score import token_f1
 from replica.appshell import LanternServer, shell
@@ -150,6 +154,26 @@ def test_a_screenshot_of_each_rendered_page_on_request(lantern: LanternServer, t
     assert not [rec for r in verify_directory(plain.warc_dir) for rec in r.records if rec.type == "resource"]
 
 
+def test_recovery_restores_rendered_pages_from_their_dom(lantern_crawl: Crawl, tmp_path: Path) -> None:
+    """A crash between the DOM's record and the snippet's commit: recovery cleans the conversion record."""
+    data = tmp_path / "data"
+    copy_archive(lantern_crawl.data, data)
+    (warc,) = (data / "warc").glob("*.warc.gz")
+    warc.rename(warc.with_name(warc.name + OPEN_SUFFIX))  # as a killed writer leaves it
+    with SnippetStore(store_for(data)) as store:
+        before = {s.url: s for s in store.select(Filters())}
+        store.db.execute("DELETE FROM snippets WHERE id % 3 = 0")
+        store.db.commit()
+        lost = len(before) - store.count()
+    result = recover(store_for(data), urlsplit(next(iter(before))).hostname)
+    assert result.bytes_dropped == result.snippets_dropped == 0  # a DOM record is whole on its own: kept
+    assert result.snippets_restored == lost > 0
+    with SnippetStore(store_for(data), readonly=True) as store:
+        after = {s.url: s for s in store.select(Filters())}
+    assert {u: (s.title, s.text, s.warc_record_id) for u, s in after.items()} == \
+        {u: (s.title, s.text, s.warc_record_id) for u, s in before.items()}  # the DOM's record, as the crawl had
+
+
 def test_the_static_replica_never_starts_a_browser(replica_crawl: Crawl) -> None:
     assert replica_crawl.report["render"] == {}
 
@@ -209,8 +233,11 @@ def _command_name(pid: int) -> str:
 
 
 def test_a_killed_crawl_leaves_no_browser_behind(lantern: LanternServer, tmp_path: Path) -> None:
-    proc = subprocess.Popen(cli_command("crawl", lantern.base_url + "/", data=tmp_path), cwd=ROOT, env=cli_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scratch = tmp_path / "tmp"  # a killed Chromium cannot remove its temporary files: keep them here
+    scratch.mkdir()
+    proc = subprocess.Popen(cli_command("crawl", lantern.base_url + "/", data=tmp_path), cwd=ROOT,
+                            env=cli_env({"TMPDIR": str(scratch)}), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     browsers: list[int] = []
     deadline = time.monotonic() + 60
     while not browsers and time.monotonic() < deadline and proc.poll() is None:
