@@ -22,7 +22,7 @@ from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
 from archive.store.location import StoreLocation
 from archive.store.query import Filters, Order
-from archive.store.snippet_store import PageResource, SnippetStore
+from archive.store.snippet_store import ImportedRecord, PageResource, SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.warc.cdx import CdxIndex, build_index
 from archive.warc.read import ArchivedResponse, read_response
@@ -150,6 +150,11 @@ class Archive:
     def record(self, snippet: Snippet) -> ArchivedResponse:
         """The WARC response record a snippet was cleaned from."""
         return read_response(self.warc_dir / snippet.warc_file, snippet.warc_offset)
+
+    def origin(self, snippet: Snippet) -> ImportedRecord | None:
+        """Where an imported or backfilled version's record came from (the source file or URL, the offset and
+        length of its bytes there); None for a capture this archive made itself."""
+        return self.store.imported_record(snippet.warc_record_id)
 
     @staticmethod
     def replay_url(snippet: Snippet, base: str = "http://127.0.0.1:8080") -> str:

@@ -17,6 +17,7 @@ from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
+from crawler.commands.past import cmd_import
 from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 from crawler.commands.store_copy import cmd_store_copy
@@ -110,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("--json", action="store_true")
     reextract.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     reextract.set_defaults(func=cmd_reextract)
+
+    importing = sub.add_parser("import", parents=[common],
+                               help="bring in WARC or ARC files other tools wrote (copied, cleaned, searchable)")
+    importing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                           help="a .warc, .warc.gz, .arc or .arc.gz file, or a directory of them")
+    importing.add_argument("--site", help="only records of this site (a profile's name, or a host and its "
+                                          "subdomains), cleaned with its profile")
+    importing.add_argument("--since", help="only captures made on or after this date (their WARC-Date)")
+    importing.add_argument("--until", help="only captures made before this date")
+    importing.add_argument("--workers", type=int, default=-1,
+                           help="processes that clean pages (default: one per core; 0: none)")
+    importing.add_argument("--json", action="store_true", help="print the run's report as JSON")
+    importing.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
+    importing.set_defaults(func=cmd_import)
 
     qa = sub.add_parser("qa", parents=[common],
                         help="replay archived article pages in headless Chromium and check every request")

@@ -121,19 +121,24 @@ class PostgresServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def redis_server_bin() -> str:
-    """redis-server, installing Debian's package when it is missing."""
-    found = shutil.which("redis-server")
+def debian_tool(command: str, package: str) -> str:
+    """The path of ``command``, installing Debian's ``package`` when it is missing (as root, with apt-get)."""
+    found = shutil.which(command)
     if found is None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "redis-server"]
+        install = ["apt-get", "install", "-y", "-q", package]
         if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
             subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
             subprocess.run(install, env=env, capture_output=True, check=True)
-        found = shutil.which("redis-server")
+        found = shutil.which(command)
     if found is None:
-        raise RuntimeError("redis-server is not installed")
+        raise RuntimeError(f"{command} is not installed (Debian's {package} package)")
     return found
+
+
+def redis_server_bin() -> str:
+    """redis-server, installing Debian's package when it is missing."""
+    return debian_tool("redis-server", "redis-server")
 
 
 class RedisServer:

@@ -24,9 +24,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "runs": ("run_id", "site", "started_at", "finished_at", "status", "report"),
     "frontier": ("site", "url"),
     "page_resources": ("page_record_id", "url", "kind"),
+    "imported_records": ("record_id", "record_type", "target_uri", "warc_date", "payload_digest", "origin",
+                         "origin_offset", "origin_length", "warc_file", "warc_offset", "warc_length", "run_id"),
 }
 ORDER = {"snippets": "id", "latest": "canonical_url", "captures": "payload_digest", "url_state": "url",
-         "runs": "run_id", "page_resources": "page_record_id, url"}
+         "runs": "run_id", "page_resources": "page_record_id, url", "imported_records": "record_id"}
 
 
 class CopyError(Exception):

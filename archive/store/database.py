@@ -24,7 +24,7 @@ from archive.store.query import TIME_KEY_SHIFT
 if TYPE_CHECKING:
     from archive.store.postgres import PostgresConnection
 
-SCHEMA_VERSION = 7  # 7: page resources
+SCHEMA_VERSION = 8  # 7: page resources; 8: where a version came from (source), imported records
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snippets (
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS snippets (
     warc_record_id TEXT NOT NULL, payload_digest TEXT NOT NULL,
     version INTEGER NOT NULL,
     time_key INTEGER,  -- publication second << TIME_KEY_SHIFT, plus a counter within the second: the full-text rowid
-    declared_language TEXT, flags TEXT NOT NULL DEFAULT '[]',
+    declared_language TEXT, flags TEXT NOT NULL DEFAULT '[]', source TEXT NOT NULL DEFAULT 'crawl',
     UNIQUE (canonical_url, version)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS snippets_time_key ON snippets (time_key);
@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS frontier (  -- pages a run found but did not fetch: t
 CREATE TABLE IF NOT EXISTS page_resources (  -- what an archived page needs to render, by its response record
     page_record_id TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (page_record_id, url)
 );
+CREATE TABLE IF NOT EXISTS imported_records (  -- records an import or backfill copied in, by their own id
+    record_id TEXT PRIMARY KEY, record_type TEXT NOT NULL, target_uri TEXT, warc_date TEXT,
+    payload_digest TEXT, origin TEXT NOT NULL, origin_offset BIGINT NOT NULL, origin_length BIGINT NOT NULL,
+    warc_file TEXT NOT NULL, warc_offset BIGINT NOT NULL, warc_length BIGINT NOT NULL, run_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS imported_records_target ON imported_records (target_uri, payload_digest);
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
 # FTS5 walks the matches from the newest and stops after LIMIT rows (and seeks to --until/--since).
@@ -126,6 +132,7 @@ class Database:
     def __init__(self, where: StoreLocation | Path, *, readonly: bool = False) -> None:
         """``where``: a location, or a data directory whose SQLite store is meant."""
         self.location = StoreLocation.of(where)
+        self.readonly = readonly
         data_dir = self.location.data_dir
         self.path = self.location.sqlite_path
         self.url = self.location.url
@@ -261,8 +268,9 @@ class Database:
             for snippet_id, base in rows.fetchall():
                 last[base] = last.get(base, base - 1) + 1
                 self.db.execute("UPDATE snippets SET time_key = ? WHERE id = ?", (last[base], snippet_id))
-        for column, declaration in (("declared_language", "TEXT"), ("flags", "TEXT NOT NULL DEFAULT '[]'")):
-            if columns and column not in columns:  # schema 4 and older
+        for column, declaration in (("declared_language", "TEXT"), ("flags", "TEXT NOT NULL DEFAULT '[]'"),
+                                    ("source", "TEXT NOT NULL DEFAULT 'crawl'")):
+            if columns and column not in columns:  # schema 4 and older; 7 and older for source
                 self.db.execute(f"ALTER TABLE snippets ADD COLUMN {column} {declaration}")
         statements = (DROP_ID_KEYED_INDEX if migrating else "") + SCHEMA
         if migrating:

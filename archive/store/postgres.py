@@ -26,7 +26,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-SCHEMA_VERSION = 4  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources
+SCHEMA_VERSION = 5  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources;
+# 5: where a version came from (source), imported records
 LOCK_SCHEMA = 7_270_001  # advisory lock: two processes creating the schema at once take turns
 INDEXED_CHARS = 500_000  # a tsvector holds at most 1 MB: text past this is stored but not indexed
 # punctuation becomes a space before PostgreSQL's parser sees the text, which otherwise reads "COVID-19" as
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS snippets (
                   'D')) STORED,
     UNIQUE (canonical_url, version)
 );
+ALTER TABLE snippets ADD COLUMN IF NOT EXISTS source TEXT NOT NULL DEFAULT 'crawl';
 CREATE INDEX IF NOT EXISTS snippets_search ON snippets USING GIN (search);
 CREATE INDEX IF NOT EXISTS snippets_site_published ON snippets (site, published_utc);
 CREATE INDEX IF NOT EXISTS snippets_published ON snippets (published_utc);
@@ -96,6 +98,12 @@ CREATE TABLE IF NOT EXISTS frontier (
 CREATE TABLE IF NOT EXISTS page_resources (  -- what an archived page needs to render, by its response record
     page_record_id TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (page_record_id, url)
 );
+CREATE TABLE IF NOT EXISTS imported_records (  -- records an import or backfill copied in, by their own id
+    record_id TEXT PRIMARY KEY, record_type TEXT NOT NULL, target_uri TEXT, warc_date TEXT,
+    payload_digest TEXT, origin TEXT NOT NULL, origin_offset BIGINT NOT NULL, origin_length BIGINT NOT NULL,
+    warc_file TEXT NOT NULL, warc_offset BIGINT NOT NULL, warc_length BIGINT NOT NULL, run_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS imported_records_target ON imported_records (target_uri, payload_digest);
 CREATE TABLE IF NOT EXISTS newsarchive_schema (version INTEGER NOT NULL);
 """
 

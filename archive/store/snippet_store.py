@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from archive.store.captures import CaptureIndex
 from archive.store.database import SCHEMA_VERSION
+from archive.store.imports import ImportedRecord, ImportedRecords
 from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.page_resources import PageResource, PageResourceIndex
 from archive.store.query import Filters, Order, count_rows, select_rows, to_utc
@@ -36,7 +37,7 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     return Snippet.from_dict(data)
 
 
-class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, RunLog):
+class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, RunLog):
     """Read and write access to the store: the snippets here, the other tables from the bases."""
 
     @classmethod
@@ -166,4 +167,5 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, RunLog):
         return dropped
 
 
-__all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "ArticleState", "Outcome", "PageResource", "SnippetStore", "UrlState"]
+__all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "ArticleState", "ImportedRecord", "Outcome", "PageResource",
+           "SnippetStore", "UrlState"]

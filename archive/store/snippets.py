@@ -44,6 +44,7 @@ class Snippet:
     payload_digest: str
     declared_language: str | None = None  # what the page declared (<html lang>), when `language` was detected
     flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed": the text is a best reading
+    source: str = "crawl"  # where the version came from: crawl, import (a WARC file) or backfill (a web archive)
     word_count: int = field(default=-1)
     text_sha256: str = field(default="")
     version: int = 0  # assigned by the store: 1 for the first version of a canonical URL

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.warc.write import COPIED_FROM
+
 CHUNK = 1 << 20
 REPEATABLE = {"WARC-Concurrent-To"}  # the only WARC field this project's records may carry twice
 
@@ -45,6 +47,7 @@ class WarcRecord:
     fields: dict[str, str]
     block: bytes
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rule, message), e.g. ("A11", "folded ...")
+    version: str = "WARC/1.1"  # WARC/1.0 only in records copied from another archive's files
 
     @property
     def type(self) -> str:
@@ -101,9 +104,13 @@ def iter_members(f: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, int, by
 
 
 def parse_record(offset: int, length: int, data: bytes) -> WarcRecord:
-    """The record in one decompressed gzip member; raises MalformedRecord when there is none to read."""
-    if not data.startswith(b"WARC/1.1\r\n"):
-        raise MalformedRecord("A1", offset, "member does not start with a WARC/1.1 header")
+    """The record in one decompressed gzip member; raises MalformedRecord when there is none to read.
+
+    This project writes WARC/1.1; a WARC/1.0 record (wget's, Heritrix's, Common Crawl's, copied by an import)
+    is read the same way, its version kept for the verifier to judge."""
+    version = data[:10]
+    if version not in (b"WARC/1.1\r\n", b"WARC/1.0\r\n"):
+        raise MalformedRecord("A1", offset, "member does not start with a WARC/1.1 (or 1.0) header")
     end = data.find(b"\r\n\r\n")
     if end < 0:
         raise MalformedRecord("A1", offset, "record header has no end")
@@ -131,7 +138,13 @@ def parse_record(offset: int, length: int, data: bytes) -> WarcRecord:
     block = data[end + 4 : end + 4 + size]
     if len(block) != size or data[end + 4 + size :] != b"\r\n\r\n":
         problems.append(("A1", "block length or record end wrong (one record per gzip member)"))
-    return WarcRecord(offset, length, fields, block, problems)
+    return WarcRecord(offset, length, fields, block, problems, version[:8].decode("ascii"))
+
+
+def starts_copies(rec: WarcRecord) -> bool:
+    """Whether a record is the warcinfo record an import writes before the records it copies from a source."""
+    return rec.type == "warcinfo" and rec.version == "WARC/1.1" and \
+        any(line.startswith(COPIED_FROM + ":") for line in rec.block.decode("utf-8", "replace").splitlines())
 
 
 def iter_records(path: Path, *, skip_malformed: bool = False) -> Iterator[WarcRecord]:
@@ -169,13 +182,19 @@ def read_response(path: Path, offset: int) -> ArchivedResponse:
             if not chunk:
                 raise ValueError(f"{path.name}@{offset}: truncated record")
             raw += member.decompress(chunk)
+    return parse_response(raw, f"{path.name}@{offset}")
+
+
+def parse_response(raw: bytes, where: str) -> ArchivedResponse:
+    """The response (or conversion) record in the uncompressed bytes of one record; ``where`` names it in
+    errors. A record copied from another writer may be WARC/1.0 and name its target in angle brackets."""
     record = next(iter(ArchiveIterator(io.BytesIO(raw))))
     headers = dict(record.rec_headers.headers)
     if record.rec_type == "conversion":  # a rendered page's DOM: no HTTP head, the block is the document
         block = record.content_stream().read()
         return ArchivedResponse(headers, 200, [("Content-Type", headers.get("Content-Type", ""))], block, block)
     if record.rec_type not in ("response", "revisit"):
-        raise ValueError(f"{path.name}@{offset} is a {record.rec_type} record, not a response")
+        raise ValueError(f"{where} is a {record.rec_type} record, not a response")
     http = record.http_headers
     body = record.content_stream().read()
     stored = raw[raw.index(b"\r\n\r\n") + 4 :]  # WARC header end

@@ -2,7 +2,7 @@
 
 A writer killed mid-record leaves ``NAME.warc.gz.open`` behind. Salvage keeps the file up to its last
 complete exchange (a response or revisit and the request record naming it, a record written on its own
-such as a rendered page's DOM, or the warcinfo record),
+such as a rendered page's DOM, or the warcinfo record; in an import's file, each record copied),
 truncates the rest, fsyncs and publishes it under its final name, like Heritrix's recovery of ``.open``
 files. A closed file is never rewritten, and a file whose writer is still alive (it holds an flock on the
 file) is left alone, so a repair may run while another site's crawl writes into the same directory.
@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_records
+from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_records, starts_copies
 from archive.warc.write import OPEN_SUFFIX, fsync_dir, warc_paths
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,16 @@ def complete_prefix(path: Path) -> tuple[int, list[WarcRecord]]:
     kept: list[WarcRecord] = []
     pending: list[WarcRecord] = []  # a response or revisit still waiting for its request record
     good_end = 0
+    copying = False  # an import's file: each record was copied on its own, so each complete one is kept
     try:
         for rec in iter_records(path):
-            if rec.problems:
+            if rec.problems and not copying:  # a copy's quirks are its writer's, kept as they are
                 break
-            if rec.type == "request" and pending and \
+            if copying or (starts_copies(rec) and not kept):
+                copying = True
+                kept.append(rec)
+                good_end = rec.offset + rec.length
+            elif rec.type == "request" and pending and \
                     rec.fields.get("WARC-Concurrent-To") == pending[0].fields.get("WARC-Record-ID"):
                 kept += [*pending, rec]
                 pending = []

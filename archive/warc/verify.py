@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record
+from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record, starts_copies
 from archive.warc.write import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest, warc_paths
 
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 DIGEST_RE = re.compile(r"^(sha1:[A-Z2-7]{32}|sha256:[0-9a-f]{64})$")
 RECORD_ID_RE = re.compile(r"^<urn:uuid:[0-9a-f-]{36}>$")
+ANY_RECORD_ID_RE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]+>$")  # WARC 1.1 §5.2: any URI in angle brackets
 NEEDS_TARGET = {"response", "request", "resource", "revisit", "conversion", "continuation"}
 WARCINFO_KEYS = ("software", "format", "robots", "http-header-user-agent", "operator", "hostname")
 
@@ -36,7 +37,7 @@ class FileReport:
         self.problems.append(f"{check} {self.path.name}{where}: {message}")
 
 
-def _check_digests(report: FileReport, rec: WarcRecord) -> None:
+def _check_digests(report: FileReport, rec: WarcRecord, copy: bool) -> None:
     block_digest = rec.fields.get("WARC-Block-Digest")
     if block_digest is None:
         report.problem("A8", rec.offset, "no WARC-Block-Digest")
@@ -46,7 +47,8 @@ def _check_digests(report: FileReport, rec: WarcRecord) -> None:
         report.problem("A8", rec.offset, "block digest does not match")
     payload_digest = rec.fields.get("WARC-Payload-Digest")
     not_modified = rec.fields.get("WARC-Profile") == REVISIT_PROFILE_NOT_MODIFIED  # a 304 has no payload
-    if rec.type in ("response", "request", "revisit") and payload_digest is None and not not_modified:
+    if rec.type in ("response", "request", "revisit") and payload_digest is None and not not_modified and not copy:
+        # WARC 1.1 §5.9 leaves the payload digest optional; this project always writes one
         report.problem("A8", rec.offset, "no WARC-Payload-Digest")
     if payload_digest and not DIGEST_RE.match(payload_digest):
         report.problem("A8", rec.offset, f"badly encoded payload digest {payload_digest}")
@@ -67,21 +69,30 @@ def _check_digests(report: FileReport, rec: WarcRecord) -> None:
         report.problem("B2", rec.offset, "payload digest is not over the de-chunked entity body")
 
 
-def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple[datetime, datetime] | None) -> None:
+def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple[datetime, datetime] | None,
+                  copy: bool = False) -> None:
+    """Check one record. A ``copy`` (a record an import copied byte for byte from another writer's file) is held
+    to the WARC standard in the version it declares, not to this project's own choices: WARC/1.0, any record
+    id URI, a Target-URI in angle brackets as WARC 1.0's examples and wget write it, no warcinfo fields of ours,
+    any date, any pairing of request and response."""
     f = rec.fields
     for name in ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type"):
         if name not in f:
             report.problem("A3", rec.offset, f"missing {name}")
-    if not RECORD_ID_RE.match(f.get("WARC-Record-ID", "")):
+    if rec.version != "WARC/1.1" and not copy:
+        report.problem("A1", rec.offset, f"a {rec.version} record written by this project")
+    if not (ANY_RECORD_ID_RE if copy else RECORD_ID_RE).match(f.get("WARC-Record-ID", "")):
         report.problem("A5", rec.offset, f"record id not a <urn:uuid:…>: {f.get('WARC-Record-ID')}")
     date = f.get("WARC-Date", "")
     if not DATE_RE.match(date):
         report.problem("A7", rec.offset, f"bad WARC-Date {date!r}")
-    elif window:
+    elif window and not copy:
         moment = datetime.fromisoformat(date.replace("Z", "+00:00"))
         if not window[0] <= moment <= window[1]:
             report.problem("A7", rec.offset, f"WARC-Date {date} outside the crawl")
     target = f.get("WARC-Target-URI")
+    if copy and target and target.startswith("<") and target.endswith(">"):
+        target = target[1:-1]
     if rec.type in NEEDS_TARGET:
         if not target:
             report.problem("A3", rec.offset, f"{rec.type} without WARC-Target-URI")
@@ -90,7 +101,7 @@ def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple
                                           and not re.match(r"^https?://[^/\s]+", target))):
             # an absolute URI is a scheme and what follows (urn:view:... included); http(s) needs a host
             report.problem("A6", rec.offset, f"Target-URI not an absolute RFC 3986 URI: {target!r}")
-    if rec.type == "warcinfo":
+    if rec.type == "warcinfo" and not copy:
         if target:
             report.problem("A3", rec.offset, "warcinfo with WARC-Target-URI")
         keys = {line.split(":", 1)[0] for line in rec.block.decode("utf-8", "replace").splitlines()}
@@ -105,21 +116,23 @@ def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple
     if rec.type == "revisit":
         if "WARC-Profile" not in f:
             report.problem("A3", rec.offset, "revisit without WARC-Profile")
-        if "WARC-Refers-To" not in f:
+        if "WARC-Refers-To" not in f and not copy:  # WARC 1.1 recommends it; this project always writes it
             report.problem("A3", rec.offset, "revisit without WARC-Refers-To")
     if rec.type in ("response", "revisit", "request") and rec.block and not rec.block.startswith(
             (b"HTTP/1.1 ", b"HTTP/1.0 ", b"GET ", b"POST ", b"HEAD ")):
         report.problem("B4", rec.offset, "HTTP block does not start with an HTTP/1.x line")
-    _check_digests(report, rec)
+    _check_digests(report, rec, copy)
 
 
-def _check_pairing(report: FileReport) -> None:
+def _check_pairing(report: FileReport, copies: set[int]) -> None:
+    """Every response or revisit of ours has exactly one request record naming it (copies are paired, or not,
+    as their writer chose: wget names the request from the response, Heritrix the other way)."""
     requests: dict[str, list[WarcRecord]] = {}
     for rec in report.records:
         if rec.type == "request":
             requests.setdefault(rec.fields.get("WARC-Concurrent-To", ""), []).append(rec)
     for rec in report.records:
-        if rec.type not in ("response", "revisit"):
+        if rec.type not in ("response", "revisit") or rec.offset in copies:
             continue
         paired = requests.get(rec.fields["WARC-Record-ID"], [])
         if len(paired) != 1:
@@ -145,6 +158,8 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
         report.problem("A1", None, "empty file")
         return report
     end = 0
+    copies: set[int] = set()  # offsets of the records copied from other writers' files
+    copying = False
     try:
         with path.open("rb") as f:
             for index, (offset, length, data) in enumerate(iter_members(f)):
@@ -157,7 +172,11 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
                 for check, message in rec.problems:
                     report.problem(check, offset, message)
                 report.records.append(rec)
-                _check_record(report, rec, index, window)
+                if starts_copies(rec):
+                    copying = True  # an import's file: what follows its warcinfo of a source is copies
+                elif copying:
+                    copies.add(offset)
+                _check_record(report, rec, index, window, copy=offset in copies)
                 if not keep_blocks:
                     rec.block = b""
                 rid = rec.fields.get("WARC-Record-ID", "")
@@ -175,7 +194,7 @@ def verify_file(path: Path, *, max_bytes: int | None = None, seen_ids: set[str] 
         last = max((r for r in report.records if r.type != "request"), key=lambda r: r.offset)
         if last.type != "warcinfo" and last.offset >= max_bytes:
             report.problem("A10", None, f"file of {size} bytes went on past the {max_bytes} limit")
-    _check_pairing(report)
+    _check_pairing(report, copies)
     return report
 
 

@@ -31,6 +31,7 @@ DEFAULT_MAX_BYTES = 1_000_000_000  # WARC 1.1 Annex C recommends about 1 GB per 
 OPEN_SUFFIX = ".open"
 REVISIT_PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 REVISIT_PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+COPIED_FROM = "copied-from"  # the warcinfo field that names the source of the copied records after it
 HTTP_RESPONSE_TYPE = "application/http; msgtype=response"
 HTTP_REQUEST_TYPE = "application/http; msgtype=request"
 FILENAME_RE = re.compile(r"^(?P<prefix>[A-Za-z0-9_.]+)-(?P<ts>\d{14})-(?P<serial>\d{5})-(?P<host>[A-Za-z0-9_.]+)"
@@ -325,15 +326,19 @@ class WarcFileWriter:
         logger.info("closed WARC file %s", final)
 
     def _append(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
-        assert self._fd is not None
         date = warc_date(when)
         members = [gzip.compress(r.serialise(date), compresslevel=6, mtime=0) for r in records]
+        return self._append_members(list(zip(members, [r.record_id for r in records], strict=True)))
+
+    def _append_members(self, members: Sequence[tuple[bytes, str]]) -> list[RecordPointer]:
+        """Write gzip members (each one record, with its record id) at the end of the file, all or none."""
+        assert self._fd is not None
         start = self._pos
         pointers, offset = [], start
         try:
-            for record, member in zip(records, members, strict=True):
+            for member, record_id in members:
                 _write_all(self._fd, member)
-                pointers.append(RecordPointer(self.label + self._name, offset, len(member), record.record_id))
+                pointers.append(RecordPointer(self.label + self._name, offset, len(member), record_id))
                 offset += len(member)
             if self.fsync:
                 os.fsync(self._fd)
@@ -344,21 +349,32 @@ class WarcFileWriter:
             os.lseek(self._fd, start, os.SEEK_SET)
             raise WarcWriteError(f"writing to {self._name} failed: {exc}") from exc
         self._pos = offset
-        self._records_in_file += len(records)
+        self._records_in_file += len(members)
         self.bytes_written += offset - start
         return pointers
 
-    def write(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
-        """Write records that belong together (a response and its request) into one file."""
-        size = sum(len(r.block) for r in records)
+    def _make_room(self, size: int) -> None:
         if self._fd is not None and self._records_in_file > 1 and self._pos + size > self.max_bytes:
             self.close()  # a group that would overflow starts a fresh file (rule A10)
         if self._fd is None:
             self._open()
+
+    def write(self, records: Sequence[WarcRecordSpec], when: datetime) -> list[RecordPointer]:
+        """Write records that belong together (a response and its request) into one file."""
+        self._make_room(sum(len(r.block) for r in records))
         pointers = self._append(records, when)
         if self._pos >= self.max_bytes:
             self.close()
         return pointers
+
+    def write_copy(self, member: bytes, record_id: str) -> RecordPointer:
+        """Copy one record, already a gzip member of its own, byte for byte (an import's copy of another
+        writer's record); the file's warcinfo record names where such copies come from."""
+        self._make_room(len(member))
+        (pointer,) = self._append_members([(member, record_id)])
+        if self._pos >= self.max_bytes:
+            self.close()
+        return pointer
 
     def __enter__(self) -> WarcFileWriter:
         return self

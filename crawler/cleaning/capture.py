@@ -8,11 +8,13 @@ a plain function of picklable values so that the cleaning pool runs it in a work
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.store.snippets import Snippet
-from archive.warc.read import read_response
+from archive.warc.read import parse_response, read_response
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.cleaning.extraction import clean_with_fallback
@@ -66,6 +68,17 @@ def read_capture(warc_dir: Path, pointer: RecordPointer, url: str) -> Capture:
     archived = read_response(warc_dir / pointer.file, pointer.offset)
     content_type = next((v for k, v in archived.http_headers if k.lower() == "content-type"), None)
     return Capture(url, archived.body, content_type, pointer)
+
+
+def clean_member(member: bytes, pointer: RecordPointer, url: str, profile: SiteProfile, run_id: str) -> Cleaned:
+    """Clean the record in one gzip member (an import's copy, cleaned while its file is still being
+    written); ``pointer`` is what the snippet will point at."""
+    try:
+        archived = parse_response(gzip.decompress(member), pointer.record_id)
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        return Cleaned(None, UNREADABLE, detail=str(exc))
+    content_type = next((v for k, v in archived.http_headers if k.lower() == "content-type"), None)
+    return clean_capture(Capture(url, archived.body, content_type, pointer), profile, run_id)
 
 
 def make_snippet(article: Article, profile: SiteProfile, capture: Capture, run_id: str) -> Snippet:

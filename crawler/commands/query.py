@@ -84,15 +84,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         snippet = resolve_snippet(archive, args.ref)
         count = len(archive.versions(snippet.canonical_url))
         resources = archive.resources(snippet)
+        origin = archive.origin(snippet)
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
         print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url,
+                          "origin": asdict(origin) if origin is not None else None,
                           "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
                          ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{snippet.title}\n")
     for name in ("id", "url", "canonical_url", "site", "published", "modified", "document_date", "authors",
-                 "categories", "language", "word_count", "version", "cleaner_version", "run_id"):
+                 "categories", "language", "word_count", "version", "cleaner_version", "run_id", "source"):
         value = getattr(snippet, name)
         print(f"  {name:15} {', '.join(value) if isinstance(value, list) else value}")
     print(f"  {'versions':15} {count}")
@@ -101,6 +103,9 @@ def cmd_show(args: argparse.Namespace) -> int:
           f" ({snippet.warc_length} bytes)\n  {'record id':15} {snippet.warc_record_id}"
           f"\n  {'payload digest':15} {snippet.payload_digest}\n  {'fetched at':15} {snippet.fetched_at}"
           f"\n  {'replay':15} {replay_url}  (newsarchive replay --port {args.replay_port})")
+    if origin is not None:
+        print(f"  {'copied from':15} {origin.origin}\n  {'at offset':15} {origin.origin_offset}"
+              f" ({origin.origin_length} bytes), in run {origin.run_id}")
     if resources:
         print(f"\npage resources: {len(resources)}, {sum(r.archived for r in resources)} archived")
         for r in resources:
