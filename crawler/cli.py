@@ -17,7 +17,7 @@ from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
 from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
-from crawler.commands.past import cmd_import
+from crawler.commands.past import cmd_backfill, cmd_import
 from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
 from crawler.commands.store_copy import cmd_store_copy
@@ -125,6 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--json", action="store_true", help="print the run's report as JSON")
     importing.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     importing.set_defaults(func=cmd_import)
+
+    back = sub.add_parser("backfill", parents=[common],
+                          help="bring in a site's past captures from a web archive's CDX server")
+    back.add_argument("target", metavar="TARGET", help="a site (a profile's name or a host) or a URL prefix")
+    back.add_argument("--cdx", required=True, metavar="URL",
+                      help="the CDX server (e.g. https://web.archive.org/cdx/search/cdx, or pywb's COLL/cdx)")
+    back.add_argument("--replay", metavar="URL", help="where captures replay as REPLAY/TIMESTAMPid_/URL (default: "
+                                                      "the CDX URL without its /cdx, as pywb lays it out)")
+    back.add_argument("--data-url", metavar="URL", help="fetch each capture's WARC record from DATA-URL/FILENAME "
+                                                        "by a range request, where the index gives its place")
+    back.add_argument("--since", help="only captures made on or after this date")
+    back.add_argument("--until", help="only captures made before this date")
+    back.add_argument("--limit", type=int, help="fetch at most this many captures")
+    back.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the archive (default 1)")
+    back.add_argument("--timeout", type=float, default=30.0,
+                      help="seconds to wait for each answer of the archive before retrying (default 30)")
+    back.add_argument("--workers", type=int, default=-1,
+                      help="processes that clean pages (default: one per core; 0: none)")
+    back.add_argument("--json", action="store_true", help="print the run's report as JSON")
+    back.add_argument("-q", "--quiet", action="store_true", help="no progress on a terminal")
+    back.set_defaults(func=cmd_backfill)
 
     qa = sub.add_parser("qa", parents=[common],
                         help="replay archived article pages in headless Chromium and check every request")

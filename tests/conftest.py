@@ -20,7 +20,7 @@ import pytest
 from archive.store.location import SQLITE, STORE_ENV
 from archive.warc.read import WarcRecord
 from archive.warc.verify import FileReport, verify_directory
-from devkit.services import PostgresServer
+from devkit.services import PostgresServer, debian_tool
 from replica import ReplicaServer
 from tests import postgres_mode
 from tests.helpers import store_for
@@ -31,7 +31,7 @@ CLI_TIMEOUT = 600
 # what starts a server or a process: a test whose body or fixtures (directly or through another fixture)
 # use one of these is marked ``processes`` and left out of ``./run test --quick``
 PROCESS_FIXTURES = frozenset({"replica", "misbehaving", "replica_crawl", "misbehaving_crawl", "postgres",
-                              "redis_server", "chromium", "lantern", "lantern_crawl"})
+                              "redis_server", "chromium", "lantern", "lantern_crawl", "wget_warc"})
 PROCESS_CALLS = re.compile(r"\b(?:run_cli|crawl|start_crawl|subprocess\.\w+|Popen|ReplicaServer|CourierServer|"
                            r"MisbehavingServer|PostgresServer|RedisServer|Server|HTTPServer|pywb_\w+)\(")
 
@@ -141,6 +141,20 @@ def postgresql_mode() -> Iterator[None]:
 def replica() -> Iterator[ReplicaServer]:
     with ReplicaServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def wget_warc(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replica crawled by GNU wget into a WARC file of its own making (WARC/1.0, request before response,
+    target URIs in angle brackets)."""
+    wget = debian_tool("wget", "wget")
+    work = tmp_path_factory.mktemp("wget")
+    subprocess.run([wget, "--recursive", "--level=2", "--quiet", "--delete-after", "--no-verbose",
+                    "-e", "robots=off", "--warc-file=" + str(work / "replica"), "--no-warc-keep-log",
+                    replica.base_url + "/"], cwd=work, check=False, timeout=600)
+    path = work / "replica.warc.gz"
+    assert path.stat().st_size > 100_000
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -118,10 +118,19 @@ def slow_run(delay: float, per_domain: int) -> list[str]:
 def serve_wacz(package: Path, directory: Path) -> Generator[str, None, None]:
     """pywb on a free loopback port serving ``package`` as the collection ``shared`` (imported with
     ``wb-manager add --unpack-wacz``, as a colleague would); yields its base URL, and stops it after."""
+    yield from serve_collection("shared", [package], directory, unpack_wacz=True)
+
+
+def serve_collection(name: str, files: list[Path], directory: Path, *, unpack_wacz: bool = False
+                     ) -> Generator[str, None, None]:
+    """pywb on a free loopback port serving the collection ``name`` that ``wb-manager`` makes in ``directory``
+    of ``files`` (WARC files, or a WACZ package unpacked); yields its base URL (the collection's CDX server is
+    BASE/NAME/cdx), and stops it after."""
     from archive.children import spawn, stop
     from archive.warc.replay import free_port, tool, wait_until_up
 
-    for command in (["init", "shared"], ["add", "--unpack-wacz", "shared", str(package)]):
+    flags = ["--unpack-wacz"] if unpack_wacz else []
+    for command in (["init", name], ["add", *flags, name, *map(str, files)]):
         made = subprocess.run([tool("wb-manager"), *command], cwd=directory, capture_output=True, text=True,
                               check=False)
         assert made.returncode == 0, made.stderr

@@ -69,6 +69,7 @@ class SourceRecord:
     record: ArcWarcRecord  # warcio's record; its content is in ``payload``
     payload: bytes  # the HTTP entity as stored (content coding and chunking as they came)
     converted: bool = False  # an ARC record rendered as WARC by warcio
+    origin: str = ""  # where it came from when that is not the file read (a capture fetched from a web archive)
 
     @property
     def type(self) -> str:

@@ -1,4 +1,5 @@
-"""Bringing in the past: ``newsarchive import`` (WARC and ARC files of other tools)."""
+"""Bringing in the past: ``newsarchive import`` (WARC and ARC files of other tools) and ``backfill`` (a web
+archive's captures)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import os
 from crawler.cleaning.pool import default_workers
 from crawler.commands.common import CliError, check_date, prepare_data_dir
 from crawler.commands.terminal import progress_bar, wants_progress
-from crawler.runs.importing import ImportArgumentError, import_warcs, source_files
+from crawler.discovery.urls import BadUrlError, validate_url
+from crawler.fetching.web_archive import ArchiveUnavailable
+from crawler.runs.backfill import backfill
+from crawler.runs.importing import ImportArgumentError, ImportReport, import_warcs, source_files
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 
 
@@ -29,11 +33,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_warcs(args.location, files, site=args.site, since=args.since, until=args.until,
                               workers=default_workers() if args.workers < 0 else args.workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""))
-    summary = report.summary()
-    if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return _print_report(report, args.json)
+
+
+def _print_report(report: ImportReport, as_json: bool) -> int:
+    """The run's summary, and its exit code: 0 when every source was read whole, 1 when parts of one could not
+    be read or captures could not be fetched (they are listed)."""
+    if as_json:
+        print(json.dumps(report.summary(), indent=2, ensure_ascii=False))
     else:
-        print(f"import {report.run_id}: {report.files} file(s), {report.records:,} record(s) read, "
+        kind = "backfill" if report.source == "backfill" else "import"
+        read = (f"{report.captures_listed:,} capture(s) listed under {report.target}, {report.duplicates:,} repeating "
+                "a digest already taken" if kind == "backfill" else f"{report.files} file(s)")
+        print(f"{kind} {report.run_id}: {read}; {report.records:,} record(s) read, "
               f"{report.copied:,} copied ({report.already_imported:,} already in the archive, "
               f"{report.out_of_scope:,} out of scope) in {report.duration_s:.1f} s")
         print(f"  pages cleaned {report.pages:,}: new articles {report.new:,}, new versions {report.changed:,}, "
@@ -43,8 +55,44 @@ def cmd_import(args: argparse.Namespace) -> int:
                  if report.revisits_unresolved else ""))
         for reason, urls in report.failed.items():
             print(f"  {reason}: {len(urls)} (e.g. {', '.join(urls[:2])})")
+        for page in report.cdx_pages_failed:
+            print(f"  CDX {page}")
         for part in report.damaged[:20]:
             print(f"  skipped {part['file']}@{part['offset']}: {part['reason']}")
         if len(report.damaged) > 20:
             print(f"  ... and {len(report.damaged) - 20} more unreadable part(s)")
-    return EXIT_FAILED if report.damaged else EXIT_OK
+    incomplete = report.damaged or report.cdx_pages_failed or report.failed.get("archive_unavailable")
+    return EXIT_FAILED if incomplete else EXIT_OK
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    check_date(args.since, "--since")
+    check_date(args.until, "--until")
+    if args.limit is not None and args.limit < 1:
+        raise CliError(f"--limit must be 1 or more (got {args.limit})")
+    if args.delay < 0:
+        raise CliError(f"--delay must be 0 or more (got {args.delay})")
+    if args.timeout <= 0:
+        raise CliError(f"--timeout must be more than 0 (got {args.timeout})")
+    if args.workers < -1:
+        raise CliError(f"--workers must be 0 or more (got {args.workers})")
+    for flag, value in (("--cdx", args.cdx), ("--replay", args.replay), ("--data-url", args.data_url)):
+        if value is not None:
+            try:
+                validate_url(value)
+            except BadUrlError as exc:
+                raise CliError(f"{flag}: {exc}") from exc
+    prepare_data_dir(args.data)
+    with progress_bar("backfill: captures listed", None, wants_progress(args.quiet)) as done:
+        try:
+            report = backfill(args.location, args.target, args.cdx, replay_url=args.replay, data_url=args.data_url,
+                              since=args.since, until=args.until, limit=args.limit, delay=args.delay,
+                              timeout=args.timeout,
+                              workers=default_workers() if args.workers < 0 else args.workers, progress=done,
+                              operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""),
+                              contact=os.environ.get("NEWSARCHIVE_CONTACT", ""))
+        except ImportArgumentError as exc:
+            raise CliError(str(exc)) from exc
+        except ArchiveUnavailable as exc:
+            raise CliError(f"the archive's CDX server did not answer: {exc}") from exc
+    return _print_report(report, args.json)

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from archive import __version__
@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 COMMIT_EVERY = 500  # records copied between group commits
 PREFIX = "import"  # the archive's files of copies are import-TIMESTAMP-SERIAL-HOST-TOKEN.warc.gz
+Job = tuple[bytes, RecordPointer, str, SiteProfile, str]  # clean_member's arguments
 
 
 class ImportArgumentError(ValueError):
@@ -98,6 +99,15 @@ class ImportReport:
     failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> URLs
     warc_files: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    # a backfill's: the URL prefix listed, the captures listed and those left out as a digest already taken,
+    # captures the archive answered with 404, CDX pages that failed, requests made to the archive and retried
+    target: str = ""
+    captures_listed: int = 0
+    duplicates: int = 0
+    captures_missing: int = 0
+    cdx_pages_failed: list[str] = field(default_factory=list)
+    archive_requests: int = 0
+    archive_retries: int = 0
 
     def fail(self, reason: str, url: str) -> None:
         self.failed.setdefault(reason, []).append(url)
@@ -110,7 +120,11 @@ class ImportReport:
                 "revisits_unresolved": self.revisits_unresolved, "damaged": len(self.damaged),
                 "damaged_parts": self.damaged[:50], "failed": {k: len(v) for k, v in self.failed.items()},
                 "examples": {k: v[:5] for k, v in self.failed.items()}, "warc_files": self.warc_files,
-                "duration_s": round(self.duration_s, 3), "finished_at": datetime.now(UTC).isoformat()}
+                "duration_s": round(self.duration_s, 3), "finished_at": datetime.now(UTC).isoformat(),
+                **({"target": self.target, "captures_listed": self.captures_listed, "duplicates": self.duplicates,
+                    "captures_missing": self.captures_missing, "cdx_pages_failed": self.cdx_pages_failed,
+                    "archive_requests": self.archive_requests, "archive_retries": self.archive_retries}
+                   if self.source == "backfill" else {})}
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,17 @@ class Scope:
         return (not uri or self.host_matches(uri)) and self.date_matches(rec.date)
 
 
-def import_info(origin: str, size: int | None) -> dict[str, str]:
+DESCRIPTIONS = {
+    PREFIX: "records copied byte for byte from another archive's file (an ARC record as warcio's WARC rendering "
+            "of it); each keeps its own WARC-Record-ID, date and digests",
+    "backfill": "captures fetched from a web archive: a record copied byte for byte where the archive's index "
+                "gave its place in a WARC file (a range request), else a response record made from the "
+                "archive's id_ replay of the capture (the original's headers and body; its WARC-Date is the "
+                "capture's time, its id derived from URL, time and digest)",
+}
+
+
+def import_info(origin: str, size: int | None, prefix: str = PREFIX) -> dict[str, str]:
     """The warcinfo block of an import's file: who copied, from where, and that no request was made."""
     info = {
         "software": f"newsarchive/{__version__} (import; warcio/{version('warcio')})",
@@ -162,8 +186,7 @@ def import_info(origin: str, size: int | None) -> dict[str, str]:
         "hostname": socket.gethostname(),
         "robots": "not applicable: the records after this one are copies, no request was made",
         "http-header-user-agent": "not applicable: see the copied records' own warcinfo",
-        "description": "records copied byte for byte from another archive's file (an ARC record as warcio's "
-                       "WARC rendering of it); each keeps its own WARC-Record-ID, date and digests",
+        "description": DESCRIPTIONS[prefix],
         COPIED_FROM: origin,
     }
     if size is not None:
@@ -184,17 +207,18 @@ def _fetched_at(warc_date: str) -> str:
         return datetime.now(UTC).isoformat()
 
 
-class _Importer:
+class Importer:
     """One import run: copies records, hands HTML pages to the cleaners, stores what they give."""
 
     def __init__(self, store: SnippetStore, warc_dir: Path, report: ImportReport, scope: Scope,
-                 progress: Callable[[int], None] | None, operator: str) -> None:
+                 progress: Callable[[int], None] | None, operator: str, prefix: str = PREFIX) -> None:
         self.store = store
         self.warc_dir = warc_dir
         self.report = report
         self.scope = scope
         self.progress = progress
         self.operator = operator
+        self.prefix = prefix
         self.writer: WarcFileWriter | None = None
         self.uncommitted = 0
         self.pending: deque[str] = deque()  # URLs of the pages being cleaned, in order
@@ -203,12 +227,12 @@ class _Importer:
     # -- copying ----------------------------------------------------------------------------------------
 
     def _open_writer(self, origin: str, size: int | None) -> WarcFileWriter:
-        info = import_info(origin, size)
+        info = import_info(origin, size, self.prefix)
         if self.operator:
             info["operator"] = self.operator
-        return WarcFileWriter(self.warc_dir, PREFIX, info, fsync=False)
+        return WarcFileWriter(self.warc_dir, self.prefix, info, fsync=False)
 
-    def _close_writer(self) -> None:
+    def close_writer(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.report.warc_files += self.writer.files_closed
@@ -226,7 +250,8 @@ class _Importer:
             self.writer = self._open_writer(origin, size)
         pointer = self.writer.write_copy(rec.member, rec.record_id)
         digest = rec.header("WARC-Payload-Digest") or None
-        copied = ImportedRecord(rec.record_id, rec.type, rec.target_uri or None, rec.date or None, digest, origin,
+        copied = ImportedRecord(rec.record_id, rec.type, rec.target_uri or None, rec.date or None, digest,
+                                rec.origin or origin,
                                 rec.offset, rec.length, pointer.file, pointer.offset, pointer.length,
                                 self.report.run_id)
         self.store.add_imported([copied])
@@ -234,16 +259,16 @@ class _Importer:
         self.uncommitted += 1
         return copied
 
-    def source_jobs(self, stream: BinaryIO, origin: str, size: int | None, done_before: int
-                    ) -> Iterator[tuple[bytes, RecordPointer, str, SiteProfile, str]]:
+    def source_jobs(self, records: Iterable[SourceRecord], source_report: SourceReport, origin: str,
+                    size: int | None, done_before: int | None) -> Iterator[Job]:
         """Copy the records of one source in scope and not yet in the archive; yield a cleaning job for each
-        HTML page among them (and each revisit of one)."""
-        source_report = SourceReport()
+        HTML page among them (and each revisit of one). ``origin`` names the source (a file, or a web
+        archive); ``progress`` is told ``done_before`` plus how far into the source the records are."""
         held_info: SourceRecord | None = None  # the source's warcinfo, copied before its first copied record
         try:
-            for rec in read_source(stream, source_report):
+            for rec in records:
                 self.report.records += 1
-                if self.progress:
+                if self.progress and done_before is not None:
                     self.progress(done_before + rec.offset + rec.length)
                 if not rec.record_id:
                     source_report.damage(rec.offset, f"a {rec.type} record without WARC-Record-ID")
@@ -272,9 +297,8 @@ class _Importer:
             self.report.damaged += [{"file": origin, "offset": d.offset, "reason": d.reason}
                                     for d in source_report.damaged]
             for d in source_report.damaged:
-                logger.warning("%s@%d skipped: %s", origin, d.offset, d.reason)
+                logger.info("%s@%d skipped: %s", origin, d.offset, d.reason)
         self.checkpoint()
-        self._close_writer()
 
     def _profile(self, url: str) -> SiteProfile:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
@@ -288,8 +312,7 @@ class _Importer:
             self.profiles[origin] = profile_for_capture(url, site=site, store=self.store)
         return self.profiles[origin]
 
-    def _job(self, rec: SourceRecord, copied: ImportedRecord) -> tuple[bytes, RecordPointer, str, SiteProfile,
-                                                                       str] | None:
+    def _job(self, rec: SourceRecord, copied: ImportedRecord) -> Job | None:
         """The cleaning job of a copied record: an HTML page, or a revisit of one (cleaned from its original)."""
         url = rec.target_uri
         if _is_html_response(rec):
@@ -367,22 +390,30 @@ def import_warcs(where: StoreLocation | Path, paths: Iterable[Path], *, site: st
     the files' total sizes). The run is listed by ``newsarchive runs`` (``interrupted`` when it stops on an
     exception or a signal)."""
     files = source_files(paths)
-    location = StoreLocation.of(where)
     report = ImportReport(run_id or new_run_id(kind="import"))
-    scope = Scope(site, since, until)
+    return run_import(StoreLocation.of(where), report, Scope(site, since, until), site or "import",
+                      lambda importer: _all_jobs(importer, files), workers=workers, progress=progress,
+                      operator=operator)
+
+
+def run_import(location: StoreLocation, report: ImportReport, scope: Scope, run_site: str,
+               jobs: Callable[[Importer], Iterator[Job]], *, workers: int, progress: Callable[[int], None] | None,
+               operator: str, prefix: str = PREFIX) -> ImportReport:
+    """Run an import (or a backfill) whose records come from ``jobs``, as a run of the runs table."""
     with SnippetStore(location) as store:
-        store.start_run(report.run_id, site or "import", datetime.now(UTC).isoformat())
+        store.start_run(report.run_id, run_site, datetime.now(UTC).isoformat())
         started = time.monotonic()
-        importer = _Importer(store, location.data_dir / "warc", report, scope, progress, operator)
+        importer = Importer(store, location.data_dir / "warc", report, scope, progress, operator, prefix)
         try:
             store.deferred = True
             store.dialect.relax_durability(store.db)
-            for cleaned in ordered_results(clean_member, _all_jobs(importer, files), workers):
+            for cleaned in ordered_results(clean_member, jobs(importer), workers):
                 importer.store_cleaned(cleaned)
             importer.checkpoint()
+            importer.close_writer()
         except BaseException:
             importer.checkpoint()
-            importer._close_writer()
+            importer.close_writer()
             store.deferred = False
             store.finish_run(report.run_id, "interrupted", {**report.summary(), "status": "interrupted"})
             raise
@@ -392,12 +423,15 @@ def import_warcs(where: StoreLocation | Path, paths: Iterable[Path], *, site: st
     return report
 
 
-def _all_jobs(importer: _Importer, files: list[Path]) -> Iterator[tuple[bytes, RecordPointer, str, SiteProfile, str]]:
+def _all_jobs(importer: Importer, files: list[Path]) -> Iterator[Job]:
     done = 0
     for path in files:
         size = path.stat().st_size
         importer.report.files += 1
+        source_report = SourceReport()
         with path.open("rb") as stream:
-            yield from importer.source_jobs(stream, str(path.resolve()), size, done)
+            yield from importer.source_jobs(read_source(stream, source_report), source_report,
+                                            str(path.resolve()), size, done)
+        importer.close_writer()  # one source, its own files: their warcinfo names it
         done += size
         importer.report.bytes_read = done

@@ -7,12 +7,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean
 
-import pytest
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -24,24 +22,9 @@ from archive.warc.repair import salvage_file
 from archive.warc.verify import verify_directory
 from archive.warc.write import WarcFileWriter
 from devkit.extraction_score import token_f1
-from devkit.services import debian_tool
 from replica import ReplicaServer
 from tests.conftest import run_cli
 from tests.helpers import assert_one_line_error, store_for
-
-
-@pytest.fixture(scope="module")
-def wget_warc(replica: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The replica crawled by GNU wget into a WARC file of its own making (WARC/1.0, request before response,
-    target URIs in angle brackets)."""
-    wget = debian_tool("wget", "wget")
-    work = tmp_path_factory.mktemp("wget")
-    subprocess.run([wget, "--recursive", "--level=2", "--quiet", "--delete-after", "--no-verbose",
-                    "-e", "robots=off", "--warc-file=" + str(work / "replica"), "--no-warc-keep-log",
-                    replica.base_url + "/"], cwd=work, check=False, timeout=600)
-    path = work / "replica.warc.gz"
-    assert path.stat().st_size > 100_000
-    return path
 
 
 def _import(data: Path, *args: str) -> dict[str, object]:
