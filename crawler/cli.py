@@ -114,8 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     importing = sub.add_parser("import", parents=[common],
                                help="bring in WARC or ARC files other tools wrote (copied, cleaned, searchable)")
-    importing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+    importing.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                            help="a .warc, .warc.gz, .arc or .arc.gz file, or a directory of them")
+    importing.add_argument("--cc-news", metavar="LISTING",
+                           help="Common Crawl's news crawl: a warc.paths.gz listing (a file or a URL) whose files "
+                                "are streamed from --data-url and not kept")
+    importing.add_argument("--data-url", metavar="URL",
+                           help="where the listing's paths are served (e.g. https://data.commoncrawl.org)")
     importing.add_argument("--site", help="only records of this site (a profile's name, or a host and its "
                                           "subdomains), cleaned with its profile")
     importing.add_argument("--since", help="only captures made on or after this date (their WARC-Date)")

@@ -13,6 +13,7 @@ from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.fetching.web_archive import ArchiveUnavailable
 from crawler.runs.backfill import backfill
+from crawler.runs.cc_news import import_cc_news
 from crawler.runs.importing import ImportArgumentError, ImportReport, import_warcs, source_files
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 
@@ -23,6 +24,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     check_date(args.until, "--until")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
+    if args.cc_news:
+        return _import_cc_news(args)
+    if args.data_url:
+        raise CliError("--data-url goes with --cc-news")
+    if not args.paths:
+        raise CliError("name the WARC or ARC files (or directories) to import, or a listing with --cc-news")
     try:
         files = source_files(args.paths)
     except ImportArgumentError as exc:
@@ -33,6 +40,27 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_warcs(args.location, files, site=args.site, since=args.since, until=args.until,
                               workers=default_workers() if args.workers < 0 else args.workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""))
+    return _print_report(report, args.json)
+
+
+def _import_cc_news(args: argparse.Namespace) -> int:
+    if args.paths:
+        raise CliError("--cc-news imports the files of its listing: name no PATH with it")
+    if not args.data_url:
+        raise CliError("--cc-news needs --data-url, where the listing's paths are served")
+    try:
+        validate_url(args.data_url)
+    except BadUrlError as exc:
+        raise CliError(f"--data-url: {exc}") from exc
+    prepare_data_dir(args.data)
+    with progress_bar("import: CC-NEWS files", None, wants_progress(args.quiet)) as done:
+        try:
+            report = import_cc_news(args.location, args.cc_news, args.data_url, site=args.site, since=args.since,
+                                    until=args.until, workers=default_workers() if args.workers < 0 else args.workers,
+                                    progress=done, operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""),
+                                    contact=os.environ.get("NEWSARCHIVE_CONTACT", ""))
+        except ImportArgumentError as exc:
+            raise CliError(str(exc)) from exc
     return _print_report(report, args.json)
 
 
@@ -61,7 +89,10 @@ def _print_report(report: ImportReport, as_json: bool) -> int:
             print(f"  skipped {part['file']}@{part['offset']}: {part['reason']}")
         if len(report.damaged) > 20:
             print(f"  ... and {len(report.damaged) - 20} more unreadable part(s)")
-    incomplete = report.damaged or report.cdx_pages_failed or report.failed.get("archive_unavailable")
+        if report.listing_skipped:
+            print(f"  listing lines without a file time: {report.listing_skipped}")
+    incomplete = report.damaged or report.cdx_pages_failed or report.failed.get("archive_unavailable") or \
+        report.failed.get("file_unavailable")
     return EXIT_FAILED if incomplete else EXIT_OK
 
 

@@ -16,6 +16,7 @@ index server) and the original bytes of each capture.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -234,3 +235,49 @@ def original_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         elif low not in ARCHIVE_HEADERS:
             out.append((name, value))
     return out
+
+
+class StreamedFile(io.RawIOBase):
+    """A file on an HTTP server read as a stream, in constant memory: what ``read_source`` reads a Common Crawl
+    file through without keeping it. A connection lost midway ends the stream early (``lost`` says where),
+    which the reader reports as a file cut short."""
+
+    def __init__(self, url: str, *, timeout: float = 60.0, user_agent: str = "newsarchive",
+                 http: urllib3.PoolManager | None = None) -> None:
+        self.url = url
+        self.http = http or urllib3.PoolManager(headers={"User-Agent": user_agent}, retries=False)
+        self.read_bytes = 0
+        self.lost = ""
+        try:
+            self.response = self.http.request("GET", url, timeout=timeout, preload_content=False,
+                                              decode_content=False, redirect=True)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ArchiveUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if self.response.status == 404:
+            self.response.release_conn()
+            raise CaptureMissing(f"{url}: 404")
+        if self.response.status != 200:
+            self.response.release_conn()
+            raise ArchiveUnavailable(f"{url}: HTTP {self.response.status}")
+        length = self.response.headers.get("Content-Length")
+        self.size = int(length) if length and length.isdigit() else None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.lost:
+            return 0
+        try:
+            data = self.response.read(len(target), decode_content=False)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            self.lost = f"the connection was lost after {self.read_bytes} bytes ({type(exc).__name__})"
+            return 0
+        target[: len(data)] = data
+        self.read_bytes += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.response.release_conn()
+        super().close()

@@ -99,6 +99,9 @@ class ImportReport:
     failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> URLs
     warc_files: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    # a CC-NEWS import's: listing lines without a file time, files wholly after --until (not fetched)
+    listing_skipped: int = 0
+    out_of_scope_files: int = 0
     # a backfill's: the URL prefix listed, the captures listed and those left out as a digest already taken,
     # captures the archive answered with 404, CDX pages that failed, requests made to the archive and retried
     target: str = ""
@@ -121,6 +124,8 @@ class ImportReport:
                 "damaged_parts": self.damaged[:50], "failed": {k: len(v) for k, v in self.failed.items()},
                 "examples": {k: v[:5] for k, v in self.failed.items()}, "warc_files": self.warc_files,
                 "duration_s": round(self.duration_s, 3), "finished_at": datetime.now(UTC).isoformat(),
+                **({"listing_skipped": self.listing_skipped, "out_of_scope_files": self.out_of_scope_files}
+                   if self.listing_skipped or self.out_of_scope_files else {}),
                 **({"target": self.target, "captures_listed": self.captures_listed, "duplicates": self.duplicates,
                     "captures_missing": self.captures_missing, "cdx_pages_failed": self.cdx_pages_failed,
                     "archive_requests": self.archive_requests, "archive_retries": self.archive_retries}

@@ -25,6 +25,7 @@ from devkit.extraction_score import token_f1
 from replica import ReplicaServer
 from tests.conftest import run_cli
 from tests.helpers import assert_one_line_error, store_for
+from tests.web_archive_server import WebArchiveServer
 
 
 def _import(data: Path, *args: str) -> dict[str, object]:
@@ -299,3 +300,56 @@ def test_an_own_record_must_be_warc_1_1_a_copy_may_be_1_0(tmp_path: Path) -> Non
     problems = verify_directory(tmp_path)[0].problems
     assert any(p.startswith("A1") and "WARC/1.0" in p for p in problems)
     assert any(p.startswith("A6") for p in problems)
+
+
+def test_cc_news_files_are_streamed_and_only_the_hosts_asked_for_kept(wget_warc: Path, replica: ReplicaServer,
+                                                                      tmp_path: Path) -> None:
+    """A server lays files out as Common Crawl's news crawl does; the listing has a line without a file time
+    and a file the server does not have. Only the records of the site asked for are copied."""
+    month = tmp_path / "served" / "crawl-data" / "CC-NEWS" / "2024" / "01"
+    month.mkdir(parents=True)
+    first = "crawl-data/CC-NEWS/2024/01/CC-NEWS-20240101000000-00000.warc.gz"
+    second = "crawl-data/CC-NEWS/2024/01/CC-NEWS-20240102000000-00001.warc.gz"
+    (tmp_path / "served" / first).write_bytes(wget_warc.read_bytes())
+    with (tmp_path / "served" / second).open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for n, host in enumerate(["a.example.org", "b.example.org", "www.b.example.org"]):
+            headers, payload = _http_response(_page(f"News from {host} number {n}", "Words from the wire."))
+            _write(writer, writer.create_warc_record(f"http://{host}/news/{n}/", "response",
+                                                     payload=io.BytesIO(payload), http_headers=headers))
+    listing = tmp_path / "warc.paths.gz"
+    lines = [first, "crawl-data/CC-NEWS/index.html", second,
+             "crawl-data/CC-NEWS/2024/01/CC-NEWS-20240103000000-00002.warc.gz"]
+    listing.write_bytes(gzip.compress("\n".join(lines).encode()))
+    with WebArchiveServer([], tmp_path / "served") as web:
+        data = tmp_path / "data"
+        result = run_cli("import", "--cc-news", str(listing), "--data-url", f"{web.base_url}/data", "--site",
+                         "b.example.org", "--json", data=data)
+        report = json.loads(result.stdout)
+        assert result.returncode == 1  # a listed file was not there
+        assert report["listing_skipped"] == 1
+        assert report["failed"] == {"file_unavailable": 1}
+        assert report["files"] == 2
+        assert report["copied"] == 2
+        assert report["new"] == 2
+        with Archive(store_for(data)) as archive:
+            assert sorted(s.url for s in archive.search()) == ["http://b.example.org/news/1/",
+                                                              "http://www.b.example.org/news/2/"]
+            origin = archive.origin(next(iter(archive.search())))
+            assert origin is not None
+            assert origin.origin == f"{web.base_url}/data/{second}"
+        site = replica.base_url.split("//", 1)[1]
+        result = run_cli("import", "--cc-news", str(listing), "--data-url", f"{web.base_url}/data", "--site", site,
+                         "--json", data=data)
+        assert json.loads(result.stdout)["new"] >= 15  # the replica's articles, from the first file
+        fetched = len(web.requests)
+        result = run_cli("import", "--cc-news", str(listing), "--data-url", f"{web.base_url}/data",
+                         "--until", "2024-01-02", "--json", data=data)
+        report = json.loads(result.stdout)
+        assert report["out_of_scope_files"] == 2
+        assert report["failed"] == {}
+        assert len(web.requests) == fetched + 1
+    assert [p for r in verify_directory(data / "warc") for p in r.problems] == []
+    assert_one_line_error(run_cli("import", "--cc-news", str(listing), data=data), "--data-url")
+    assert_one_line_error(run_cli("import", "--cc-news", str(tmp_path / "nope.gz"), "--data-url",
+                                  "http://127.0.0.1:9/", data=data), "nope.gz")

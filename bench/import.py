@@ -1,0 +1,139 @@
+"""Import speed: `newsarchive import` of a WARC file of replica articles beside a plain loop of warcio and
+trafilatura over the same file, in one run.
+
+The file is written here with warcio (as another tool would write it): ``--articles`` article pages of the
+rki.news replica, one response record each. Then, in turn:
+
+- the loop: warcio's ArchiveIterator and ``trafilatura.extract`` on each HTML response, in one process (what a
+  researcher writes by hand; it stores nothing);
+- the import, on every core (``--workers`` default): records copied into the archive's WARC files, pages
+  cleaned, snippets stored and committed.
+
+Printed: records per second and CPU seconds per record of each (the import's CPU counts its cleaning
+workers), the import's speed over the loop's, and the import's peak resident memory for the whole file and
+for a quarter of it: memory that does not grow with the file is what lets a CC-NEWS file of several GB
+stream through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import unquote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.crawl import _children, _cpu_seconds, _kib  # noqa: E402  # the /proc readers of the crawl bench
+
+
+def write_warc(path: Path, articles: int) -> int:
+    """A gzip WARC of the replica's article pages, one warcio response record each; returns the count."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from replica.server import ReplicaSite
+
+    site = ReplicaSite("http://rki.example", article_count=articles)
+    count = 0
+    with path.open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for post in site.posts:
+            page = site.pages.get(post.path) or site.pages[unquote(post.path)]
+            headers = StatusAndHeaders("200 OK", [("Content-Type", page.content_type),
+                                                  ("Content-Length", str(len(page.body)))], protocol="HTTP/1.1")
+            record = writer.create_warc_record(site.base + post.path, "response", payload=io.BytesIO(page.body),
+                                               length=len(page.body), http_headers=headers)
+            writer.write_record(record)
+            count += 1
+    return count
+
+
+def plain_loop(path: Path) -> tuple[int, float, float]:
+    """warcio + trafilatura over the file: (records extracted, wall seconds, CPU seconds)."""
+    import trafilatura
+    from warcio.archiveiterator import ArchiveIterator
+
+    started, cpu = time.perf_counter(), time.process_time()
+    done = 0
+    with path.open("rb") as f:
+        for record in ArchiveIterator(f):
+            if record.rec_type != "response":
+                continue
+            html = record.content_stream().read()
+            if trafilatura.extract(html, url=record.rec_headers.get_header("WARC-Target-URI")):
+                done += 1
+    return done, time.perf_counter() - started, time.process_time() - cpu
+
+
+def run_import(path: Path, data: Path, workers: int) -> tuple[dict[str, object], float, float, float]:
+    """The import as a user runs it: (its report, wall seconds, CPU seconds of it and every process under it
+    (the cleaning workers are the fork server's children, which no rusage of ours sees), peak PSS MiB of
+    the whole tree). The tree is sampled from /proc every tenth of a second."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "crawler.cli", "import", str(path), "--data", str(data), "--json",
+               "--workers", str(workers)]
+    cpu: dict[int, float] = {}
+    peak_pss = 0.0
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
+        while process.poll() is None:
+            tree, todo, pids = _children(), [process.pid], []
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo += tree.get(pid, [])
+            for pid in pids:
+                cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
+            peak_pss = max(peak_pss, sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids) / 1024)
+            time.sleep(0.1)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read().decode()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"import failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}"
+                         if process.stderr else "import failed")
+    own = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # the import process itself
+    cpu[process.pid] = max(cpu.get(process.pid, 0.0), own)
+    return json.loads(stdout), wall, sum(cpu.values()), peak_pss
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000, help="article records in the file (default 5000)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="the import's cleaning processes (default: one per core)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newsarchive-bench-import-") as tmp_name:
+        tmp = Path(tmp_name)
+        whole, quarter = tmp / "articles.warc.gz", tmp / "quarter.warc.gz"
+        records = write_warc(whole, args.articles)
+        write_warc(quarter, max(1, args.articles // 4))
+        print(f"a WARC file of {records:,} article records, {whole.stat().st_size / 2**20:.1f} MiB, "
+              f"on {len(os.sched_getaffinity(0))} cores")
+        loop_done, loop_wall, loop_cpu = plain_loop(whole)
+        report, wall, cpu, peak = run_import(whole, tmp / "data", args.workers)
+        _, _, _, peak_quarter = run_import(quarter, tmp / "data-quarter", args.workers)
+        stored = int(report["new"])  # type: ignore[call-overload]
+        print(f"warcio + trafilatura loop (1 process): {loop_done:,} texts in {loop_wall:.1f} s, "
+              f"{records / loop_wall:,.0f} records/s, {1000 * loop_cpu / records:.1f} ms CPU per record")
+        print(f"newsarchive import ({args.workers} workers): {stored:,} articles stored in {wall:.1f} s "
+              f"(with the interpreter's start), {records / wall:,.0f} records/s, "
+              f"{1000 * cpu / records:.1f} ms CPU per record; {records / wall / (records / loop_wall):.2f}x the loop")
+        print(f"import peak memory (PSS of the import and its workers): {peak:.0f} MiB for {records:,} records, "
+              f"{peak_quarter:.0f} MiB for {max(1, args.articles // 4):,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
