@@ -10,12 +10,15 @@ archive must make no request but the ones the page makes, and those go where the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from archive.debian import apt_install
 
 CHROMIUM_ENV = "NEWSARCHIVE_CHROMIUM"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -44,11 +47,8 @@ def chromium_path(install: bool = True) -> str:
     """The Chromium to launch; with ``install``, Debian's package is installed when none is there (as root)."""
     found = _found()
     if found is None and install and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-        if subprocess.run(command, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-            subprocess.run(command, env=env, capture_output=True, check=False)
+        with contextlib.suppress(subprocess.CalledProcessError):  # not installed: said below
+            apt_install("chromium", lambda: _found() is not None, recommends=False)
         found = _found()
     if found is None:
         raise BrowserUnavailable(f"no Chromium found (looked for {', '.join(CANDIDATES)} and ${CHROMIUM_ENV}); "

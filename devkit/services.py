@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from archive.children import spawn, stop
+from archive.debian import apt_install
 from archive.warc.replay import free_port
 
 START_TIMEOUT = 60.0
@@ -37,8 +38,7 @@ def postgres_bin() -> Path:
     """The directory of PostgreSQL's server binaries, installing Debian's package when there are none."""
     found = _installed_bin()
     if found is None:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True, env=env, capture_output=True)
+        apt_install("postgresql", lambda: _installed_bin() is not None)
         found = _installed_bin()
     if found is None:
         raise RuntimeError("PostgreSQL's server binaries are not in /usr/lib/postgresql/*/bin")
@@ -122,15 +122,10 @@ class PostgresServer:
 
 
 def debian_tool(command: str, package: str) -> str:
-    """The path of ``command``, installing Debian's ``package`` when it is missing (as root, with apt-get)."""
+    """The path of ``command``, installing Debian's ``package`` when it is missing."""
+    if shutil.which(command) is None:
+        apt_install(package, lambda: shutil.which(command) is not None)
     found = shutil.which(command)
-    if found is None:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", package]
-        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-            subprocess.run(install, env=env, capture_output=True, check=True)
-        found = shutil.which(command)
     if found is None:
         raise RuntimeError(f"{command} is not installed (Debian's {package} package)")
     return found

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
 from archive.warc.read import parse_response, read_response
 from crawler.cleaning import Article
@@ -104,6 +105,13 @@ def clean_capture(capture: Capture, profile: SiteProfile, run_id: str) -> Cleane
     if garbled(article):
         return Cleaned(None, BAD_ENCODING, article.fallback)
     return Cleaned(make_snippet(article, profile, capture, run_id), None, article.fallback)
+
+
+def another_rendering(snippet: Snippet, store: SnippetStore) -> bool:
+    """Whether a page is an AMP, print or tracking-parameter copy of an article the archive has from the
+    article's own URL: another rendering of a version, not an edit of it. An import meets such pages
+    wherever the other tool's crawl followed its links; they add no version."""
+    return snippet.url != snippet.canonical_url and bool(store.versions(snippet.canonical_url))
 
 
 def clean_record(warc_dir: Path, pointer: RecordPointer, url: str, profile: SiteProfile, run_id: str) -> Cleaned:

@@ -8,7 +8,10 @@ was archived just before the crash (the snippet is committed after its record is
 2. deletes snippets whose WARC record does not exist (only possible after a lost disk write);
 3. reads the salvaged records back and restores what the store should have said about them: the
    payload-digest index, the last fetch of each URL, and a snippet for every article response (or rendered
-   page's DOM, a ``conversion`` record) that has none, cleaned as a live crawl would have.
+   page's DOM, a ``conversion`` record) that has none, cleaned as a live crawl would have. In a file of an
+   import or a backfill (its first record names the source it copies from), each copy is noted in
+   ``imported_records`` again (so that the import, run again, does not copy it twice) and each article
+   page gets its snippet with the import's ``source``.
 
 The store and the salvaged files are then the durable record of completed work: the next run skips
 what they hold.
@@ -19,16 +22,17 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.locks import repair_lock
 from archive.store.location import StoreLocation
-from archive.store.snippet_store import SnippetStore, UrlState
-from archive.warc.read import read_response
+from archive.store.snippet_store import ImportedRecord, SnippetStore, UrlState
+from archive.warc.read import read_response, starts_copies
 from archive.warc.repair import Salvaged, close_salvaged, salvage_directory
-from archive.warc.write import CaptureRef
-from crawler.cleaning.capture import Capture, RecordPointer, clean_capture
+from archive.warc.write import COPIED_FROM, CaptureRef
+from crawler.cleaning.capture import Capture, RecordPointer, another_rendering, clean_capture
 from crawler.discovery.seen import queue_dir
 from crawler.sites import profile_for_capture
 
@@ -65,7 +69,49 @@ def _run_id(salvaged: Salvaged) -> str:
     return "recovered"
 
 
+def _copied_from(salvaged: Salvaged) -> str | None:
+    """The source an import's file copies from (its warcinfo's ``copied-from``); None for a crawl's file."""
+    if not salvaged.records or not starts_copies(salvaged.records[0]):
+        return None
+    for line in salvaged.records[0].block.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == COPIED_FROM:
+            return value.strip()
+    return None
+
+
+def _restore_copies(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, origin: str, have: set[str]) -> int:
+    """Note an import's salvaged copies again and restore the snippets of its article pages."""
+    run_id = _run_id(salvaged)
+    source = "backfill" if salvaged.name.rsplit("/", 1)[-1].startswith("backfill-") else "import"
+    known = store.already_imported(r.fields.get("WARC-Record-ID", "") for r in salvaged.records[1:])
+    restored = 0
+    for rec in salvaged.records[1:]:
+        record_id = rec.fields.get("WARC-Record-ID", "")
+        uri = rec.fields.get("WARC-Target-URI", "")
+        uri = uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+        date = rec.fields.get("WARC-Date", "")
+        if record_id and record_id not in known:  # where in the source it was is not in the file: -1
+            store.add_imported([ImportedRecord(record_id, rec.type, uri or None, date or None,
+                                               rec.fields.get("WARC-Payload-Digest"), origin, -1, -1,
+                                               salvaged.name, rec.offset, rec.length, run_id)])
+        if rec.type != "response" or rec.http_status != 200 or record_id in have:
+            continue
+        if "html" not in rec.http_header("Content-Type").lower():
+            continue
+        archived = read_response(warc_dir / salvaged.on_disk, rec.offset)
+        pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id,
+                                rec.fields.get("WARC-Payload-Digest", ""),
+                                datetime.fromisoformat(date).astimezone(UTC).isoformat())
+        restored += _restore_snippet(store, uri, archived.body, rec.http_header("Content-Type"), None, run_id,
+                                     pointer, source)
+    return restored
+
+
 def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have: set[str]) -> int:
+    origin = _copied_from(salvaged)
+    if origin is not None:
+        return _restore_copies(store, warc_dir, salvaged, origin, have)
     run_id = _run_id(salvaged)
     site = store.run_site(run_id)
     restored = 0
@@ -104,11 +150,14 @@ def _restore_file(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, have:
 
 
 def _restore_snippet(store: SnippetStore, uri: str, body: bytes, content_type: str | None, site: str | None,
-                     run_id: str, pointer: RecordPointer) -> int:
+                     run_id: str, pointer: RecordPointer, source: str = "crawl") -> int:
     """Clean an archived page as the live crawl would have; 1 when it gave a new or changed snippet."""
     profile = profile_for_capture(uri, site=site, store=store)
     cleaned = clean_capture(Capture(uri, body, content_type, pointer), profile, run_id)
-    return int(cleaned.snippet is not None and store.add(cleaned.snippet) != "unchanged")
+    if cleaned.snippet is None or (source != "crawl" and another_rendering(cleaned.snippet, store)):
+        return 0
+    cleaned.snippet.source = source
+    return int(store.add(cleaned.snippet) != "unchanged")
 
 
 def recover(where: StoreLocation | Path, site: str | None = None) -> Recovery:

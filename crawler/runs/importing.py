@@ -42,9 +42,10 @@ from archive.store.query import QueryError, to_utc
 from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceRecord, SourceReport, read_source
 from archive.warc.write import COPIED_FROM, OPEN_SUFFIX, WarcFileWriter
-from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, clean_member
+from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, another_rendering, clean_member
 from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
+from crawler.extensions.recovery import recover
 from crawler.sites import SiteProfile, UnknownSiteError, profile_class, profile_for_capture
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ImportReport:
     failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> URLs
     warc_files: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    recovered: dict[str, object] = field(default_factory=dict)  # what recovery found of a killed run first
     # a CC-NEWS import's: listing lines without a file time, files wholly after --until (not fetched)
     listing_skipped: int = 0
     out_of_scope_files: int = 0
@@ -124,6 +126,7 @@ class ImportReport:
                 "damaged_parts": self.damaged[:50], "failed": {k: len(v) for k, v in self.failed.items()},
                 "examples": {k: v[:5] for k, v in self.failed.items()}, "warc_files": self.warc_files,
                 "duration_s": round(self.duration_s, 3), "finished_at": datetime.now(UTC).isoformat(),
+                **({"recovered": self.recovered} if self.recovered else {}),
                 **({"listing_skipped": self.listing_skipped, "out_of_scope_files": self.out_of_scope_files}
                    if self.listing_skipped or self.out_of_scope_files else {}),
                 **({"target": self.target, "captures_listed": self.captures_listed, "duplicates": self.duplicates,
@@ -233,6 +236,7 @@ class Importer:
 
     def _open_writer(self, origin: str, size: int | None) -> WarcFileWriter:
         info = import_info(origin, size, self.prefix)
+        info["isPartOf"] = self.report.run_id
         if self.operator:
             info["operator"] = self.operator
         return WarcFileWriter(self.warc_dir, self.prefix, info, fsync=False)
@@ -377,9 +381,7 @@ class Importer:
                                  url)
             return
         snippet.source = self.report.source
-        if snippet.url != snippet.canonical_url and self.store.versions(snippet.canonical_url):
-            # an AMP, print or tracking-parameter copy of an article the archive has from its own URL: another
-            # rendering of the same version, not an edit of it
+        if another_rendering(snippet, self.store):
             self.report.alternates += 1
             return
         outcome = self.store.add(snippet)
@@ -404,7 +406,11 @@ def import_warcs(where: StoreLocation | Path, paths: Iterable[Path], *, site: st
 def run_import(location: StoreLocation, report: ImportReport, scope: Scope, run_site: str,
                jobs: Callable[[Importer], Iterator[Job]], *, workers: int, progress: Callable[[int], None] | None,
                operator: str, prefix: str = PREFIX) -> ImportReport:
-    """Run an import (or a backfill) whose records come from ``jobs``, as a run of the runs table."""
+    """Run an import (or a backfill) whose records come from ``jobs``, as a run of the runs table. It starts
+    with the recovery a crawl starts with: the ``.open`` files a killed import left are salvaged and their
+    copies noted, so that this run does not copy them again."""
+    recovered = recover(location)
+    report.recovered = recovered.as_dict() if recovered.anything else {}
     with SnippetStore(location) as store:
         store.start_run(report.run_id, run_site, datetime.now(UTC).isoformat())
         started = time.monotonic()

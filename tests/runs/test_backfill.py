@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from archive.warc.foreign import SourceRecord, SourceReport, read_source
 from archive.warc.verify import verify_directory
 from devkit.extraction_score import token_f1
 from replica import ReplicaServer
-from tests.conftest import run_cli
+from tests.conftest import ROOT, cli_command, cli_env, run_cli
 from tests.helpers import assert_one_line_error, serve_collection, store_for
 from tests.web_archive_server import WebArchiveServer
 
@@ -159,3 +161,28 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
     unreachable = run_cli("backfill", "https://example.org/", "--cdx", "http://127.0.0.1:9/cdx", "--delay", "0",
                           "--timeout", "1", data=tmp_path / "d")
     assert_one_line_error(unreachable, "did not answer")
+
+
+def test_a_backfill_killed_midway_resumes_where_it_stopped(replica: ReplicaServer, pywb_archive: str,
+                                                           tmp_path: Path) -> None:
+    """SIGKILL in the middle of a backfill; run again, it fetches only what it does not hold, and ends with
+    what an uninterrupted backfill gives, every record once."""
+    whole = _backfill(tmp_path / "whole", replica.base_url + "/", "--cdx", f"{pywb_archive}/past/cdx")
+    data = tmp_path / "data"
+    command = cli_command("backfill", replica.base_url + "/", "--cdx", f"{pywb_archive}/past/cdx", "--delay", "0.2",
+                          "--workers", "0", data=data)
+    process = subprocess.Popen(command, cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((data / "warc").glob("backfill-*.open")):
+        time.sleep(0.1)
+    time.sleep(2)  # some captures copied, some committed
+    process.kill()
+    process.wait()
+    rest = _backfill(data, replica.base_url + "/", "--cdx", f"{pywb_archive}/past/cdx")
+    assert 0 < rest["copied"] < whole["copied"]
+    assert rest["copied"] + rest["already_imported"] == whole["copied"]
+    with Archive(store_for(tmp_path / "whole")) as a, Archive(store_for(data)) as b:
+        assert {s.url: s.text for s in b.search(limit=None)} == {s.url: s.text for s in a.search(limit=None)}
+    reports = verify_directory(data / "warc")
+    assert [p for r in reports for p in r.problems] == []  # no record twice (A5), no .open file left (C6)

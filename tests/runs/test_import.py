@@ -16,6 +16,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.api import Archive
+from archive.store.query import Filters
+from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceReport, read_source
 from archive.warc.read import iter_records, starts_copies
 from archive.warc.repair import salvage_file
@@ -353,3 +355,28 @@ def test_cc_news_files_are_streamed_and_only_the_hosts_asked_for_kept(wget_warc:
     assert_one_line_error(run_cli("import", "--cc-news", str(listing), data=data), "--data-url")
     assert_one_line_error(run_cli("import", "--cc-news", str(tmp_path / "nope.gz"), "--data-url",
                                   "http://127.0.0.1:9/", data=data), "nope.gz")
+
+
+def test_an_import_killed_before_its_commit_is_not_copied_twice(wget_warc: Path, tmp_path: Path) -> None:
+    """The copies reached the WARC file but the store's commit did not happen (a SIGKILL between the two):
+    the next import salvages the .open file, notes its copies and restores their snippets, and copies
+    nothing again."""
+    data = tmp_path / "data"
+    first = _import(data, str(wget_warc))
+    (done,) = (data / "warc").glob("import-*.warc.gz")
+    done.rename(done.with_name(done.name + ".open"))  # as a killed writer leaves it
+    with SnippetStore(store_for(data)) as store:
+        before = {s.url: s.text for s in store.select(Filters())}
+        store.db.execute("DELETE FROM snippets WHERE id % 2 = 0")
+        store.db.execute("DELETE FROM latest WHERE snippet_id NOT IN (SELECT id FROM snippets)")
+        store.db.execute("DELETE FROM imported_records WHERE record_id IN (SELECT record_id FROM imported_records "
+                         "ORDER BY warc_offset LIMIT 100)")
+        store.db.commit()
+    again = _import(data, str(wget_warc))
+    assert again["copied"] == 0
+    assert again["already_imported"] == first["copied"] - 1
+    assert again["recovered"]["salvaged"] == [done.name]  # type: ignore[index]
+    with SnippetStore(store_for(data), readonly=True) as store:
+        assert {s.url: s.text for s in store.select(Filters())} == before
+        assert {s.source for s in store.select(Filters())} == {"import"}
+    assert [p for r in verify_directory(data / "warc") for p in r.problems] == []
