@@ -4,7 +4,12 @@ usage error. Fixtures and the crawl and CLI runners are in conftest.py."""
 
 from __future__ import annotations
 
+import os
+import pty
 import random
+import re
+import select
+import signal
 import subprocess
 import threading
 import time
@@ -143,3 +148,43 @@ def serve_collection(name: str, files: list[Path], directory: Path, *, unpack_wa
         yield base
     finally:
         stop(server)
+
+
+STATUS_RE = re.compile(rb"pages fetched ([\d,]+) \xc2\xb7 articles new")  # a crawl's live status on a terminal
+
+
+def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0, second_interrupt_after: float = 0,
+                  timeout: float = 120) -> tuple[int, bytes]:
+    """Run ``newsarchive ARGS`` on a pseudo-terminal and return its exit code and all it wrote."""
+    from tests.conftest import ROOT, cli_command, cli_env  # conftest imports this module: not at the top
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cli_command(*args, data=data), cwd=ROOT, env=cli_env({"TERM": "xterm"}), stdin=slave,
+                            stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out, interrupted, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the other side closed: the crawl has exited
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            seen = [int(n.replace(b",", b"")) for n in STATUS_RE.findall(out)]
+            if interrupt_after and not interrupted and seen and seen[-1] >= interrupt_after:
+                proc.send_signal(signal.SIGINT)
+                interrupted = True
+                if second_interrupt_after:
+                    time.sleep(second_interrupt_after)
+                    proc.send_signal(signal.SIGINT)
+            if proc.poll() is not None and not ready:
+                break
+        return proc.wait(timeout=30), out
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()

@@ -21,7 +21,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     open_archive(args.location).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
     total = sum(p.stat().st_size for p in warc_paths(args.data / "warc"))
-    with progress_bar("verify: WARC bytes", total, wants_progress(args.quiet, args.verbose)) as checked:
+    with progress_bar("verify: WARC", total, wants_progress(args.quiet, args.verbose), in_bytes=True) as checked:
         report = verify_archive(args.location, progress, checked)
     if args.json:
         print(json.dumps({**report.__dict__, "ok": report.ok}, indent=2))

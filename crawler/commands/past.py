@@ -36,7 +36,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     prepare_data_dir(args.data)
     total = sum(path.stat().st_size for path in files)
-    with progress_bar("import: bytes read", total, wants_progress(args.quiet)) as done:
+    with progress_bar("import: read", total, wants_progress(args.quiet), in_bytes=True) as done:
         report = import_warcs(args.location, files, site=args.site, since=args.since, until=args.until,
                               workers=default_workers() if args.workers < 0 else args.workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""))
@@ -53,7 +53,7 @@ def _import_cc_news(args: argparse.Namespace) -> int:
     except BadUrlError as exc:
         raise CliError(f"--data-url: {exc}") from exc
     prepare_data_dir(args.data)
-    with progress_bar("import: CC-NEWS files", None, wants_progress(args.quiet)) as done:
+    with progress_bar("import: CC-NEWS files", None, wants_progress(args.quiet)) as done:  # total from the listing
         try:
             report = import_cc_news(args.location, args.cc_news, args.data_url, site=args.site, since=args.since,
                                     until=args.until, workers=default_workers() if args.workers < 0 else args.workers,
@@ -114,7 +114,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             except BadUrlError as exc:
                 raise CliError(f"{flag}: {exc}") from exc
     prepare_data_dir(args.data)
-    with progress_bar("backfill: captures listed", None, wants_progress(args.quiet)) as done:
+    with progress_bar("backfill: captures", None, wants_progress(args.quiet)) as done:
         try:
             report = backfill(args.location, args.target, args.cdx, replay_url=args.replay, data_url=args.data_url,
                               since=args.since, until=args.until, limit=args.limit, delay=args.delay,

@@ -14,7 +14,15 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 
@@ -34,18 +42,26 @@ def wants_progress(quiet: bool, verbose: bool = False) -> bool:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
-    """Yields ``update(done)``; draws a bar with the count and the time left while the block runs."""
+def progress_bar(description: str, total: int | None, enabled: bool, *, in_bytes: bool = False
+                 ) -> Iterator[Callable[..., None]]:
+    """Yields ``update(done, total=None)``; draws a bar with the count and the time left while the block runs.
+    ``total`` may be given later, to ``update``, when the work learns it (a backfill once its listing is
+    read)."""
     if not enabled:
-        yield lambda done: None
+        yield lambda done, total=None: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("·"),
+    count = DownloadColumn() if in_bytes else MofNCompleteColumn()  # "1.2/4.0 MB" fits where bytes would not
+    columns = (TextColumn("{task.description}"), BarColumn(), count, TextColumn("·"),
                TimeElapsedColumn(), TextColumn("elapsed, about"), TimeRemainingColumn(), TextColumn("left"))
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=total)
 
-        def update(done: int) -> None:
-            grown = max(total or 0, done) if total is not None else None
+        known = [total]
+
+        def update(done: int, total: int | None = None) -> None:
+            if total is not None:
+                known[0] = total
+            grown = max(known[0] or 0, done) if known[0] is not None else None
             progress.update(task, completed=done, total=grown)
 
         yield update

@@ -87,7 +87,7 @@ class _Captures:
     """The captures of a backfill, fetched one by one as the import asks for them."""
 
     def __init__(self, archive: WebArchive, importer: Importer, prefix: str, since: str | None,
-                 until: str | None, limit: int | None, progress: Callable[[int], None] | None) -> None:
+                 until: str | None, limit: int | None, progress: Callable[..., None] | None) -> None:
         self.archive = archive
         self.importer = importer
         self.report = importer.report
@@ -117,12 +117,15 @@ class _Captures:
         self.report.cdx_pages_failed += failed
 
     def records(self, source_report: SourceReport) -> Iterator[SourceRecord]:
+        """The records of the wanted captures the archive does not hold yet, fetched one by one. The listing
+        is read whole first (one small row per capture), so that progress has a total."""
+        wanted = list(self.wanted())
         fetched = 0
-        for capture in self.wanted():
+        for done, capture in enumerate(wanted):
+            if self.progress is not None:
+                self.progress(done, len(wanted))
             if self.limit is not None and fetched >= self.limit:
                 return
-            if self.progress is not None:
-                self.progress(self.report.captures_listed)
             if self.importer.store.already_imported([capture_record_id(capture)]):
                 self.report.already_imported += 1
                 continue
@@ -144,6 +147,8 @@ class _Captures:
             for rec in read_source(io.BytesIO(member), source_report):
                 rec.origin = origin
                 yield rec
+        if self.progress is not None:
+            self.progress(len(wanted), len(wanted))
 
     def jobs(self) -> Iterator[Job]:
         source_report = SourceReport()
@@ -155,10 +160,10 @@ class _Captures:
 def backfill(where: StoreLocation | Path, target: str, cdx_url: str, *, replay_url: str | None = None,
              data_url: str | None = None, since: str | None = None, until: str | None = None,
              limit: int | None = None, delay: float = 1.0, timeout: float = 30.0, retries: int = 4,
-             workers: int = 0, progress: Callable[[int], None] | None = None, run_id: str | None = None,
+             workers: int = 0, progress: Callable[..., None] | None = None, run_id: str | None = None,
              operator: str = "", contact: str = "") -> ImportReport:
     """Bring in TARGET's captures from the web archive whose CDX server is ``cdx_url`` (see the module's
-    docstring); ``progress`` gets the number of captures handled."""
+    docstring); ``progress`` gets the number of captures handled and how many there are to handle."""
     location = StoreLocation.of(where)
     with SnippetStore(location) as store:
         prefix = resolve_target(target, store)

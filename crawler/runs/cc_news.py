@@ -68,10 +68,10 @@ def dated_paths(lines: list[str]) -> tuple[list[tuple[str, str]], int]:
 
 def import_cc_news(where: StoreLocation | Path, listing: str, data_url: str, *, site: str | None = None,
                    since: str | None = None, until: str | None = None, workers: int = 0,
-                   progress: Callable[[int], None] | None = None, run_id: str | None = None, operator: str = "",
+                   progress: Callable[..., None] | None = None, run_id: str | None = None, operator: str = "",
                    contact: str = "", timeout: float = 60.0) -> ImportReport:
     """Import the records of ``site`` (every host when None) from the CC-NEWS files of ``listing``, each
-    streamed from ``data_url``/PATH; ``progress`` gets the number of files done."""
+    streamed from ``data_url``/PATH; ``progress`` gets the number of files done and of files listed."""
     files, undated = dated_paths(read_listing(listing, timeout))
     scope = Scope(site, since, until)
     report = ImportReport(run_id or new_run_id(kind="import"))
@@ -82,7 +82,7 @@ def import_cc_news(where: StoreLocation | Path, listing: str, data_url: str, *, 
     def jobs(importer: Importer) -> Iterator[Job]:
         for done, (path, started) in enumerate(files):
             if progress is not None:
-                progress(done)
+                progress(done, len(files))
             if until and started >= (to_utc(until) or ""):  # its records are all from after --until
                 report.out_of_scope_files += 1
                 continue
@@ -103,7 +103,7 @@ def import_cc_news(where: StoreLocation | Path, listing: str, data_url: str, *, 
             report.bytes_read += stream.read_bytes
             importer.close_writer()
         if progress is not None:
-            progress(len(files))
+            progress(len(files), len(files))
 
     return run_import(StoreLocation.of(where), report, scope, site or "import", jobs, workers=workers,
                       progress=None, operator=operator)

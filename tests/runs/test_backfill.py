@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -23,7 +24,7 @@ from archive.warc.verify import verify_directory
 from devkit.extraction_score import token_f1
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
-from tests.helpers import assert_one_line_error, serve_collection, store_for
+from tests.helpers import assert_one_line_error, on_a_terminal, serve_collection, store_for
 from tests.web_archive_server import WebArchiveServer
 
 
@@ -186,3 +187,15 @@ def test_a_backfill_killed_midway_resumes_where_it_stopped(replica: ReplicaServe
         assert {s.url: s.text for s in b.search(limit=None)} == {s.url: s.text for s in a.search(limit=None)}
     reports = verify_directory(data / "warc")
     assert [p for r in reports for p in r.problems] == []  # no record twice (A5), no .open file left (C6)
+
+
+def test_backfill_on_a_terminal_shows_captures_done_of_all(replica: ReplicaServer, pywb_archive: str,
+                                                           tmp_path: Path) -> None:
+    code, out = on_a_terminal(["backfill", replica.base_url + "/", "--cdx", f"{pywb_archive}/past/cdx", "--delay",
+                               "0.05", "--workers", "0"], tmp_path)
+    assert code == 0
+    done = [(int(a), int(b)) for a, b in re.findall(rb"backfill: captures .*? (\d+)/(\d+)", out)]
+    assert done, out[-2000:]
+    assert len({total for _, total in done}) == 1
+    assert done == sorted(done)
+    assert re.search(rb"backfill [\w-]+: \d+ capture\(s\) listed under", out.rsplit(b"left", 1)[-1])

@@ -7,21 +7,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import pty
 import re
-import select
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 from crawler.runs.outcome import EXIT_INTERRUPTED, EXIT_OK, print_report
 from replica import ReplicaServer
 from replica.courier import CourierServer
 from tests.conftest import ROOT, cli_command, cli_env
+from tests.helpers import STATUS_RE, on_a_terminal
 
-STATUS_RE = re.compile(rb"pages fetched ([\d,]+) \xc2\xb7 articles new")
 ESCAPE = b"\x1b["
 
 
@@ -33,41 +28,6 @@ def crawl_on_a_terminal(replica: ReplicaServer, data: Path, *args: str, interrup
     return on_a_terminal(["crawl", "rki.news", "--base-url", replica.base_url, *args], data,
                          interrupt_after=interrupt_after, second_interrupt_after=second_interrupt_after,
                          timeout=timeout)
-
-
-def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0, second_interrupt_after: float = 0,
-                  timeout: float = 120) -> tuple[int, bytes]:
-    """Run ``newsarchive ARGS`` on a pseudo-terminal and return its exit code and all it wrote."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(cli_command(*args, data=data), cwd=ROOT, env=cli_env({"TERM": "xterm"}), stdin=slave,
-                            stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    out, interrupted, deadline = b"", False, time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the other side closed: the crawl has exited
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            seen = [int(n.replace(b",", b"")) for n in STATUS_RE.findall(out)]
-            if interrupt_after and not interrupted and seen and seen[-1] >= interrupt_after:
-                proc.send_signal(signal.SIGINT)
-                interrupted = True
-                if second_interrupt_after:
-                    time.sleep(second_interrupt_after)
-                    proc.send_signal(signal.SIGINT)
-            if proc.poll() is not None and not ready:
-                break
-        return proc.wait(timeout=30), out
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
 
 
 def summary_of(data: Path) -> str:
@@ -144,7 +104,7 @@ def test_reextract_and_verify_show_records_done_and_the_time_left(replica: Repli
                            timeout=300, check=False)
     code, out = on_a_terminal(["verify"], tmp_path)
     assert code == piped.returncode == EXIT_OK
-    assert b"verify: WARC bytes" in out
+    assert re.search(rb"verify: WARC .*?[\d.]+/[\d.]+ [kM]B", out)
     assert ESCAPE not in piped.stdout + piped.stderr
     assert piped.stdout.splitlines()[-1] in out  # the same verdict line after the bar
 
@@ -161,3 +121,20 @@ def test_crawl_all_shows_a_line_per_site_running_and_the_sites_done(tmp_path: Pa
     assert re.search(rb"rki\.news: crawling, \d+m\d\ds", out)
     assert re.search(rb"127\.0\.0\.1: crawling", out)
     assert b"2 site(s) crawled; not due yet: none" in out.rsplit(b"site(s) done", 1)[1]
+
+
+def test_import_shows_bytes_read_and_the_time_left(wget_warc: Path, tmp_path: Path) -> None:
+    size = wget_warc.stat().st_size
+    code, out = on_a_terminal(["import", str(wget_warc), "--workers", "0"], tmp_path / "tty")
+    assert code == EXIT_OK
+    done = [float(n) for n in re.findall(rb"([\d.]+)/" + re.escape(f"{size / 1000:.1f} kB".encode()), out)]
+    assert done, out[-2000:]
+    assert done == sorted(done)
+    assert b"left" in out
+    assert re.search(rb"import [\w-]+: 1 file\(s\); [\d,]+ record\(s\) read", out.rsplit(b"left", 1)[1])
+    piped = subprocess.run(cli_command("import", str(wget_warc), "--workers", "0", data=tmp_path / "piped"),
+                           cwd=ROOT, env=cli_env(), capture_output=True, timeout=300, check=False)
+    assert piped.returncode == EXIT_OK
+    assert ESCAPE not in piped.stdout + piped.stderr
+    assert piped.stderr == b""
+    assert re.match(rb"import [\w-]+: 1 file\(s\); [\d,]+ record\(s\) read, [\d,]+ copied", piped.stdout)
