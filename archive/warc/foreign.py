@@ -34,6 +34,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import BufferWARCWriter
 
+from archive.warc.read import MalformedRecord, WarcRecord, parse_record
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 CHUNK = 1 << 16
 MAX_RECORD_BYTES = 256 * 1024 * 1024  # a gzip member (or uncompressed record) bigger than this is skipped
@@ -61,22 +63,25 @@ class SourceReport:
 
 @dataclass
 class SourceRecord:
-    """One record of a source file, parsed, with the gzip member to copy it as."""
+    """One record of a source file, with the gzip member to copy it as."""
 
     offset: int  # where it starts in the source (its gzip member's start, for a gzip file)
     length: int  # bytes of the source it took (its member's, or its own uncompressed length)
     member: bytes  # a gzip member holding exactly this record: the source's own where it was one
-    record: ArcWarcRecord  # warcio's record; its content is in ``payload``
-    payload: bytes  # the HTTP entity as stored (content coding and chunking as they came)
+    parsed: WarcRecord  # its WARC fields and block, as archive.warc.read parses a record
     converted: bool = False  # an ARC record rendered as WARC by warcio
     origin: str = ""  # where it came from when that is not the file read (a capture fetched from a web archive)
 
+    def __post_init__(self) -> None:
+        self._fields = {name.lower(): value for name, value in self.parsed.fields.items()}
+
     @property
     def type(self) -> str:
-        return str(self.record.rec_type)
+        return self.header("WARC-Type")
 
     def header(self, name: str) -> str:
-        return str(self.record.rec_headers.get_header(name) or "")
+        """A WARC field (any case, as WARC field names are)."""
+        return self._fields.get(name.lower(), "")
 
     @property
     def record_id(self) -> str:
@@ -93,17 +98,10 @@ class SourceRecord:
 
     @property
     def http_status(self) -> int | None:
-        headers = self.record.http_headers
-        if headers is None or self.type not in ("response", "revisit"):
-            return None
-        try:
-            return int(headers.get_statuscode())
-        except (TypeError, ValueError):
-            return None
+        return self.parsed.http_status if self.type in ("response", "revisit") else None
 
     def http_header(self, name: str) -> str:
-        headers = self.record.http_headers
-        return str(headers.get_header(name) or "") if headers is not None else ""
+        return self.parsed.http_header(name) if self.type in ("response", "revisit", "request") else ""
 
 
 def _brief(exc: BaseException) -> str:
@@ -153,10 +151,36 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def _parse(original: bytes, offset: int) -> WarcRecord:
+    """Our parse of one record's uncompressed WARC bytes; ValueError when they hold no record."""
+    try:
+        return parse_record(offset, len(original), original)
+    except MalformedRecord as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _single_record(data: bytes, offset: int) -> WarcRecord | None:
+    """The record of a member that holds exactly one WARC record (nearly every member of every file), read
+    without warcio; None for anything else (an ARC record, several records, a damaged one)."""
+    if not data.startswith((b"WARC/1.0\r\n", b"WARC/1.1\r\n")):
+        return None
+    try:
+        record = parse_record(offset, len(data), data)
+    except MalformedRecord:
+        return None
+    if any(rule == "A1" for rule, _ in record.problems):  # more bytes than one record: split by warcio
+        return None
+    return record
+
+
 def _records_in(data: bytes, offset: int, member: bytes | None, report: SourceReport) -> Iterator[SourceRecord]:
     """The records of a stretch of uncompressed bytes that began at ``offset`` of the source; ``member`` is
     the gzip member they came in (kept as the copy when it holds exactly one WARC record)."""
-    parsed: list[tuple[ArcWarcRecord, bytes, bytes, int, int, bool]] = []  # record, payload, copy, start, end, arc
+    if member is not None and (single := _single_record(data, offset)) is not None:
+        report.records += 1
+        yield SourceRecord(offset, len(member), member, single)
+        return
+    parsed: list[tuple[bytes, int, int, bool]] = []  # copy, start, end, arc
     try:
         with _quiet():
             iterator = ArchiveIterator(io.BytesIO(data), arc2warc=True, ensure_http_headers=False)
@@ -169,18 +193,17 @@ def _records_in(data: bytes, offset: int, member: bytes | None, report: SourceRe
                 original = data[start:end]
                 _check_record(original, iterator, errors)
                 arc = _is_arc(original)
-                parsed.append((record, payload, _converted(record, payload, original) if arc else original, start, end,
-                               arc))
+                parsed.append((_converted(record, payload, original) if arc else original, start, end, arc))
+        records = [(_parse(copy, offset + start), copy, start, end, arc) for copy, start, end, arc in parsed]
     except (ArchiveLoadFailed, ValueError, EOFError) as exc:
         report.damage(offset, f"not a readable WARC or ARC record ({_brief(exc)})")
         return
-    whole = member is not None and len(parsed) == 1 and not parsed[0][5]
-    for record, payload, copy, start, end, arc in parsed:
+    whole = member is not None and len(records) == 1 and not records[0][4]
+    for record, copy, start, end, arc in records:
         report.records += 1
         yield SourceRecord(offset if member is not None else offset + start,
                            len(member) if member is not None else end - start,
-                           member if whole and member is not None else _member(copy), record, payload,
-                           converted=arc)
+                           member if whole and member is not None else _member(copy), record, converted=arc)
 
 
 def _gzip_members(stream: BinaryIO, report: SourceReport) -> Iterator[tuple[int, bytes, bytes]]:
@@ -286,8 +309,9 @@ def _plain_records(stream: BinaryIO, first: bytes, report: SourceReport) -> Iter
                 _check_record(original, iterator, errors)
                 arc = _is_arc(original)
                 copy = _converted(record, payload, original) if arc else original
+                parsed = _parse(copy, start)
             report.records += 1
-            yield SourceRecord(start, end - start, _member(copy), record, payload, converted=arc)
+            yield SourceRecord(start, end - start, _member(copy), parsed, converted=arc)
     except (ArchiveLoadFailed, ValueError, EOFError) as exc:
         report.damage(start, f"not a readable WARC or ARC record; the rest of the file is skipped ({_brief(exc)})")
 
