@@ -6,7 +6,7 @@ same records add nothing, and the index a revisit record is resolved through."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from archive.store.database import Database
 
@@ -46,7 +46,7 @@ class ImportedRecords(Database):
         return found
 
     def add_imported(self, records: Iterable[ImportedRecord]) -> None:
-        rows = [astuple(r) for r in records]
+        rows = [tuple(getattr(r, name) for name in COLUMNS) for r in records]  # astuple deep-copies: slow
         if not rows:
             return
         with self._writing():

@@ -185,6 +185,22 @@ def read_response(path: Path, offset: int) -> ArchivedResponse:
     return parse_response(raw, f"{path.name}@{offset}")
 
 
+def plain_body(raw: bytes) -> tuple[bytes, str | None] | None:
+    """The body and Content-Type of a response record whose body is stored as it is meant to be read (no
+    Content-Encoding, no chunked Transfer-Encoding), parsed without warcio; None for any other record."""
+    try:
+        record = parse_record(0, len(raw), raw)
+    except MalformedRecord:
+        return None
+    if record.type != "response" or record.problems or record.http_status is None:
+        return None
+    if record.http_header("Content-Encoding").strip().lower() not in ("", "identity") or \
+            "chunked" in record.http_header("Transfer-Encoding").lower():
+        return None
+    end = record.block.find(b"\r\n\r\n")
+    return record.block[end + 4 :], record.http_header("Content-Type") or None
+
+
 def parse_response(raw: bytes, where: str) -> ArchivedResponse:
     """The response (or conversion) record in the uncompressed bytes of one record; ``where`` names it in
     errors. A record copied from another writer may be WARC/1.0 and name its target in angle brackets."""

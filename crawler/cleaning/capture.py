@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
-from archive.warc.read import parse_response, read_response
+from archive.warc.read import parse_response, plain_body, read_response
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.cleaning.extraction import clean_with_fallback
@@ -75,11 +75,17 @@ def clean_member(member: bytes, pointer: RecordPointer, url: str, profile: SiteP
     """Clean the record in one gzip member (an import's copy, cleaned while its file is still being
     written); ``pointer`` is what the snippet will point at."""
     try:
-        archived = parse_response(gzip.decompress(member), pointer.record_id)
+        raw = gzip.decompress(member)
+        plain = plain_body(raw)
+        if plain is not None:  # most pages: neither content coding nor chunking to undo, and no warcio needed
+            body, content_type = plain
+        else:
+            archived = parse_response(raw, pointer.record_id)
+            body = archived.body
+            content_type = next((v for k, v in archived.http_headers if k.lower() == "content-type"), None)
     except (OSError, ValueError, EOFError, zlib.error) as exc:
         return Cleaned(None, UNREADABLE, detail=str(exc))
-    content_type = next((v for k, v in archived.http_headers if k.lower() == "content-type"), None)
-    return clean_capture(Capture(url, archived.body, content_type, pointer), profile, run_id)
+    return clean_capture(Capture(url, body, content_type, pointer), profile, run_id)
 
 
 def make_snippet(article: Article, profile: SiteProfile, capture: Capture, run_id: str) -> Snippet:

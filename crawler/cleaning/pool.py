@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MAX_TASKS_PER_WORKER = 2000
-PRELOAD = ["crawler.cleaning.capture", "crawler.sites"]  # what the fork server imports before it forks a worker
+PRELOAD = ["crawler.cleaning.preload"]  # what the fork server loads before it forks a worker
 
 
 class CleaningFailed(Exception):
