@@ -10,9 +10,13 @@ rki.news replica, one response record each. Then, in turn:
   cleaned, snippets stored and committed.
 
 Printed: records per second and CPU seconds per record of each (the import's CPU counts its cleaning
-workers), the import's speed over the loop's, and the import's peak resident memory for the whole file and
-for a quarter of it: memory that does not grow with the file is what lets a CC-NEWS file of several GB
-stream through.
+workers), the import's speed over the loop's, and the import's peak memory for the whole file and for a
+quarter of it.
+
+With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
+again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
+``import --cc-news`` for a host that none of its records has: the figures are MB/s read and the peak
+memory of the import, which must not grow with the file.
 """
 
 from __future__ import annotations
@@ -108,11 +112,62 @@ def run_import(path: Path, data: Path, workers: int) -> tuple[dict[str, object],
     return json.loads(stdout), wall, sum(cpu.values()), peak_pss
 
 
+def cc_news_stream(article_file: Path, tmp: Path, megabytes: int) -> tuple[int, float, float]:
+    """Serve a file of about ``megabytes`` MB as CC-NEWS lays its files out and stream it through
+    ``import --cc-news`` for a host no record has: (bytes, wall seconds, peak PSS MiB of the import)."""
+    import functools
+    import gzip
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp / "served"
+    month = served / "crawl-data" / "CC-NEWS" / "2024" / "01"
+    month.mkdir(parents=True)
+    name = "crawl-data/CC-NEWS/2024/01/CC-NEWS-20240101000000-00000.warc.gz"
+    chunk = article_file.read_bytes()
+    with (served / name).open("wb") as big:
+        for _ in range(max(1, megabytes * 2**20 // len(chunk))):
+            big.write(chunk)
+    size = (served / name).stat().st_size
+    listing = tmp / "warc.paths.gz"
+    listing.write_bytes(gzip.compress((name + "\n").encode()))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        command = [sys.executable, "-m", "crawler.cli", "import", "--cc-news", str(listing), "--data-url",
+                   f"http://127.0.0.1:{httpd.server_address[1]}", "--site", "nothing.example", "--json",
+                   "--data", str(tmp / "cc-data")]
+        started = time.perf_counter()
+        peak = 0.0
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None:
+            tree, todo, pids = _children(), [process.pid], []
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo += tree.get(pid, [])
+            peak = max(peak, sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids) / 1024)
+            time.sleep(0.2)
+        if process.returncode != 0:
+            raise SystemExit(f"import --cc-news failed ({process.returncode})")
+        return size, time.perf_counter() - started, peak
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000, help="article records in the file (default 5000)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                         help="the import's cleaning processes (default: one per core)")
+    parser.add_argument("--cc-news-mb", type=int, default=0,
+                        help="also stream a CC-NEWS file of about this many MB through import --cc-news")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-import-") as tmp_name:
         tmp = Path(tmp_name)
@@ -132,6 +187,10 @@ def main() -> int:
               f"{1000 * cpu / records:.1f} ms CPU per record; {records / wall / (records / loop_wall):.2f}x the loop")
         print(f"import peak memory (PSS of the import and its workers): {peak:.0f} MiB for {records:,} records, "
               f"{peak_quarter:.0f} MiB for {max(1, args.articles // 4):,}")
+        if args.cc_news_mb:
+            size, seconds, cc_peak = cc_news_stream(whole, tmp, args.cc_news_mb)
+            print(f"import --cc-news of a {size / 2**20:,.0f} MiB file over HTTP (no record kept): "
+                  f"{size / 2**20 / seconds:,.1f} MiB/s, peak memory (PSS of the import) {cc_peak:.0f} MiB")
     return 0
 
 
