@@ -20,6 +20,7 @@ from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.past import cmd_backfill, cmd_import
 from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
+from crawler.commands.serve import cmd_serve
 from crawler.commands.store_copy import cmd_store_copy
 from crawler.fetching.renderer import RENDER_MODES
 from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
@@ -159,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--port", type=int, default=0, help="pywb's port (default: a free one)")
     qa.add_argument("--json", action="store_true", help="print the check of every page as JSON")
     qa.set_defaults(func=cmd_qa)
+
+    serve = sub.add_parser("serve", parents=[common],
+                           help="the reading room: search, read and compare archived articles in a browser; JSON API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--token-file", type=Path, metavar="FILE",
+                       help="a file holding the token every request must carry (needed beyond loopback)")
+    serve.add_argument("--replay-url", metavar="URL",
+                       help="where `newsarchive replay` serves the archived pages, linked from each article "
+                            "(e.g. http://127.0.0.1:8080)")
+    serve.set_defaults(func=cmd_serve)
 
     replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")
     replay.add_argument("--port", type=int, default=8080)

@@ -1,0 +1,212 @@
+"""The reading room's web application: search, an article with its versions and provenance, and a JSON API
+under ``/api/`` (documented at ``/docs``), all on the ``Archive`` library the command line uses.
+
+Safe to expose, within its limits: it only reads. Archived text and titles go through Jinja's
+autoescaping everywhere, and archived HTML is never served from this origin (the page itself is a link to
+the project's pywb replay, served apart). A Content-Security-Policy allows no script but the interface's
+own. With a token, every request needs it (``Authorization: Bearer TOKEN``, or ``?token=`` once, which sets
+a cookie). Page sizes and query lengths are bounded, so that one request cannot take the server.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from archive.api import Archive
+from archive.store.location import StoreLocation
+from archive.store.query import QueryError
+from archive.store.snippets import Snippet
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 50  # deeper than 50 pages a reader narrows the search instead
+MAX_QUERY = 500  # characters of a query or filter value
+ORDERS = ("newest", "oldest", "relevance")
+TOKEN_COOKIE = "newsarchive_token"
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
+
+
+def highlight(fragment: str) -> Markup:
+    """A search fragment with its matches (between the store's ``[`` and ``]``) marked: the archived text is
+    escaped first, so only the marks are markup."""
+    return Markup(str(escape(fragment)).replace("[", "<mark>").replace("]", "</mark>"))
+
+
+TEMPLATES.env.filters["highlight"] = highlight
+
+
+class _Archives:
+    """One read-only ``Archive`` per server thread: a SQLite connection belongs to the thread that made it."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        self.location = location
+        self.local = threading.local()
+
+    def get(self) -> Archive:
+        archive = getattr(self.local, "archive", None)
+        if archive is None:
+            archive = self.local.archive = Archive(self.location)
+        return archive
+
+
+def _bounded(value: str | None, name: str) -> str | None:
+    if value is not None and len(value) > MAX_QUERY:
+        raise HTTPException(400, f"{name}: at most {MAX_QUERY} characters")
+    return value or None
+
+
+def snippet_json(snippet: Snippet) -> dict[str, Any]:
+    """A snippet as the API gives it: every field of the export schema, its id, and a fragment and score
+    when it came from a search."""
+    data = snippet.to_dict()
+    for name in ("fragment", "score"):
+        if hasattr(snippet, name):
+            data[name] = getattr(snippet, name)
+    return data
+
+
+def create_app(location: StoreLocation, *, token: str | None = None, replay_url: str | None = None) -> FastAPI:
+    """The application over the archive at ``location``; ``replay_url`` is where ``newsarchive replay``
+    serves the archived pages (a link from each article)."""
+    app = FastAPI(title="newsarchive reading room", version="1", docs_url="/docs", redoc_url=None)
+    archives = _Archives(location)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if token is not None:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or \
+                request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return JSONResponse({"error": "a token is needed (Authorization: Bearer TOKEN)"}, status_code=401)
+        response = await call_next(request)
+        if token is not None and request.query_params.get("token"):
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        frame = f" frame-src {replay_url};" if replay_url else ""
+        if not request.url.path.startswith("/docs") and request.url.path != "/openapi.json":
+            response.headers["Content-Security-Policy"] = (
+                f"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self';{frame} "
+                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return TEMPLATES.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                                          status_code=exc.status_code)
+
+    def search(q: str | None, site: str | None, since: str | None, until: str | None, language: str | None,
+               category: str | None, author: str | None, order: str, page: int, per_page: int
+               ) -> dict[str, Any]:
+        if order not in ORDERS:
+            raise HTTPException(400, f"order: one of {', '.join(ORDERS)}")
+        filters = {"site": _bounded(site, "site"), "since": _bounded(since, "since"), "until": _bounded(until, "until"),
+                   "language": _bounded(language, "language"), "category": _bounded(category, "category"),
+                   "author": _bounded(author, "author")}
+        query = _bounded(q, "q")
+        archive = archives.get()
+        chosen = {k: v for k, v in filters.items() if v is not None}
+        with archive.snapshot():
+            total = archive.count(query, **chosen)  # type: ignore[arg-type]  # str filters only
+            rows = list(archive.search(query, **chosen, order=order,  # type: ignore[arg-type]
+                                       limit=page * per_page))[(page - 1) * per_page:]
+        return {"total": total, "page": page, "per_page": per_page, "results": rows,
+                "filters": {"q": query, **filters, "order": order}}
+
+    # -- the JSON API -----------------------------------------------------------------------------------
+
+    @app.get("/api/search", summary="Full-text search with the filters of `newsarchive search`")
+    def api_search(q: str | None = None, site: str | None = None, since: str | None = None,
+                   until: str | None = None, language: str | None = None, category: str | None = None,
+                   author: str | None = None, order: str = "newest", page: int = Query(1, ge=1, le=MAX_PAGE),
+                   per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE)) -> dict[str, Any]:
+        found = search(q, site, since, until, language, category, author, order, page, per_page)
+        return {**found, "results": [snippet_json(s) for s in found["results"]]}
+
+    @app.get("/api/snippets/{snippet_id}", summary="One snippet, its version count and where it came from")
+    def api_snippet(snippet_id: int) -> dict[str, Any]:
+        archive = archives.get()
+        snippet = _get(archive, snippet_id)
+        origin = archive.origin(snippet)
+        return {**snippet_json(snippet), "versions": len(archive.versions(snippet.canonical_url)),
+                "origin": asdict(origin) if origin else None}
+
+    @app.get("/api/versions", summary="Every version of an article, oldest first")
+    def api_versions(url: str = Query(..., max_length=2000)) -> list[dict[str, Any]]:
+        return [snippet_json(s) for s in archives.get().versions(url)]
+
+    @app.get("/api/diff", summary="What changed between consecutive versions of an article")
+    def api_diff(url: str = Query(..., max_length=2000)) -> list[dict[str, Any]]:
+        return archives.get().diff(url)
+
+    @app.get("/api/stats", summary="What `newsarchive stats` prints")
+    def api_stats() -> dict[str, Any]:
+        return archives.get().stats()
+
+    @app.get("/api/runs", summary="Past runs, newest first")
+    def api_runs(site: str | None = None, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+        return archives.get().runs(site=_bounded(site, "site"), limit=limit)
+
+    # -- pages ------------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str | None = None, site: str | None = None, since: str | None = None,
+                    until: str | None = None, language: str | None = None, category: str | None = None,
+                    author: str | None = None, order: str = "newest",
+                    page: int = Query(1, ge=1, le=MAX_PAGE)) -> Response:
+        try:
+            found = search(q, site, since, until, language, category, author, order, page, PER_PAGE)
+            error = ""
+        except QueryError as exc:
+            found = {"total": 0, "page": 1, "per_page": PER_PAGE, "results": [],
+                     "filters": {"q": q, "site": site, "since": since, "until": until, "language": language,
+                                 "category": category, "author": author, "order": order}}
+            error = str(exc)
+        archive = archives.get()
+        filters = {k: v for k, v in found["filters"].items() if v}
+
+        def page_link(number: int) -> str:
+            return "/?" + urlencode({**filters, "page": number})
+
+        pages = max(1, min(MAX_PAGE, -(-found["total"] // PER_PAGE)))
+        return TEMPLATES.TemplateResponse(request, "search.html", {
+            **found, "error": error, "sites": archive.sites(), "orders": ORDERS, "pages": pages,
+            "page_link": page_link, "api_link": "/api/search?" + urlencode(filters)},
+            status_code=400 if error else 200)
+
+    @app.get("/articles/{snippet_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, snippet_id: int) -> Response:
+        archive = archives.get()
+        snippet = _get(archive, snippet_id)
+        return TEMPLATES.TemplateResponse(request, "article.html", {
+            "s": snippet, "versions": archive.versions(snippet.canonical_url), "origin": archive.origin(snippet),
+            "replay": Archive.replay_url(snippet, replay_url) if replay_url else None,
+            "paragraphs": snippet.text.split("\n\n")})
+
+    return app
+
+
+def _get(archive: Archive, snippet_id: int) -> Snippet:
+    try:
+        return archive.get(snippet_id)
+    except KeyError:
+        raise HTTPException(404, f"no snippet with id {snippet_id}") from None
+
+

@@ -1,0 +1,175 @@
+"""`newsarchive serve`, the reading room: its JSON API answers as the library does, its pages escape what the
+archive holds, it refuses to be exposed without a token, and a reader searches and reads in a real browser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.api import Archive
+from archive.store.snippet_store import SnippetStore
+from archive.warc.replay import free_port
+from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
+from tests.helpers import assert_one_line_error, snippet, store_for
+
+
+class Room:
+    """A running `newsarchive serve`: its base URL, stopped on leaving."""
+
+    def __init__(self, data: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(cli_command("serve", "--port", str(self.port), *extra, data=data), cwd=ROOT,
+                                        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/api/stats", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers (with a token to ask for)
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(self.process.communicate(timeout=5))
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), dict(exc.headers)
+
+    def json(self, path: str) -> Any:
+        status, body, _ = self.get(path)
+        assert status == 200, body
+        return json.loads(body)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture(scope="module")
+def room(replica_crawl: Crawl) -> Iterator[Room]:
+    served = Room(replica_crawl.data)
+    yield served
+    served.stop()
+
+
+def test_the_api_answers_as_the_library_does(room: Room, replica_crawl: Crawl) -> None:
+    with Archive(store_for(replica_crawl.data)) as archive:
+        expected = [s.id for s in archive.search("wheat", site="rki.news", since="2025-06-01", limit=40)]
+        total = archive.count("wheat", site="rki.news", since="2025-06-01")
+        stats = archive.stats()
+        first = archive.get(int(expected[0] or 0))
+        versions = [s.id for s in archive.versions(first.canonical_url)]
+        diff = archive.diff(first.canonical_url)
+        runs = archive.runs(limit=5)
+    pages = [room.json(f"/api/search?q=wheat&site=rki.news&since=2025-06-01&per_page=20&page={n}") for n in (1, 2)]
+    assert pages[0]["total"] == total > 20
+    assert [r["id"] for p in pages for r in p["results"]] == expected
+    assert all("[" in r["fragment"] for r in pages[0]["results"])
+    assert room.json("/api/stats") == stats
+    one = room.json(f"/api/snippets/{first.id}")
+    assert one["text"] == first.text
+    assert one["versions"] == len(versions)
+    assert [v["id"] for v in room.json(f"/api/versions?url={first.canonical_url}")] == versions
+    assert room.json(f"/api/diff?url={first.canonical_url}") == json.loads(json.dumps(diff))
+    assert room.json("/api/runs?limit=5") == json.loads(json.dumps(runs))
+    assert room.get("/docs")[0] == 200
+    assert "paths" in room.json("/openapi.json")
+
+
+def test_bad_requests_are_400_with_one_line(room: Room) -> None:
+    for path, needle in (("/api/search?since=yesterday", "not a date"), ('/api/search?q="open', "cannot search"),
+                         ("/api/search?order=sideways", "order"), ("/api/search?q=" + "a" * 600, "at most"),
+                         ("/api/search?per_page=100000", ""), ("/api/snippets/999999", "no snippet")):
+        status, body, _ = room.get(path)
+        assert status in (400, 404, 422), (path, status)
+        if needle:
+            assert needle in json.loads(body)["error"], path
+    status, body, _ = room.get("/?since=yesterday")
+    assert status == 400
+    assert b"not a date" in body
+    assert room.get("/articles/999999")[0] == 404
+    assert room.get("/../../etc/passwd")[0] == 404
+    assert room.get("/articles/..%2F..%2Fetc%2Fpasswd")[0] in (404, 422)
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_archived_markup_is_text_everywhere(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with SnippetStore(store_for(data)) as store:
+        evil = snippet("https://evil.example/story/", f"Body {XSS} and [brackets] too.", title=f"Title {XSS}")
+        evil.authors = [XSS]
+        store.add(evil)
+    served = Room(data)
+    try:
+        for path in ("/?q=body", "/", f"/articles/{evil.id}"):
+            status, body, headers = served.get(path)
+            assert status == 200
+            assert b"<script>alert" not in body
+            assert b"<img src=x" not in body
+            assert b"&lt;script&gt;" in body
+            assert "script-src" not in headers["content-security-policy"]  # default-src 'none': no script runs
+    finally:
+        served.stop()
+
+
+def test_beyond_loopback_a_token_is_needed_and_then_every_request_needs_it(replica_crawl: Crawl,
+                                                                            tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("serve", "--host", "0.0.0.0", "--port", "1", data=replica_crawl.data),
+                          "needs --token-file")
+    short = tmp_path / "short"
+    short.write_text("abc")
+    assert_one_line_error(run_cli("serve", "--token-file", str(short), data=replica_crawl.data), "16 characters")
+    token = tmp_path / "token"
+    token.write_text("s3cret-token-for-the-room\n")
+    served = Room(replica_crawl.data, "--token-file", str(token))
+    try:
+        assert served.get("/api/stats")[0] == 401
+        assert served.get("/")[0] == 401
+        assert served.get("/api/stats", {"Authorization": "Bearer wrong-token-wrong-token"})[0] == 401
+        assert served.get("/api/stats", {"Authorization": "Bearer s3cret-token-for-the-room"})[0] == 200
+        status, _, headers = served.get("/?token=s3cret-token-for-the-room")
+        assert status == 200
+        assert "httponly" in headers["set-cookie"].lower()
+    finally:
+        served.stop()
+
+
+def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp_path: Path) -> None:
+    from archive.browser import chromium as launch
+
+    with launch() as browser:
+        page = browser.new_page()
+        page.goto(room.base + "/")
+        page.fill("input[name=q]", "wheat")
+        page.select_option("select[name=site]", "rki.news")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".result")
+        assert "wheat" in page.url
+        assert "site=rki.news" in page.url
+        assert page.locator(".result mark").count() > 0
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+        title = page.locator(".result h2 a").first.inner_text()
+        page.locator(".result h2 a").first.click()
+        page.wait_for_selector("#provenance")
+        assert page.locator("h1").inner_text() == title
+        assert "warc/" in page.locator("#provenance").inner_text()
+        page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+    assert (tmp_path / "search.png").stat().st_size > 10_000
