@@ -72,6 +72,13 @@ class Archive:
         return self.store.count_matching(Filters(query, site, since, until, language, category, author,
                                                  all_versions))
 
+    def facets(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
+               until: str | None = None, language: str | None = None, category: str | None = None,
+               author: str | None = None, all_versions: bool = False) -> dict[str, dict[str, int]]:
+        """How the matches of a search spread: ``{"sites": {...}, "languages": {...}, "days": {...}}``, counts
+        per site and language (most first) and per day of publication (in order; the latest thousand)."""
+        return self.store.facets(Filters(query, site, since, until, language, category, author, all_versions))
+
     def get(self, snippet_id: int) -> Snippet:
         snippet = self.store.get(snippet_id)
         if snippet is None:

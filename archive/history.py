@@ -23,6 +23,19 @@ def paragraph_diff(old: Snippet, new: Snippet) -> list[dict[str, Any]]:
     return hunks
 
 
+def side_by_side(old: Snippet, new: Snippet) -> list[dict[str, Any]]:
+    """Two versions' paragraphs aligned for reading side by side: rows of ``{"change": "equal" | "replace" |
+    "delete" | "insert", "old": paragraph or None, "new": paragraph or None}``."""
+    a, b = old.text.split("\n\n"), new.text.split("\n\n")
+    rows: list[dict[str, Any]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        left, right = a[i1:i2], b[j1:j2]
+        for k in range(max(len(left), len(right))):
+            rows.append({"change": tag, "old": left[k] if k < len(left) else None,
+                         "new": right[k] if k < len(right) else None})
+    return rows
+
+
 def version_diffs(versions: list[Snippet]) -> list[dict[str, Any]]:
     """One diff per pair of consecutive versions: ``{"from": 1, "to": 2, "hunks": [...]}``."""
     return [{"from": old.version, "to": new.version, "hunks": paragraph_diff(old, new)}

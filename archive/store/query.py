@@ -105,6 +105,27 @@ def select_rows(db: Any, filters: Filters, *, order: Order = "newest", limit: in
         raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc
 
 
+FACETS = {"sites": "s.site", "languages": "s.language",
+          "days": "substr(COALESCE(s.published_utc, s.fetched_at), 1, 10)"}  # name -> the key counted
+
+
+def facet_rows(db: Any, filters: Filters, facet: str, dialect: Dialect = SQLITE_DIALECT,
+               limit: int = 1000) -> list[tuple[str, int]]:
+    """How many matches each value of a facet has (``FACETS``): by count for sites and languages, by day in
+    order for days (the ``limit`` latest)."""
+    body, params = filters.sql(dialect)
+    key = FACETS[facet]
+    if facet == "days":
+        sql = f"SELECT {key} AS k, COUNT(*) AS n{body} GROUP BY k ORDER BY k DESC LIMIT ?"
+    else:
+        sql = f"SELECT {key} AS k, COUNT(*) AS n{body} GROUP BY k ORDER BY n DESC, k LIMIT ?"
+    try:
+        rows = [(str(k) if k is not None else "", int(n)) for k, n in db.execute(sql, [*params, limit])]
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc
+    return sorted(rows) if facet == "days" else rows
+
+
 def count_rows(db: Any, filters: Filters, dialect: Dialect = SQLITE_DIALECT) -> int:
     body, params = filters.sql(dialect)
     try:

@@ -20,7 +20,7 @@ from archive.store.database import SCHEMA_VERSION
 from archive.store.imports import ImportedRecord, ImportedRecords
 from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.page_resources import PageResource, PageResourceIndex
-from archive.store.query import Filters, Order, count_rows, select_rows, to_utc
+from archive.store.query import FACETS, Filters, Order, count_rows, facet_rows, select_rows, to_utc
 from archive.store.runs import RunLog
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store.url_state import ArticleState, UrlState, UrlStates
@@ -88,6 +88,10 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
 
     def count_matching(self, filters: Filters) -> int:
         return count_rows(self.db, filters, self.dialect)
+
+    def facets(self, filters: Filters) -> dict[str, dict[str, int]]:
+        """Matches per site, per language and per day of publication (the latest thousand days)."""
+        return {name: dict(facet_rows(self.db, filters, name, self.dialect)) for name in FACETS}
 
     def sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM snippets ORDER BY site")]

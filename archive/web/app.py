@@ -11,6 +11,8 @@ a cookie). Page sizes and query lengths are bounded, so that one request cannot 
 from __future__ import annotations
 
 import hmac
+import os
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -19,11 +21,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.background import BackgroundTask
 
 from archive.api import Archive
+from archive.history import side_by_side
 from archive.store.location import StoreLocation
 from archive.store.query import QueryError
 from archive.store.snippets import Snippet
@@ -32,6 +36,9 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 50  # deeper than 50 pages a reader narrows the search instead
 MAX_QUERY = 500  # characters of a query or filter value
+MAX_EXPORT = 100_000  # snippets in one export through the room (the command line has no limit)
+EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "parquet": "application/vnd.apache.parquet",
+                "wacz": "application/wacz+zip"}
 ORDERS = ("newest", "oldest", "relevance")
 TOKEN_COOKIE = "newsarchive_token"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
@@ -81,6 +88,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     serves the archived pages (a link from each article)."""
     app = FastAPI(title="newsarchive reading room", version="1", docs_url="/docs", redoc_url=None)
     archives = _Archives(location)
+    exports = threading.Semaphore(1)  # one export written at a time: each takes a core and a temporary file
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -127,7 +135,8 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
             total = archive.count(query, **chosen)  # type: ignore[arg-type]  # str filters only
             rows = list(archive.search(query, **chosen, order=order,  # type: ignore[arg-type]
                                        limit=page * per_page))[(page - 1) * per_page:]
-        return {"total": total, "page": page, "per_page": per_page, "results": rows,
+            counts = archive.facets(query, **chosen)  # type: ignore[arg-type]
+        return {"total": total, "page": page, "per_page": per_page, "results": rows, "counts": counts,
                 "filters": {"q": query, **filters, "order": order}}
 
     # -- the JSON API -----------------------------------------------------------------------------------
@@ -139,6 +148,41 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
                    per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE)) -> dict[str, Any]:
         found = search(q, site, since, until, language, category, author, order, page, per_page)
         return {**found, "results": [snippet_json(s) for s in found["results"]]}
+
+    @app.get("/api/export", summary="The matches of a search as a file: jsonl, csv, parquet or wacz")
+    def api_export(format: str = "jsonl", q: str | None = None, site: str | None = None,
+                   since: str | None = None, until: str | None = None, language: str | None = None,
+                   category: str | None = None, author: str | None = None) -> Response:
+        if format not in EXPORT_TYPES:
+            raise HTTPException(400, f"format: one of {', '.join(EXPORT_TYPES)}")
+        filters = {k: v for k, v in {"site": _bounded(site, "site"), "since": _bounded(since, "since"),
+                                     "until": _bounded(until, "until"), "language": _bounded(language, "language"),
+                                     "category": _bounded(category, "category"),
+                                     "author": _bounded(author, "author")}.items() if v is not None}
+        query = _bounded(q, "q")
+        archive = archives.get()
+        matches = archive.count(query, **filters)  # type: ignore[arg-type]
+        if matches > MAX_EXPORT:
+            raise HTTPException(400, f"{matches:,} matches: an export here takes at most {MAX_EXPORT:,}; narrow "
+                                     "the search, or use `newsarchive export`")
+        if not exports.acquire(blocking=False):
+            raise HTTPException(503, "another export is being written; try again in a moment")
+        name = ""
+        try:
+            handle, name = tempfile.mkstemp(prefix="newsarchive-export-", suffix="." + format)
+            os.close(handle)
+            archive.export(name, format, query, **filters)  # type: ignore[arg-type]
+        except BaseException:
+            exports.release()
+            if name:
+                Path(name).unlink(missing_ok=True)
+            raise
+
+        def done() -> None:
+            exports.release()
+            Path(name).unlink(missing_ok=True)
+        return FileResponse(name, media_type=EXPORT_TYPES[format], filename=f"newsarchive-export.{format}",
+                            background=BackgroundTask(done))
 
     @app.get("/api/snippets/{snippet_id}", summary="One snippet, its version count and where it came from")
     def api_snippet(snippet_id: int) -> dict[str, Any]:
@@ -186,10 +230,41 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
             return "/?" + urlencode({**filters, "page": number})
 
         pages = max(1, min(MAX_PAGE, -(-found["total"] // PER_PAGE)))
+        unpaged = {k: v for k, v in filters.items() if k != "order"}
+
+        def narrowed(name: str, value: str) -> str:
+            return "/?" + urlencode({**filters, name: value})
+
+        counts = found.get("counts") or {"sites": {}, "languages": {}, "days": {}}
         return TEMPLATES.TemplateResponse(request, "search.html", {
-            **found, "error": error, "sites": archive.sites(), "orders": ORDERS, "pages": pages,
-            "page_link": page_link, "api_link": "/api/search?" + urlencode(filters)},
+            **found, "counts": counts, "error": error, "sites": archive.sites(), "orders": ORDERS, "pages": pages,
+            "page_link": page_link, "narrowed": narrowed, "chart": bars(counts["days"]),
+            "api_link": "/api/search?" + urlencode(filters),
+            "exports": {f: "/api/export?" + urlencode({**unpaged, "format": f}) for f in EXPORT_TYPES}},
             status_code=400 if error else 200)
+
+    @app.get("/articles/{snippet_id}/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(request: Request, snippet_id: int, other: int = Query(..., alias="with")) -> Response:
+        archive = archives.get()
+        old, new = sorted((_get(archive, snippet_id), _get(archive, other)), key=lambda s: s.version)
+        if old.canonical_url != new.canonical_url:
+            raise HTTPException(400, "the two snippets are versions of different articles")
+        return TEMPLATES.TemplateResponse(request, "compare.html", {"old": old, "new": new,
+                                                                    "rows": side_by_side(old, new)})
+
+    @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
+    def sites_page(request: Request) -> Response:
+        archive = archives.get()
+        stats = archive.stats()
+        sites = []
+        for name, articles in stats["sites"].items():
+            runs = archive.runs(site=name, limit=10)
+            days = archive.facets(site=name)["days"]
+            warc_bytes = sum(int(((r["report"] or {}).get("counts") or {}).get("warc/bytes", 0))
+                             for r in archive.runs(site=name))
+            sites.append({"name": name, "articles": articles, "runs": [_run_row(r) for r in runs],
+                          "chart": bars(days), "warc_bytes": warc_bytes})
+        return TEMPLATES.TemplateResponse(request, "sites.html", {"stats": stats, "sites": sites})
 
     @app.get("/articles/{snippet_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, snippet_id: int) -> Response:
@@ -201,6 +276,31 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
             "paragraphs": snippet.text.split("\n\n")})
 
     return app
+
+
+def bars(days: dict[str, int], width: int = 720, height: int = 80) -> dict[str, Any]:
+    """An SVG bar chart of matches per day, drawn on the server (no script): bars, and the first and last
+    day as labels."""
+    if not days:
+        return {"bars": [], "width": width, "height": height, "first": "", "last": "", "most": 0}
+    most = max(days.values())
+    step = width / len(days)
+    out = [{"x": round(i * step, 2), "w": max(round(step - 1, 2), 0.5), "h": round(height * n / most, 2),
+            "y": round(height - height * n / most, 2), "day": day, "n": n} for i, (day, n) in enumerate(days.items())]
+    return {"bars": out, "width": width, "height": height, "first": next(iter(days)), "last": list(days)[-1],
+            "most": most}
+
+
+def _run_row(run: dict[str, Any]) -> dict[str, Any]:
+    """The figures of a run a site's page lists: what ``newsarchive runs`` shows."""
+    report = run.get("report") or {}
+    counts = report.get("counts") or {}
+    return {"run_id": run["run_id"], "status": run["status"], "started_at": run["started_at"],
+            "duration_s": report.get("duration_s"), "pages": report.get("pages_fetched", report.get("records")),
+            "new": counts.get("articles/new", report.get("new")),
+            "changed": counts.get("articles/changed", report.get("changed")),
+            "errors": sum((report.get("errors") or {}).values()) if isinstance(report.get("errors"), dict) else 0,
+            "drift": report.get("layout_drift")}
 
 
 def _get(archive: Archive, snippet_id: int) -> Snippet:

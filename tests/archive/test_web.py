@@ -3,6 +3,7 @@ archive holds, it refuses to be exposed without a token, and a reader searches a
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
@@ -77,10 +78,15 @@ def test_the_api_answers_as_the_library_does(room: Room, replica_crawl: Crawl) -
         versions = [s.id for s in archive.versions(first.canonical_url)]
         diff = archive.diff(first.canonical_url)
         runs = archive.runs(limit=5)
+        facets = archive.facets("wheat", site="rki.news", since="2025-06-01")
+        exported = io.StringIO()
+        archive.export(exported, "jsonl", "wheat", site="rki.news")
     pages = [room.json(f"/api/search?q=wheat&site=rki.news&since=2025-06-01&per_page=20&page={n}") for n in (1, 2)]
     assert pages[0]["total"] == total > 20
     assert [r["id"] for p in pages for r in p["results"]] == expected
     assert all("[" in r["fragment"] for r in pages[0]["results"])
+    assert pages[0]["counts"] == facets
+    assert sum(facets["days"].values()) == total
     assert room.json("/api/stats") == stats
     one = room.json(f"/api/snippets/{first.id}")
     assert one["text"] == first.text
@@ -152,7 +158,51 @@ def test_beyond_loopback_a_token_is_needed_and_then_every_request_needs_it(repli
         served.stop()
 
 
-def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Room, list[int]]]:
+    """A room over an archive with an article in two versions (its third paragraph rewritten)."""
+    data = tmp_path_factory.mktemp("edited")
+    url = "https://news.example.org/2025/07/flood/"
+    paragraphs = ["The river rose overnight.", "Schools were closed.", "Officials said the dam held.",
+                  "Rain is expected to ease."]
+    ids = []
+    with SnippetStore(store_for(data)) as store:
+        for n, third in enumerate(("Officials said the dam held.", "Officials now say the dam was breached.")):
+            version = snippet(url, "\n\n".join([*paragraphs[:2], third, paragraphs[3]]), title="Flood in the valley")
+            version.fetched_at = f"2025-07-0{n + 4}T10:00:00+00:00"
+            store.add(version)
+            ids.append(int(version.id or 0))
+    served = Room(data)
+    yield served, ids
+    served.stop()
+
+
+def test_two_versions_side_by_side(edited: tuple[Room, list[int]]) -> None:
+    room, (first, second) = edited
+    status, body, _ = room.get(f"/articles/{second}/compare?with={first}")
+    assert status == 200
+    page = body.decode()
+    assert '<tr class="replace"><td class="old">Officials said the dam held.</td>' \
+           '<td class="new">Officials now say the dam was breached.</td></tr>' in page
+    assert page.count('<tr class="equal">') == 3
+    assert room.get(f"/articles/{second}/compare?with=999999")[0] == 404
+
+
+def test_sites_and_runs(room: Room, replica_crawl: Crawl) -> None:
+    status, body, _ = room.get("/sites")
+    assert status == 200
+    page = body.decode()
+    with Archive(store_for(replica_crawl.data)) as archive:
+        run = archive.runs(site="rki.news", limit=1)[0]
+        articles = archive.stats()["sites"]["rki.news"]
+    assert run["run_id"] in page
+    assert f"{articles:,} articles" in page
+    assert "<svg" in page
+    assert "<rect" in page
+
+
+def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp_path: Path,
+                                                  edited: tuple[Room, list[int]]) -> None:
     from archive.browser import chromium as launch
 
     with launch() as browser:
@@ -172,4 +222,18 @@ def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp
         assert page.locator("h1").inner_text() == title
         assert "warc/" in page.locator("#provenance").inner_text()
         page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+        page.goto(room.base + "/?q=wheat")
+        with page.expect_download() as download:
+            page.click("a.export:text('csv')")
+        saved = tmp_path / "export.csv"
+        download.value.save_as(saved)
+        assert saved.read_text().count("wheat") > 10
+        page.goto(room.base + "/sites")
+        page.screenshot(path=str(tmp_path / "sites.png"), full_page=True)
+        other, (_, second) = edited
+        page.goto(f"{other.base}/articles/{second}")
+        page.click("a.compare")
+        page.wait_for_selector("#compare")
+        assert "breached" in page.locator("tr.replace td.new").inner_text()
+        page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     assert (tmp_path / "search.png").stat().st_size > 10_000
