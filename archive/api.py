@@ -68,16 +68,21 @@ class Archive:
 
     def count(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
               until: str | None = None, language: str | None = None, category: str | None = None,
-              author: str | None = None, all_versions: bool = False) -> int:
+              author: str | None = None, all_versions: bool = False, cap: int | None = None) -> int:
+        """How many articles match (every version with ``all_versions``); with ``cap``, counting stops
+        there, which a common word needs to stay quick."""
         return self.store.count_matching(Filters(query, site, since, until, language, category, author,
-                                                 all_versions))
+                                                 all_versions), cap)
 
     def facets(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
                until: str | None = None, language: str | None = None, category: str | None = None,
-               author: str | None = None, all_versions: bool = False) -> dict[str, dict[str, int]]:
+               author: str | None = None, all_versions: bool = False,
+               sample: int | None = None) -> dict[str, dict[str, int]]:
         """How the matches of a search spread: ``{"sites": {...}, "languages": {...}, "days": {...}}``, counts
-        per site and language (most first) and per day of publication (in order; the latest thousand)."""
-        return self.store.facets(Filters(query, site, since, until, language, category, author, all_versions))
+        per site and language (most first) and per day of publication (in order; the latest thousand); with
+        ``sample``, among the newest ``sample`` matches only (quick however many match)."""
+        return self.store.facets(Filters(query, site, since, until, language, category, author, all_versions),
+                                 sample)
 
     def get(self, snippet_id: int) -> Snippet:
         snippet = self.store.get(snippet_id)

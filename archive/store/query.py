@@ -6,6 +6,7 @@ One builder, so ``search``, ``count`` and ``export`` given the same filters alwa
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,9 +127,29 @@ def facet_rows(db: Any, filters: Filters, facet: str, dialect: Dialect = SQLITE_
     return sorted(rows) if facet == "days" else rows
 
 
-def count_rows(db: Any, filters: Filters, dialect: Dialect = SQLITE_DIALECT) -> int:
+def facet_sample(db: Any, filters: Filters, dialect: Dialect, sample: int) -> dict[str, dict[str, int]]:
+    """``FACETS`` counted over the newest ``sample`` matches only: one walk of the index that stops there,
+    where counting every match of a common word means reading all of them (a reading room's page must not)."""
+    body, params = filters.sql(dialect)
+    keys = ", ".join(FACETS.values())
+    sql = f"SELECT {keys}{body} ORDER BY {dialect.order_by('newest', bool(filters.query))} LIMIT ?"
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    try:
+        for row in db.execute(sql, [*params, sample]):
+            for name, value in zip(FACETS, row, strict=True):
+                counters[name][str(value) if value is not None else ""] += 1
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc
+    return {name: dict(sorted(c.items()) if name == "days" else c.most_common()) for name, c in counters.items()}
+
+
+def count_rows(db: Any, filters: Filters, dialect: Dialect = SQLITE_DIALECT, cap: int | None = None) -> int:
+    """How many rows match; with ``cap``, counting stops there (at most ``cap`` is returned)."""
     body, params = filters.sql(dialect)
     try:
+        if cap is not None:
+            sql = f"SELECT COUNT(*) FROM (SELECT 1{body} LIMIT ?) AS capped"
+            return int(db.execute(sql, [*params, cap]).fetchone()[0])
         return int(db.execute(f"SELECT COUNT(*){body}", params).fetchone()[0])
     except sqlite3.OperationalError as exc:
         raise QueryError(f"cannot search for {filters.query!r}: {exc}") from exc

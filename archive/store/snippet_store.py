@@ -20,7 +20,7 @@ from archive.store.database import SCHEMA_VERSION
 from archive.store.imports import ImportedRecord, ImportedRecords
 from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.page_resources import PageResource, PageResourceIndex
-from archive.store.query import FACETS, Filters, Order, count_rows, facet_rows, select_rows, to_utc
+from archive.store.query import FACETS, Filters, Order, count_rows, facet_rows, facet_sample, select_rows, to_utc
 from archive.store.runs import RunLog
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store.url_state import ArticleState, UrlState, UrlStates
@@ -86,11 +86,14 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
             yield Match.from_snippet(_row_to_snippet(row), row["fragment"] if "fragment" in keys else "",
                                      row["score"] if "score" in keys else 0.0)
 
-    def count_matching(self, filters: Filters) -> int:
-        return count_rows(self.db, filters, self.dialect)
+    def count_matching(self, filters: Filters, cap: int | None = None) -> int:
+        return count_rows(self.db, filters, self.dialect, cap)
 
-    def facets(self, filters: Filters) -> dict[str, dict[str, int]]:
-        """Matches per site, per language and per day of publication (the latest thousand days)."""
+    def facets(self, filters: Filters, sample: int | None = None) -> dict[str, dict[str, int]]:
+        """Matches per site, per language and per day of publication (the latest thousand days); with
+        ``sample``, among the newest ``sample`` matches only."""
+        if sample is not None:
+            return facet_sample(self.db, filters, self.dialect, sample)
         return {name: dict(facet_rows(self.db, filters, name, self.dialect)) for name in FACETS}
 
     def sites(self) -> list[str]:

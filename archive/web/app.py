@@ -14,6 +14,7 @@ import hmac
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -36,6 +37,8 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 50  # deeper than 50 pages a reader narrows the search instead
 MAX_QUERY = 500  # characters of a query or filter value
+COUNT_CAP = 10_000  # matches counted exactly; past it a page says "10,000+" (a common word has 150,000)
+FACET_SAMPLE = 5_000  # the newest matches that the counts per site, language and day are drawn from
 MAX_EXPORT = 100_000  # snippets in one export through the room (the command line has no limit)
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "parquet": "application/vnd.apache.parquet",
                 "wacz": "application/wacz+zip"}
@@ -51,6 +54,49 @@ def highlight(fragment: str) -> Markup:
 
 
 TEMPLATES.env.filters["highlight"] = highlight
+
+
+class _Counts:
+    """The count and the counts per site, language and day of recent searches, kept while the archive has
+    no new snippet (its largest snippet id is the same): paging through a search, or many readers asking
+    for the same words, then costs the page of results alone."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept: OrderedDict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = OrderedDict()
+        self.kept_sites: dict[tuple[Any, ...], list[str]] = {}
+
+    def sites(self, archive: Archive) -> list[str]:
+        """The archive's sites (for the search form), kept likewise."""
+        key = (self._generation(archive), "sites")
+        with self.lock:
+            if key in self.kept_sites:
+                return self.kept_sites[key]
+        sites = archive.sites()
+        with self.lock:
+            self.kept_sites = {key: sites}
+        return sites
+
+    @staticmethod
+    def _generation(archive: Archive) -> Any:
+        row = archive.store.db.execute("SELECT MAX(id) FROM snippets").fetchone()
+        return row[0] if row else None
+
+    def get(self, archive: Archive, query: str | None, filters: dict[str, str]
+            ) -> tuple[int, dict[str, dict[str, int]]]:
+        key = (self._generation(archive), query, tuple(sorted(filters.items())))
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        total = archive.count(query, **filters, cap=COUNT_CAP + 1)  # type: ignore[arg-type]  # str filters
+        counts = archive.facets(query, **filters, sample=FACET_SAMPLE)  # type: ignore[arg-type]
+        with self.lock:
+            self.kept[key] = (total, counts)
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+        return total, counts
 
 
 class _Archives:
@@ -88,6 +134,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     serves the archived pages (a link from each article)."""
     app = FastAPI(title="newsarchive reading room", version="1", docs_url="/docs", redoc_url=None)
     archives = _Archives(location)
+    counted = _Counts()
     exports = threading.Semaphore(1)  # one export written at a time: each takes a core and a temporary file
 
     @app.middleware("http")
@@ -132,11 +179,12 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
         archive = archives.get()
         chosen = {k: v for k, v in filters.items() if v is not None}
         with archive.snapshot():
-            total = archive.count(query, **chosen)  # type: ignore[arg-type]  # str filters only
+            total, counts = counted.get(archive, query, chosen)
             rows = list(archive.search(query, **chosen, order=order,  # type: ignore[arg-type]
                                        limit=page * per_page))[(page - 1) * per_page:]
-            counts = archive.facets(query, **chosen)  # type: ignore[arg-type]
-        return {"total": total, "page": page, "per_page": per_page, "results": rows, "counts": counts,
+        more = total > COUNT_CAP
+        return {"total": min(total, COUNT_CAP), "total_is_lower_bound": more, "page": page, "per_page": per_page,
+                "results": rows, "counts": counts, "counts_sample": FACET_SAMPLE if total > FACET_SAMPLE else None,
                 "filters": {"q": query, **filters, "order": order}}
 
     # -- the JSON API -----------------------------------------------------------------------------------
@@ -161,9 +209,9 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
                                      "author": _bounded(author, "author")}.items() if v is not None}
         query = _bounded(q, "q")
         archive = archives.get()
-        matches = archive.count(query, **filters)  # type: ignore[arg-type]
+        matches = archive.count(query, **filters, cap=MAX_EXPORT + 1)  # type: ignore[arg-type]
         if matches > MAX_EXPORT:
-            raise HTTPException(400, f"{matches:,} matches: an export here takes at most {MAX_EXPORT:,}; narrow "
+            raise HTTPException(400, f"over {MAX_EXPORT:,} matches: an export here takes at most that; narrow "
                                      "the search, or use `newsarchive export`")
         if not exports.acquire(blocking=False):
             raise HTTPException(503, "another export is being written; try again in a moment")
@@ -219,7 +267,8 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
             found = search(q, site, since, until, language, category, author, order, page, PER_PAGE)
             error = ""
         except QueryError as exc:
-            found = {"total": 0, "page": 1, "per_page": PER_PAGE, "results": [],
+            found = {"total": 0, "total_is_lower_bound": False, "counts_sample": None, "page": 1,
+                     "per_page": PER_PAGE, "results": [],
                      "filters": {"q": q, "site": site, "since": since, "until": until, "language": language,
                                  "category": category, "author": author, "order": order}}
             error = str(exc)
@@ -237,7 +286,8 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
 
         counts = found.get("counts") or {"sites": {}, "languages": {}, "days": {}}
         return TEMPLATES.TemplateResponse(request, "search.html", {
-            **found, "counts": counts, "error": error, "sites": archive.sites(), "orders": ORDERS, "pages": pages,
+            **found, "counts": counts, "error": error, "sites": counted.sites(archive), "orders": ORDERS,
+            "pages": pages,
             "page_link": page_link, "narrowed": narrowed, "chart": bars(counts["days"]),
             "api_link": "/api/search?" + urlencode(filters),
             "exports": {f: "/api/export?" + urlencode({**unpaged, "format": f}) for f in EXPORT_TYPES}},
@@ -278,17 +328,26 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     return app
 
 
+MAX_BARS = 120  # past this many days with matches the chart counts per month
+
+
 def bars(days: dict[str, int], width: int = 720, height: int = 80) -> dict[str, Any]:
-    """An SVG bar chart of matches per day, drawn on the server (no script): bars, and the first and last
-    day as labels."""
+    """An SVG bar chart of matches per day (per month when there are more than ``MAX_BARS`` days), drawn on
+    the server (no script): bars, the first and last day or month as labels."""
+    if len(days) > MAX_BARS:
+        months: dict[str, int] = {}
+        for day, n in days.items():
+            months[day[:7]] = months.get(day[:7], 0) + n
+        days = months
     if not days:
-        return {"bars": [], "width": width, "height": height, "first": "", "last": "", "most": 0}
+        return {"bars": [], "width": width, "height": height, "first": "", "last": "", "most": 0, "unit": "day"}
     most = max(days.values())
     step = width / len(days)
     out = [{"x": round(i * step, 2), "w": max(round(step - 1, 2), 0.5), "h": round(height * n / most, 2),
             "y": round(height - height * n / most, 2), "day": day, "n": n} for i, (day, n) in enumerate(days.items())]
+    unit = "month" if len(next(iter(days))) == 7 else "day"
     return {"bars": out, "width": width, "height": height, "first": next(iter(days)), "last": list(days)[-1],
-            "most": most}
+            "most": most, "unit": unit}
 
 
 def _run_row(run: dict[str, Any]) -> dict[str, Any]:

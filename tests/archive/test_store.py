@@ -204,3 +204,21 @@ def test_the_suite_archives_where_its_mode_says(tmp_path: Path) -> None:
         assert [m.url for m in search(again, "wheat")] == ["https://rki.news/2025/07/04/a/"]
     with SnippetStore(store_for(tmp_path / "other")) as other:  # another directory, another store
         assert other.count() == 0
+
+
+def test_counts_and_facets_can_stop_early(store: SnippetStore) -> None:
+    """What the reading room asks of a common word: a count that stops at a cap, and counts per site,
+    language and day drawn from the newest matches only."""
+    for n in range(6):
+        store.add(snippet(f"https://rki.news/{n}/", f"Wheat story {n}.", f"2025-0{n + 1}-01T09:00:00+05:00",
+                          site="rki.news" if n % 2 else "other.example"))
+    full = Filters(query="wheat")
+    assert store.count_matching(full) == 6
+    assert store.count_matching(full, cap=4) == 4
+    assert store.count_matching(Filters(), cap=100) == 6
+    everything = store.facets(full)
+    assert everything["sites"] == {"rki.news": 3, "other.example": 3}
+    assert store.facets(full, sample=100) == everything
+    newest = store.facets(full, sample=3)
+    assert list(newest["days"]) == ["2025-04-01", "2025-05-01", "2025-06-01"]
+    assert sum(newest["sites"].values()) == 3
