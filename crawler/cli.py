@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.set_defaults(func=cmd_crawl)
 
     demo = sub.add_parser("demo", parents=[common], help="serve the rki.news replica, crawl it, search it")
-    demo.add_argument("--serve", action="store_true", help="only serve the replica until interrupted")
+    demo.add_argument("--serve", action="store_true", help="only serve the replica until interrupted (and the "
+                                                           "reading room, where --data holds an archive)")
     demo.add_argument("--port", type=int, default=0, help="port for the replica (default: a free one)")
     demo.add_argument("-v", "--verbose", action="store_true", help="show the crawl log")
     demo.set_defaults(func=cmd_demo)

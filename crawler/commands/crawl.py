@@ -13,6 +13,7 @@ from archive.children import Stopped, stop_signals_raise
 from archive.store.location import StoreLocation
 from crawler.commands.common import DEMO_PORT, DEMO_QUERY, CliError, parse_overrides, prepare_data_dir, run_crawl
 from crawler.commands.query import print_hits
+from crawler.commands.serve import start_room
 from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.runs.outcome import EXIT_LOCKED, EXIT_OK, crawl_exit_code, print_report
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
@@ -76,11 +77,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.serve:
         with stop_signals_raise(), ReplicaServer(port=args.port) as server:
             print(f"serving the rki.news replica at {server.base_url}/ (Ctrl-C stops)", flush=True)
+            room = start_room(args.location)  # where a demo crawled before: its archive, to read
+            if room is not None:
+                print(f"reading room of the archive in {args.location.describe()} at {room[0]}", flush=True)
             try:
                 while True:
                     time.sleep(3600)
             except (KeyboardInterrupt, Stopped):
                 return EXIT_OK
+            finally:
+                if room is not None:
+                    room[1]()
     data = prepare_data_dir(args.data)
     started = time.monotonic()
     try:  # the same origin every time, so a second demo on the same data is an incremental run

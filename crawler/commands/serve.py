@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import socket
+import threading
+import time
+from collections.abc import Callable
 
+from archive.store.location import StoreLocation
 from crawler.commands.common import CliError, open_archive
 from crawler.runs.outcome import EXIT_OK
 
@@ -15,6 +19,37 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def start_room(location: StoreLocation, port: int = 8000) -> tuple[str, Callable[[], None]] | None:
+    """The reading room on 127.0.0.1 in a thread of this process (the port asked for, else a free one), for
+    ``demo --serve``: its address and how to stop it; None when there is no archive to show yet."""
+    import uvicorn
+
+    from archive.web.app import create_app
+
+    try:
+        open_archive(location).close()
+    except CliError:
+        return None
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(location), host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, limit_concurrency=64))
+    thread = threading.Thread(target=server.run, name="reading-room", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+    return f"http://127.0.0.1:{port}/", stop
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

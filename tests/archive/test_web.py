@@ -210,6 +210,7 @@ def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp
         page.goto(room.base + "/")
         page.fill("input[name=q]", "wheat")
         page.select_option("select[name=site]", "rki.news")
+        page.fill("input[name=since]", "2025-09-01")
         page.click("button[type=submit]")
         page.wait_for_selector(".result")
         assert "wheat" in page.url
@@ -237,3 +238,21 @@ def test_a_reader_searches_and_reads_in_a_browser(room: Room, chromium: str, tmp
         assert "breached" in page.locator("tr.replace td.new").inner_text()
         page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     assert (tmp_path / "search.png").stat().st_size > 10_000
+
+
+def test_demo_serve_prints_where_the_reading_room_is(replica_crawl: Crawl) -> None:
+    process = subprocess.Popen(cli_command("demo", "--serve", "--port", str(free_port()), data=replica_crawl.data),
+                               cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        assert "serving the rki.news replica" in process.stdout.readline()
+        line = process.stdout.readline()
+        assert line.startswith("reading room of the archive in"), line
+        room = line.rsplit(" at ", 1)[1].strip()
+        with urllib.request.urlopen(room + "api/stats", timeout=30) as response:
+            assert json.loads(response.read())["articles"] > 0
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+        if process.stdout is not None:
+            process.stdout.close()
