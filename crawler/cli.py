@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--until", help="only captures made before this date")
     back.add_argument("--limit", type=int, help="fetch at most this many captures")
     back.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the archive (default 1)")
+    back.add_argument("--retries", type=int, default=4,
+                      help="times a request the archive failed is tried again, waiting twice as long each time")
     back.add_argument("--timeout", type=float, default=30.0,
                       help="seconds to wait for each answer of the archive before retrying (default 30)")
     back.add_argument("--workers", type=int, default=-1,

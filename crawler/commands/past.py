@@ -103,6 +103,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be 1 or more (got {args.limit})")
     if args.delay < 0:
         raise CliError(f"--delay must be 0 or more (got {args.delay})")
+    if not 0 <= args.retries <= 20:
+        raise CliError(f"--retries must be 0 to 20 (got {args.retries})")
     if args.timeout <= 0:
         raise CliError(f"--timeout must be more than 0 (got {args.timeout})")
     if args.workers < -1:
@@ -118,7 +120,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         try:
             report = backfill(args.location, args.target, args.cdx, replay_url=args.replay, data_url=args.data_url,
                               since=args.since, until=args.until, limit=args.limit, delay=args.delay,
-                              timeout=args.timeout,
+                              timeout=args.timeout, retries=args.retries,
                               workers=default_workers() if args.workers < 0 else args.workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""),
                               contact=os.environ.get("NEWSARCHIVE_CONTACT", ""))

@@ -160,7 +160,7 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("backfill", "rki.news", "--cdx", "http://127.0.0.1:9/cdx", "--limit", "0",
                                   data=tmp_path / "d"), "--limit")
     unreachable = run_cli("backfill", "https://example.org/", "--cdx", "http://127.0.0.1:9/cdx", "--delay", "0",
-                          "--timeout", "1", data=tmp_path / "d")
+                          "--timeout", "1", "--retries", "1", data=tmp_path / "d")
     assert_one_line_error(unreachable, "did not answer")
 
 
