@@ -76,11 +76,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.serve:
         with stop_signals_raise(), ReplicaServer(port=args.port) as server:
-            print(f"serving the rki.news replica at {server.base_url}/ (Ctrl-C stops)", flush=True)
-            room = start_room(args.location)  # where a demo crawled before: its archive, to read
-            if room is not None:
-                print(f"reading room of the archive in {args.location.describe()} at {room[0]}", flush=True)
+            room = None
             try:
+                room = start_room(args.location)  # where a demo crawled before: its archive, to read
+                print(f"serving the rki.news replica at {server.base_url}/ (Ctrl-C stops)", flush=True)
+                if room is not None:
+                    print(f"reading room of the archive in {args.location.describe()} at {room[0]}", flush=True)
                 while True:
                     time.sleep(3600)
             except (KeyboardInterrupt, Stopped):

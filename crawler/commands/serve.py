@@ -24,14 +24,14 @@ def _loopback(host: str) -> bool:
 def start_room(location: StoreLocation, port: int = 8000) -> tuple[str, Callable[[], None]] | None:
     """The reading room on 127.0.0.1 in a thread of this process (the port asked for, else a free one), for
     ``demo --serve``: its address and how to stop it; None when there is no archive to show yet."""
-    import uvicorn
-
-    from archive.web.app import create_app
-
     try:
         open_archive(location).close()
     except CliError:
         return None
+    import uvicorn
+
+    from archive.web.app import create_app
+
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))

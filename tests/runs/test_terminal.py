@@ -24,7 +24,7 @@ def crawl_on_a_terminal(replica: ReplicaServer, data: Path, *args: str, interrup
                         second_interrupt_after: float = 0, timeout: float = 120) -> tuple[int, bytes]:
     """Run a crawl of the replica with stdin, stdout and stderr on a pseudo-terminal; with
     ``interrupt_after``, send SIGINT once the status shows that many pages fetched (and again that many
-    seconds later with ``second_interrupt_after``)."""
+    seconds after the crawl said it is stopping, with ``second_interrupt_after``)."""
     return on_a_terminal(["crawl", "rki.news", "--base-url", replica.base_url, *args], data,
                          interrupt_after=interrupt_after, second_interrupt_after=second_interrupt_after,
                          timeout=timeout)
