@@ -39,6 +39,20 @@ sys.path.insert(0, str(ROOT))
 from bench.crawl import _children, _cpu_seconds, _kib  # noqa: E402  # the /proc readers of the crawl bench
 
 
+def _tree(root: int) -> list[int]:
+    """``root`` and every process under it, now."""
+    tree, todo, pids = _children(), [root], []
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo += tree.get(pid, [])
+    return pids
+
+
+def _pss_mib(pids: list[int]) -> float:
+    return sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids) / 1024
+
+
 def write_warc(path: Path, articles: int) -> int:
     """A gzip WARC of the replica's article pages, one warcio response record each; returns the count."""
     from warcio.statusandheaders import StatusAndHeaders
@@ -91,14 +105,10 @@ def run_import(path: Path, data: Path, workers: int) -> tuple[dict[str, object],
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
         while process.poll() is None:
-            tree, todo, pids = _children(), [process.pid], []
-            while todo:
-                pid = todo.pop()
-                pids.append(pid)
-                todo += tree.get(pid, [])
+            pids = _tree(process.pid)
             for pid in pids:
                 cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
-            peak_pss = max(peak_pss, sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids) / 1024)
+            peak_pss = max(peak_pss, _pss_mib(pids))
             time.sleep(0.1)
         wall = time.perf_counter() - started
         out.seek(0)
@@ -146,12 +156,8 @@ def cc_news_stream(article_file: Path, tmp: Path, megabytes: int) -> tuple[int, 
         peak = 0.0
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while process.poll() is None:
-            tree, todo, pids = _children(), [process.pid], []
-            while todo:
-                pid = todo.pop()
-                pids.append(pid)
-                todo += tree.get(pid, [])
-            peak = max(peak, sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids) / 1024)
+            pids = _tree(process.pid)
+            peak = max(peak, _pss_mib(pids))
             time.sleep(0.2)
         if process.returncode != 0:
             raise SystemExit(f"import --cc-news failed ({process.returncode})")

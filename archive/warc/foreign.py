@@ -34,7 +34,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import BufferWARCWriter
 
-from archive.warc.read import MalformedRecord, WarcRecord, parse_record
+from archive.warc.read import MalformedRecord, WarcRecord, parse_record, unbracketed
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 CHUNK = 1 << 16
@@ -89,8 +89,7 @@ class SourceRecord:
 
     @property
     def target_uri(self) -> str:
-        uri = self.header("WARC-Target-URI")
-        return uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+        return unbracketed(self.header("WARC-Target-URI"))
 
     @property
     def date(self) -> str:
@@ -261,7 +260,7 @@ def _gzip_members(stream: BinaryIO, report: SourceReport) -> Iterator[tuple[int,
 
 
 class _Recording(io.RawIOBase):
-    """A stream that keeps what was read from it since the last ``trim``, so that the bytes of an
+    """A stream that keeps what was read from it since the last ``take``, so that the bytes of an
     uncompressed record can be copied after warcio parsed it."""
 
     def __init__(self, stream: BinaryIO) -> None:

@@ -141,6 +141,11 @@ def parse_record(offset: int, length: int, data: bytes) -> WarcRecord:
     return WarcRecord(offset, length, fields, block, problems, version[:8].decode("ascii"))
 
 
+def unbracketed(uri: str) -> str:
+    """A URI as WARC 1.1 writes it: WARC 1.0's examples, and wget, put it in angle brackets."""
+    return uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+
+
 def starts_copies(rec: WarcRecord) -> bool:
     """Whether a record is the warcinfo record an import writes before the records it copies from a source."""
     return rec.type == "warcinfo" and rec.version == "WARC/1.1" and \

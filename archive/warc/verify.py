@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from archive.warc.read import MalformedRecord, TornMemberError, WarcRecord, iter_members, parse_record, starts_copies
+from archive.warc.read import (
+    MalformedRecord,
+    TornMemberError,
+    WarcRecord,
+    iter_members,
+    parse_record,
+    starts_copies,
+    unbracketed,
+)
 from archive.warc.write import FILENAME_RE, OPEN_SUFFIX, REVISIT_PROFILE_NOT_MODIFIED, dechunk, sha1_digest, warc_paths
 
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
@@ -91,8 +99,8 @@ def _check_record(report: FileReport, rec: WarcRecord, index: int, window: tuple
         if not window[0] <= moment <= window[1]:
             report.problem("A7", rec.offset, f"WARC-Date {date} outside the crawl")
     target = f.get("WARC-Target-URI")
-    if copy and target and target.startswith("<") and target.endswith(">"):
-        target = target[1:-1]
+    if copy and target:
+        target = unbracketed(target)
     if rec.type in NEEDS_TARGET:
         if not target:
             report.problem("A3", rec.offset, f"{rec.type} without WARC-Target-URI")

@@ -119,6 +119,14 @@ def _bounded(value: str | None, name: str) -> str | None:
     return value or None
 
 
+def _filters(site: str | None, since: str | None, until: str | None, language: str | None, category: str | None,
+             author: str | None) -> dict[str, str]:
+    """The filters given, each bounded: what search, count, facets and export take as keywords."""
+    given = {"site": site, "since": since, "until": until, "language": language, "category": category,
+             "author": author}
+    return {name: value for name, value in given.items() if value and _bounded(value, name)}
+
+
 def snippet_json(snippet: Snippet) -> dict[str, Any]:
     """A snippet as the API gives it: every field of the export schema, its id, and a fragment and score
     when it came from a search."""
@@ -172,12 +180,9 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
                ) -> dict[str, Any]:
         if order not in ORDERS:
             raise HTTPException(400, f"order: one of {', '.join(ORDERS)}")
-        filters = {"site": _bounded(site, "site"), "since": _bounded(since, "since"), "until": _bounded(until, "until"),
-                   "language": _bounded(language, "language"), "category": _bounded(category, "category"),
-                   "author": _bounded(author, "author")}
+        chosen = _filters(site, since, until, language, category, author)
         query = _bounded(q, "q")
         archive = archives.get()
-        chosen = {k: v for k, v in filters.items() if v is not None}
         with archive.snapshot():
             total, counts = counted.get(archive, query, chosen)
             rows = list(archive.search(query, **chosen, order=order,  # type: ignore[arg-type]
@@ -185,7 +190,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
         more = total > COUNT_CAP
         return {"total": min(total, COUNT_CAP), "total_is_lower_bound": more, "page": page, "per_page": per_page,
                 "results": rows, "counts": counts, "counts_sample": FACET_SAMPLE if total > FACET_SAMPLE else None,
-                "filters": {"q": query, **filters, "order": order}}
+                "filters": {"q": query, **chosen, "order": order}}
 
     # -- the JSON API -----------------------------------------------------------------------------------
 
@@ -203,10 +208,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
                    category: str | None = None, author: str | None = None) -> Response:
         if format not in EXPORT_TYPES:
             raise HTTPException(400, f"format: one of {', '.join(EXPORT_TYPES)}")
-        filters = {k: v for k, v in {"site": _bounded(site, "site"), "since": _bounded(since, "since"),
-                                     "until": _bounded(until, "until"), "language": _bounded(language, "language"),
-                                     "category": _bounded(category, "category"),
-                                     "author": _bounded(author, "author")}.items() if v is not None}
+        filters = _filters(site, since, until, language, category, author)
         query = _bounded(q, "q")
         archive = archives.get()
         matches = archive.count(query, **filters, cap=MAX_EXPORT + 1)  # type: ignore[arg-type]

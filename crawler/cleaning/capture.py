@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.store.snippet_store import SnippetStore
@@ -111,6 +112,15 @@ def clean_capture(capture: Capture, profile: SiteProfile, run_id: str) -> Cleane
     if garbled(article):
         return Cleaned(None, BAD_ENCODING, article.fallback)
     return Cleaned(make_snippet(article, profile, capture, run_id), None, article.fallback)
+
+
+def fetched_at_of(warc_date: str) -> str:
+    """A copied capture's time as snippets keep it (ISO 8601 in UTC), from its ``WARC-Date``; now, when the
+    other writer's date cannot be read."""
+    try:
+        return datetime.fromisoformat(warc_date).astimezone(UTC).isoformat()
+    except ValueError:
+        return datetime.now(UTC).isoformat()
 
 
 def another_rendering(snippet: Snippet, store: SnippetStore) -> bool:

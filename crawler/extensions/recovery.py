@@ -22,17 +22,16 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.locks import repair_lock
 from archive.store.location import StoreLocation
 from archive.store.snippet_store import ImportedRecord, SnippetStore, UrlState
-from archive.warc.read import read_response, starts_copies
+from archive.warc.read import read_response, starts_copies, unbracketed
 from archive.warc.repair import Salvaged, close_salvaged, salvage_directory
 from archive.warc.write import COPIED_FROM, CaptureRef
-from crawler.cleaning.capture import Capture, RecordPointer, another_rendering, clean_capture
+from crawler.cleaning.capture import Capture, RecordPointer, another_rendering, clean_capture, fetched_at_of
 from crawler.discovery.seen import queue_dir
 from crawler.sites import profile_for_capture
 
@@ -88,8 +87,7 @@ def _restore_copies(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, ori
     restored = 0
     for rec in salvaged.records[1:]:
         record_id = rec.fields.get("WARC-Record-ID", "")
-        uri = rec.fields.get("WARC-Target-URI", "")
-        uri = uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+        uri = unbracketed(rec.fields.get("WARC-Target-URI", ""))
         date = rec.fields.get("WARC-Date", "")
         if record_id and record_id not in known:  # where in the source it was is not in the file: -1
             store.add_imported([ImportedRecord(record_id, rec.type, uri or None, date or None,
@@ -102,7 +100,7 @@ def _restore_copies(store: SnippetStore, warc_dir: Path, salvaged: Salvaged, ori
         archived = read_response(warc_dir / salvaged.on_disk, rec.offset)
         pointer = RecordPointer(salvaged.name, rec.offset, rec.length, record_id,
                                 rec.fields.get("WARC-Payload-Digest", ""),
-                                datetime.fromisoformat(date).astimezone(UTC).isoformat())
+                                fetched_at_of(date))
         restored += _restore_snippet(store, uri, archived.body, rec.http_header("Content-Type"), None, run_id,
                                      pointer, source)
     return restored

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.store.location import StoreLocation
+from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceRecord, SourceReport, read_source
 from archive.warc.write import HTTP_RESPONSE_TYPE, WarcRecordSpec, http_head, sha1_digest, target_uri
@@ -54,9 +55,9 @@ def resolve_target(target: str, store: SnippetStore | None = None) -> str:
             return f"https://{target}/"  # a host: its whole site
         raise ImportArgumentError(f"{target!r} is neither a URL, a host nor a site profile") from None
     if store is not None:
-        origin = store.db.execute("SELECT url FROM snippets WHERE site = ? LIMIT 1", (target,)).fetchone()
-        if origin:
-            parts = urlsplit(str(origin[0]))
+        crawled = next(store.select(Filters(site=target), limit=1), None)
+        if crawled is not None:
+            parts = urlsplit(crawled.url)
             return f"{parts.scheme}://{parts.netloc}/"
     return home.rstrip("/") + "/"
 

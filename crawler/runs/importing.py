@@ -41,8 +41,9 @@ from archive.store.location import StoreLocation
 from archive.store.query import QueryError, to_utc
 from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceRecord, SourceReport, read_source
+from archive.warc.read import unbracketed
 from archive.warc.write import COPIED_FROM, OPEN_SUFFIX, WarcFileWriter
-from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, another_rendering, clean_member
+from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, another_rendering, clean_member, fetched_at_of
 from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
 from crawler.extensions.recovery import recover
@@ -207,14 +208,6 @@ def _is_html_response(rec: SourceRecord) -> bool:
         "html" in rec.http_header("Content-Type").lower() and rec.target_uri.startswith(("http:", "https:"))
 
 
-def _fetched_at(warc_date: str) -> str:
-    """The capture's time as snippets keep it (ISO 8601 in UTC); now, when a source's date is unreadable."""
-    try:
-        return datetime.fromisoformat(warc_date).astimezone(UTC).isoformat()
-    except ValueError:
-        return datetime.now(UTC).isoformat()
-
-
 class Importer:
     """One import run: copies records, hands HTML pages to the cleaners, stores what they give."""
 
@@ -311,14 +304,8 @@ class Importer:
 
     def _profile(self, url: str) -> SiteProfile:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
-        if origin not in self.profiles:
-            site = self.scope.site
-            try:
-                if site:
-                    profile_class(site)
-            except UnknownSiteError:
-                site = None
-            self.profiles[origin] = profile_for_capture(url, site=site, store=self.store)
+        if origin not in self.profiles:  # a --site that is a host, not a profile, is passed over there
+            self.profiles[origin] = profile_for_capture(url, site=self.scope.site, store=self.store)
         return self.profiles[origin]
 
     def _job(self, rec: SourceRecord, copied: ImportedRecord) -> Job | None:
@@ -326,7 +313,7 @@ class Importer:
         url = rec.target_uri
         if _is_html_response(rec):
             pointer = RecordPointer(copied.warc_file, copied.warc_offset, copied.warc_length, rec.record_id,
-                                    copied.payload_digest or "", _fetched_at(rec.date))
+                                    copied.payload_digest or "", fetched_at_of(rec.date))
             return rec.member, pointer, url, self._profile(url), self.report.run_id
         if rec.type != "revisit" or not rec.target_uri.startswith(("http:", "https:")):
             return None
@@ -339,7 +326,7 @@ class Importer:
             self.report.revisits_unresolved += 1
             return None
         pointer = RecordPointer(original.warc_file, original.warc_offset, 0, original.record_id,
-                                original.payload_digest or "", _fetched_at(rec.date))
+                                original.payload_digest or "", fetched_at_of(rec.date))
         return member, pointer, url, self._profile(url), self.report.run_id
 
     def _original(self, rec: SourceRecord) -> ImportedRecord | None:
@@ -347,8 +334,7 @@ class Importer:
         refers = rec.header("WARC-Refers-To")
         original = self.store.imported_record(refers) if refers else None
         if original is None:
-            uri = rec.header("WARC-Refers-To-Target-URI") or rec.target_uri
-            uri = uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+            uri = unbracketed(rec.header("WARC-Refers-To-Target-URI")) or rec.target_uri
             digest = rec.header("WARC-Payload-Digest")
             original = self.store.imported_original(uri, digest) if digest else None
         return original if original is not None and original.record_type == "response" else None
