@@ -93,7 +93,10 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
                         running.remove(item)
                         finished.append(_outcome(entry, proc, out, err))
                         out.unlink(missing_ok=True)
-                        err.unlink(missing_ok=True)
+                        if "counts" in finished[-1][1]:
+                            err.unlink(missing_ok=True)
+                        else:  # a run that left no report: what it wrote on stderr is all there is to go on
+                            finished[-1][1]["stderr_file"] = str(err)
                 show(status_lines(running, finished, len(due), started))
                 time.sleep(0.2)
         except (KeyboardInterrupt, Stopped):

@@ -60,4 +60,5 @@ def print_outcome(report: dict[str, Any], data: Path) -> None:
         print_report(report, data)
     else:
         print(f"run of {report.get('site')}: {report.get('status')} (exit {report.get('exit')}) "
-              f"{report.get('message', '')}")
+              f"{report.get('message', '')}" + (f" (its stderr: {report['stderr_file']})"
+                                                 if report.get("stderr_file") else ""))

@@ -109,6 +109,14 @@ def test_reextract_and_verify_show_records_done_and_the_time_left(replica: Repli
     assert piped.stdout.splitlines()[-1] in out  # the same verdict line after the bar
 
 
+def _why_runs_failed(out: bytes, data: Path) -> str:
+    """What a failed `crawl --all` printed, and the end of each run's report and log."""
+    parts = [out[-3000:].decode(errors="replace")]
+    for path in sorted((data / "runs").glob("*")):
+        parts.append(f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:])
+    return "\n".join(parts)
+
+
 def test_crawl_all_shows_a_line_per_site_running_and_the_sites_done(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with ReplicaServer(article_count=60) as rki, CourierServer(article_count=40) as courier:
@@ -116,7 +124,7 @@ def test_crawl_all_shows_a_line_per_site_running_and_the_sites_done(tmp_path: Pa
         sites.write_text(f'[[site]]\nname = "rki.news"\nbase_url = "{rki.base_url}"\nevery = "1h"\n\n'
                          f'[[site]]\nstart = "{courier.base_url}/"\nevery = "1h"\n')
         code, out = on_a_terminal(["crawl", "--all", "--sites", str(sites)], data)
-    assert code == EXIT_OK
+    assert code == EXIT_OK, _why_runs_failed(out, data)
     assert b"crawl --all: 0 of 2 site(s) done" in out
     assert re.search(rb"rki\.news: crawling, \d+m\d\ds", out)
     assert re.search(rb"127\.0\.0\.1: crawling", out)
