@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay-url", metavar="URL",
                        help="where `newsarchive replay` serves the archived pages, linked from each article "
                             "(e.g. http://127.0.0.1:8080)")
+    serve.add_argument("--replay-port", type=int, metavar="PORT",
+                       help="also start `newsarchive replay` on 127.0.0.1:PORT and link each article to its page "
+                            "there (a reader on this machine; beyond it, run replay apart and give --replay-url)")
     serve.set_defaults(func=cmd_serve)
 
     replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+from archive.children import Stopped, stop_signals_raise
+from archive.children import stop as stop_child
 from archive.store.location import StoreLocation
+from archive.warc.replay import ReplayUnavailable, wait_until_up
+from archive.warc.replay import start as start_replay
 from crawler.commands.common import CliError, open_archive
 from crawler.runs.outcome import EXIT_OK
 
@@ -78,9 +84,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from archive.web.app import create_app
 
-    app = create_app(args.location, token=token, replay_url=args.replay_url)
-    print(f"reading room: http://{args.host}:{args.port}/  (API: /api/, documented at /docs; Ctrl-C stops it)",
-          flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                limit_concurrency=64, timeout_keep_alive=5)
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the handler it found:
+    # this one, so that pywb beside it is stopped and the exit is clean rather than death by signal
+    with stop_signals_raise(), contextlib.suppress(Stopped, KeyboardInterrupt), _replay_beside(args) as replay_url:
+        app = create_app(args.location, token=token, replay_url=replay_url)
+        print(f"reading room: http://{args.host}:{args.port}/  (API: /api/, documented at /docs; Ctrl-C stops it)"
+              + (f"; pages replay at {replay_url}/" if replay_url else ""), flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                    limit_concurrency=64, timeout_keep_alive=5)
     return EXIT_OK
+
+
+@contextmanager
+def _replay_beside(args: argparse.Namespace) -> Iterator[str | None]:
+    """The replay address the articles link to: ``--replay-url`` as given, or pywb started here on
+    ``--replay-port`` (stopped when the room stops), or none."""
+    if args.replay_port is None:
+        yield args.replay_url.rstrip("/") if args.replay_url else None
+        return
+    if args.replay_url:
+        raise CliError("give --replay-url (a replay running elsewhere) or --replay-port (one started here), not both")
+    if not 0 < args.replay_port < 65536 or args.replay_port == args.port:
+        raise CliError(f"--replay-port must be 1 to 65535 and not --port (got {args.replay_port})")
+    if not args.location.data_dir.joinpath("warc").is_dir():
+        raise CliError(f"no WARC files in {args.location.data_dir} to replay")
+    try:
+        proc = start_replay(args.location.data_dir, args.replay_port)
+    except ReplayUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    base = f"http://127.0.0.1:{args.replay_port}"
+    try:
+        wait_until_up(base)
+        yield base
+    except TimeoutError as exc:
+        raise CliError(f"{exc} (its log: {args.location.data_dir / 'replay' / 'pywb.log'})") from exc
+    finally:
+        stop_child(proc)

@@ -256,3 +256,51 @@ def test_demo_serve_prints_where_the_reading_room_is(replica_crawl: Crawl) -> No
         assert process.wait(timeout=30) == 0
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_an_article_opens_its_page_as_archived(replica_crawl: Crawl, chromium: str, tmp_path: Path) -> None:
+    from archive.browser import chromium as launch
+
+    replay_port = free_port()
+    served = Room(replica_crawl.data, "--replay-port", str(replay_port))
+    try:
+        with Archive(store_for(replica_crawl.data)) as archive:
+            first = next(archive.search("wheat", limit=1))
+        with launch() as browser:
+            page = browser.new_page()
+            page.goto(f"{served.base}/articles/{first.id}")
+            link = page.locator("a:text('as archived (replay)')")
+            assert link.get_attribute("href", timeout=5000).startswith(f"http://127.0.0.1:{replay_port}/archive/")
+            with page.context.expect_page() as opened:
+                link.click()
+            replayed = opened.value
+            replayed.wait_for_load_state("load", timeout=60_000)
+            deadline = time.monotonic() + 60
+            texts: list[str] = []
+            while time.monotonic() < deadline and not any(first.title in t for t in texts):
+                texts = []
+                for frame in replayed.frames:
+                    try:
+                        texts.append(frame.inner_text("body", timeout=2000))
+                    except Exception:  # a frame still loading or gone
+                        continue
+                time.sleep(0.5)
+            replayed.screenshot(path=str(tmp_path / "replay.png"), full_page=True)
+            assert any(first.title in t for t in texts), texts
+            assert any(f"{replay_port}/archive/" in f.url and "mp_/" in f.url for f in replayed.frames)
+    finally:
+        served.stop()
+    assert served.process.returncode == 0
+    assert not _listening(replay_port)  # pywb went with the room
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_replay_port_and_url_are_one_or_the_other(replica_crawl: Crawl) -> None:
+    result = run_cli("serve", "--replay-port", "9", "--replay-url", "http://127.0.0.1:8080", data=replica_crawl.data)
+    assert_one_line_error(result, "--replay-url")
