@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -330,20 +331,41 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     return app
 
 
-MAX_BARS = 120  # past this many days with matches the chart counts per month
+MAX_BARS = 120  # past this many days from the first match to the last the chart counts per month
+
+
+def _calendar(days: dict[str, int]) -> dict[str, int]:
+    """Every day from the first to the last of ``days`` (ISO dates), or every month when that is more than
+    ``MAX_BARS`` days, with 0 where nothing matched: a gap in the record shows as a gap, not as a jump."""
+    dated: dict[date, int] = {}
+    for key, n in days.items():
+        try:
+            dated[date.fromisoformat(key[:10])] = dated.get(date.fromisoformat(key[:10]), 0) + n
+        except ValueError:  # no date to place it on
+            continue
+    if not dated:
+        return {}
+    first, last = min(dated), max(dated)
+    if (last - first).days < MAX_BARS:
+        return {(first + timedelta(d)).isoformat(): dated.get(first + timedelta(d), 0)
+                for d in range((last - first).days + 1)}
+    months: dict[str, int] = {}
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months[f"{year:04d}-{month:02d}"] = 0
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for day, n in dated.items():
+        months[day.isoformat()[:7]] += n
+    return months
 
 
 def bars(days: dict[str, int], width: int = 720, height: int = 80) -> dict[str, Any]:
-    """An SVG bar chart of matches per day (per month when there are more than ``MAX_BARS`` days), drawn on
-    the server (no script): bars, the first and last day or month as labels."""
-    if len(days) > MAX_BARS:
-        months: dict[str, int] = {}
-        for day, n in days.items():
-            months[day[:7]] = months.get(day[:7], 0) + n
-        days = months
+    """An SVG bar chart of matches per day (per month over more than ``MAX_BARS`` days), drawn on the server
+    (no script): bars, the first and last day or month as labels."""
+    days = _calendar(days)
     if not days:
         return {"bars": [], "width": width, "height": height, "first": "", "last": "", "most": 0, "unit": "day"}
-    most = max(days.values())
+    most = max(days.values()) or 1
     step = width / len(days)
     out = [{"x": round(i * step, 2), "w": max(round(step - 1, 2), 0.5), "h": round(height * n / most, 2),
             "y": round(height - height * n / most, 2), "day": day, "n": n} for i, (day, n) in enumerate(days.items())]

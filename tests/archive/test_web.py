@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -304,3 +305,17 @@ def _listening(port: int) -> bool:
 def test_replay_port_and_url_are_one_or_the_other(replica_crawl: Crawl) -> None:
     result = run_cli("serve", "--replay-port", "9", "--replay-url", "http://127.0.0.1:8080", data=replica_crawl.data)
     assert_one_line_error(result, "--replay-url")
+
+
+def test_the_chart_shows_days_without_matches_as_empty() -> None:
+    from archive.web.app import MAX_BARS, bars
+
+    chart = bars({"2026-03-01": 4, "2026-03-05": 2, "undated": 7})
+    assert [b["day"] for b in chart["bars"]] == [f"2026-03-0{d}" for d in range(1, 6)]
+    assert [b["n"] for b in chart["bars"]] == [4, 0, 0, 0, 2]
+    assert chart["bars"][1]["h"] == 0
+    long = bars({"2025-01-31": 1, "2025-01-01": 2, "2025-04-02": 5, "2025-07-09": 1})
+    assert long["unit"] == "month"
+    assert [(b["day"], b["n"]) for b in long["bars"]] == [
+        ("2025-01", 3), ("2025-02", 0), ("2025-03", 0), ("2025-04", 5), ("2025-05", 0), ("2025-06", 0), ("2025-07", 1)]
+    assert len(bars({"2025-01-01": 1, (date(2025, 1, 1) + timedelta(MAX_BARS - 1)).isoformat(): 1})["bars"]) == MAX_BARS
