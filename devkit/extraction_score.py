@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 from crawler.cleaning import Article
 from crawler.cleaning.decode import decode_page
 from crawler.cleaning.extraction import extract
+from crawler.cleaning.page import Page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # the pages and their truth
 DEV_SET = FIXTURES / "extraction-dev"
@@ -307,3 +308,93 @@ def dev_sets_refused(extractor: Extractor = generic_extractor, *, metadata: bool
         if extractor(body, plain_url(url) if at_plain_url else url) is None:
             refused.append(url)
     return Detection(len(pages), 0, refused)
+
+
+# -- images ------------------------------------------------------------------------------------------------
+
+@dataclass
+class ImageScore:
+    """Over the pages whose truth lists images: the lead image found, the mean set F1 of the images, the
+    mean token F1 of the captions of the images both sides found (where the truth has a caption), and the
+    body paragraphs that are a caption or a credit of the truth."""
+
+    pages: int
+    lead_found: float
+    set_f1: float
+    caption_f1: float
+    captions_scored: int
+    leaks: list[str] = field(default_factory=list)  # page id: the paragraph of the body that is a caption
+    misses: dict[str, list[str]] = field(default_factory=dict)
+
+
+ImageExtractor = Callable[[bytes, str], tuple[list[dict[str, Any]], str] | None]  # images (lead first), body
+
+
+def product_images(html: bytes, url: str) -> tuple[list[dict[str, Any]], str] | None:
+    """The product's images and body for a page (``crawler.extract``)."""
+    article = extract(html, url, HTML_UTF8)
+    return None if article is None else ([i.to_dict() for i in article.images], article.text)
+
+
+def _leaked(body: str, truth: list[dict[str, Any]], kept: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+    """A body paragraph that is a caption (20 characters or more) or a credit line of the truth's images,
+    unless it is one of ``kept`` (paragraphs of the truth's own body, the page's description): text the
+    article has apart from its pictures."""
+    captions = {normalize(i.get("caption") or "").casefold() for i in truth} - {""} - kept
+    captions = {c for c in captions if len(c) >= 20}
+    credits = {normalize(c).casefold() for i in truth for c in i.get("credit") or [] if len(normalize(c)) >= 3}
+    for paragraph in body.split("\n"):
+        line = normalize(paragraph).casefold()
+        if not line or line in kept:
+            continue
+        bare = re.sub(r"^(?:\(?(?:photos?|fotos?|bild|images?|credit|copyright|quelle|source)\s*:|©)\s*", "",
+                      line).strip(" ()")
+        if any(line.startswith(c) for c in captions) or bare in credits:
+            return paragraph
+    return None
+
+
+def score_images(extractor: ImageExtractor = product_images, dev_set: Path = METADATA_SET) -> ImageScore:
+    """Lead image, image set and captions on the metadata set's pages with ``images``, matched by
+    ``crawler.cleaning.images.image_key`` (see its docstring for the rule)."""
+    from crawler.cleaning.images import image_key
+
+    pages = [p for p in metadata_pages(dev_set) if "images" in p[2]]
+    lead = set_total = caption_total = 0.0
+    captions_scored = 0
+    leaks: list[str] = []
+    misses: dict[str, list[str]] = {"lead": [], "set": []}
+    for page_id, html, item in pages:
+        truth = item["images"]
+        result = extractor(html, item["url"])
+        got, body = result if result is not None else ([], "")
+        covers = {image_key(i["url"]) for i in truth if i.get("cover")}
+        if got and got[0].get("lead", True) and image_key(got[0]["url"]) in covers:
+            lead += 1
+        elif covers:
+            misses["lead"].append(page_id)
+        want_keys = [image_key(i["url"]) for i in truth]
+        unmatched = list(want_keys)
+        common = 0
+        for image in got:
+            key = image_key(image["url"])
+            if key in unmatched:
+                unmatched.remove(key)
+                common += 1
+                want = truth[want_keys.index(key)]
+                if normalize(want.get("caption") or ""):
+                    caption_total += token_f1(normalize(image.get("caption") or ""), normalize(want["caption"]))
+                    captions_scored += 1
+        f1 = 2 * common / (len(got) + len(truth)) if got or truth else 1.0
+        set_total += f1
+        if f1 < 1:
+            misses["set"].append(page_id)
+        page = Page.from_bytes(html, item["url"], HTML_UTF8)
+        kept = {normalize(p).casefold() for p in item["body"].split("\n") if p.strip()}
+        kept |= {normalize(d).casefold() for d in (page.meta("description"), page.meta("og:description")) if d}
+        leak = _leaked(body, truth, kept)
+        if leak:
+            leaks.append(f"{page_id}: {leak[:80]}")
+    n = len(pages)
+    return ImageScore(n, lead / n, set_total / n, caption_total / captions_scored if captions_scored else 0.0,
+                      captions_scored, leaks, misses)

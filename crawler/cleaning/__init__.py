@@ -1,5 +1,5 @@
 """Shared cleaning helpers that keep site profiles short: chrome removal, text normalisation, metadata."""
 
-from crawler.cleaning.article import Article
+from crawler.cleaning.article import Article, Image
 
-__all__ = ["Article"]
+__all__ = ["Article", "Image"]

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from crawler.cleaning.text import join_paragraphs
+
+Access = Literal["free", "paywalled", "unknown"]
+
+
+@dataclass
+class Image:
+    """One image of an article (crawler/cleaning/images.py): ``url`` its largest version, ``lead`` for the
+    article's main picture."""
+
+    url: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    lead: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -24,6 +42,8 @@ class Article:
     cleaner: str = ""  # the cleaner version that made it, e.g. "rki_news/1" or "generic/5 (fallback of ...)"
     fallback: bool = False  # made by the generic cleaner because the site's own rules missed the page
     flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed"
+    images: list[Image] = field(default_factory=list)  # the lead image first
+    access: Access = "unknown"  # free, paywalled (the text is a teaser: flagged "partial") or unknown
 
     @property
     def text(self) -> str:

@@ -54,7 +54,9 @@ def _fetchable(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
-def _absolute(base: str, raw: str | None) -> str | None:
+def resource_url(base: str, raw: str | None) -> str | None:
+    """The absolute http(s) address an attribute names, without fragment; None for data:, javascript: and
+    the like, and for an address that does not parse."""
     if not raw:
         return None
     raw = raw.strip()
@@ -88,7 +90,7 @@ def css_urls(css: str, base: str) -> list[Resource]:
     """``@import`` targets and ``url()`` references of a stylesheet (or a ``style`` attribute), absolute."""
     found: list[Resource] = []
     for url, kind in _css_references(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)):
-        absolute = _absolute(base, url)
+        absolute = resource_url(base, url)
         if absolute:
             found.append(Resource(absolute, kind))
     return found
@@ -144,12 +146,12 @@ def page_resources(body: bytes | str, url: str, *, srcset: SrcsetPolicy = "large
         return []
     base = url
     for element in tree.iter("base"):
-        base = _absolute(url, element.get("href")) or url
+        base = resource_url(url, element.get("href")) or url
         break
     seen: dict[str, Resource] = {}
 
     def add(raw: str | None, kind: Kind) -> None:
-        absolute = _absolute(base, raw)
+        absolute = resource_url(base, raw)
         if absolute and absolute not in seen and (media or (kind != "media" and not _is_media(absolute))):
             seen[absolute] = Resource(absolute, kind)
 

@@ -15,6 +15,9 @@ from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from crawler.cleaning import Article
+from crawler.cleaning.access import page_access, text_is_partial
+from crawler.cleaning.images import article_images, drop_caption_lines
+from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
 from crawler.discovery.urls import canonicalize
 
@@ -140,6 +143,14 @@ class Cleaner:
         article = self.extract_page(page)
         if article is not None:
             article.cleaner = article.cleaner or self.version
+            if not article.images:
+                article.images = article_images(page, article.paragraphs)
+            article.paragraphs = drop_caption_lines(article.paragraphs, article.images)
+            described = main_article_object(page)
+            article.access = page_access(page, described, article.paragraphs)
+            if article.access == "paywalled" and "partial" not in article.flags and \
+                    text_is_partial(page, described, article.paragraphs):
+                article.flags.append("partial")  # the text is the teaser a paywall leaves
             for flag, applies in (("encoding_guessed", page.encoding_guessed), ("body_truncated", page.truncated)):
                 if applies and flag not in article.flags:
                     article.flags.append(flag)

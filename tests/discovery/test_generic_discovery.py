@@ -20,7 +20,9 @@ from tests.conftest import crawl, records_by_uri
 from tests.helpers import store_for
 
 SMALL_SITE = 60
-LARGE_SITE = 2500  # more than generic mode's 2,000-page bound on pages followed for links
+LINK_BOUND = 200  # pages followed for links per run (generic mode's default is 2,000: the same rule, ten times
+# the pages to crawl)
+LARGE_SITE = 250  # more than that bound
 CORRECTION = "Correction: an earlier version of this story misstated the figures."
 
 
@@ -63,7 +65,7 @@ def test_generic_mode_reads_sitemaps_and_sees_edits_by_lastmod(tmp_path: Path) -
 @pytest.mark.processes
 def test_a_site_larger_than_the_link_bound_is_archived_in_one_run(tmp_path: Path) -> None:
     with ReplicaServer(article_count=LARGE_SITE) as server:
-        first = crawl(tmp_path, server.base_url + "/")
+        first = crawl(tmp_path, server.base_url + "/", "-s", f"NEWSARCHIVE_DISCOVERY_BUDGET={LINK_BOUND}")
         expected = {server.base_url + p.path for p in server.site.posts}
     assert first.report["counts"]["articles/new"] == LARGE_SITE
     assert set(latest_versions(tmp_path)) == expected

@@ -217,7 +217,7 @@ def _run_and_kill(tmp_path: Path, postgres: PostgresServer, redis_server: RedisS
     _check_archive(data, store, sites, killed)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])  # a second seed cost CI a minute for a kill at another moment
 def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, postgres: PostgresServer, redis_server: RedisServer,
                                                sites: list[ReplicaServer], seed: int) -> None:
     _run_and_kill(tmp_path, postgres, redis_server, sites, seed, restart_redis=False)
