@@ -2,8 +2,9 @@
 ``newsarchive export`` write.
 
 The schema is the snippet's fields in SNIPPET_FIELDS order, without the store's row ``id``: stable, and
-documented in docs/data.md. In CSV, ``authors``, ``categories`` and ``flags`` are JSON arrays in their cells;
-in Parquet they are lists of strings.
+documented in docs/data.md. In CSV, ``authors``, ``categories`` and ``flags`` are JSON arrays in their cells,
+and ``images`` becomes two columns, ``image_count`` and ``lead_image`` (its URL): a table holds one value a
+cell. In Parquet the lists are lists of strings, ``images`` a list of structs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet", "wacz")  # wacz:
 EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
 INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version"}
 LIST_FIELDS = {"authors", "categories", "flags"}
+IMAGE_FIELDS = ("url", "alt", "caption", "credit")  # and ``lead``, a boolean
+CSV_FIELDS = [n for f in EXPORT_FIELDS for n in (("image_count", "lead_image") if f == "images" else (f,))]
 BATCH = 2000  # Parquet rows per record batch: bounds memory, whatever the archive's size
 
 
@@ -36,10 +39,14 @@ def write_jsonl(rows: Iterable[dict[str, Any]], handle: IO[str]) -> Iterator[Non
 
 
 def write_csv(rows: Iterable[dict[str, Any]], handle: IO[str]) -> Iterator[None]:
-    writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+    writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if k in LIST_FIELDS else v for k, v in row.items()})
+        cells = {k: json.dumps(v, ensure_ascii=False) if k in LIST_FIELDS else v for k, v in row.items()}
+        images = cells.pop("images")
+        cells["image_count"] = len(images)
+        cells["lead_image"] = next((i["url"] for i in images if i.get("lead")), "")
+        writer.writerow(cells)
         yield
 
 
@@ -51,6 +58,8 @@ def parquet_schema() -> Any:
             return pa.int64()
         if name in LIST_FIELDS:
             return pa.list_(pa.string())
+        if name == "images":
+            return pa.list_(pa.struct([*((f, pa.string()) for f in IMAGE_FIELDS), ("lead", pa.bool_())]))
         return pa.string()
 
     return pa.schema([(name, kind(name)) for name in EXPORT_FIELDS])

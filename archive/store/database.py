@@ -24,7 +24,7 @@ from archive.store.query import TIME_KEY_SHIFT
 if TYPE_CHECKING:
     from archive.store.postgres import PostgresConnection
 
-SCHEMA_VERSION = 8  # 7: page resources; 8: where a version came from (source), imported records
+SCHEMA_VERSION = 9  # 7: page resources; 8: where a version came from (source), imported records; 9: images, access
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snippets (
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS snippets (
     version INTEGER NOT NULL,
     time_key INTEGER,  -- publication second << TIME_KEY_SHIFT, plus a counter within the second: the full-text rowid
     declared_language TEXT, flags TEXT NOT NULL DEFAULT '[]', source TEXT NOT NULL DEFAULT 'crawl',
+    images TEXT NOT NULL DEFAULT '[]', access TEXT NOT NULL DEFAULT 'unknown',
     UNIQUE (canonical_url, version)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS snippets_time_key ON snippets (time_key);
@@ -269,8 +270,10 @@ class Database:
                 last[base] = last.get(base, base - 1) + 1
                 self.db.execute("UPDATE snippets SET time_key = ? WHERE id = ?", (last[base], snippet_id))
         for column, declaration in (("declared_language", "TEXT"), ("flags", "TEXT NOT NULL DEFAULT '[]'"),
-                                    ("source", "TEXT NOT NULL DEFAULT 'crawl'")):
-            if columns and column not in columns:  # schema 4 and older; 7 and older for source
+                                    ("source", "TEXT NOT NULL DEFAULT 'crawl'"),
+                                    ("images", "TEXT NOT NULL DEFAULT '[]'"),
+                                    ("access", "TEXT NOT NULL DEFAULT 'unknown'")):
+            if columns and column not in columns:  # schema 4 and older; 7 for source; 8 for images and access
                 self.db.execute(f"ALTER TABLE snippets ADD COLUMN {column} {declaration}")
         statements = (DROP_ID_KEYED_INDEX if migrating else "") + SCHEMA
         if migrating:

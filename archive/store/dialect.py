@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 ROW_COLUMNS = ("id", "url", "canonical_url", "site", "title", "published", "published_utc", "modified",
                "document_date", "authors", "categories", "language", "text", "word_count", "text_sha256",
                "fetched_at", "run_id", "cleaner_version", "warc_file", "warc_offset", "warc_length",
-               "warc_record_id", "payload_digest", "version", "declared_language", "flags", "source")
+               "warc_record_id", "payload_digest", "version", "declared_language", "flags", "source", "images",
+               "access")
 Bounds = list[tuple[str, Any]]  # (operator, value): ">=" since, "<" until
 
 ORDER_SQL = {

@@ -26,8 +26,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-SCHEMA_VERSION = 5  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources;
-# 5: where a version came from (source), imported records
+SCHEMA_VERSION = 6  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources;
+# 5: where a version came from (source), imported records; 6: images, access
 LOCK_SCHEMA = 7_270_001  # advisory lock: two processes creating the schema at once take turns
 INDEXED_CHARS = 500_000  # a tsvector holds at most 1 MB: text past this is stored but not indexed
 # punctuation becomes a space before PostgreSQL's parser sees the text, which otherwise reads "COVID-19" as
@@ -67,6 +67,8 @@ CREATE TABLE IF NOT EXISTS snippets (
     UNIQUE (canonical_url, version)
 );
 ALTER TABLE snippets ADD COLUMN IF NOT EXISTS source TEXT NOT NULL DEFAULT 'crawl';
+ALTER TABLE snippets ADD COLUMN IF NOT EXISTS images TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE snippets ADD COLUMN IF NOT EXISTS access TEXT NOT NULL DEFAULT 'unknown';
 CREATE INDEX IF NOT EXISTS snippets_search ON snippets USING GIN (search);
 CREATE INDEX IF NOT EXISTS snippets_site_published ON snippets (site, published_utc);
 CREATE INDEX IF NOT EXISTS snippets_published ON snippets (published_utc);

@@ -34,6 +34,7 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data["authors"] = json.loads(row["authors"])
     data["categories"] = json.loads(row["categories"])
     data["flags"] = json.loads(row["flags"])
+    data["images"] = json.loads(row["images"])
     return Snippet.from_dict(data)
 
 
@@ -66,6 +67,7 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
             data["authors"] = json.dumps(snippet.authors, ensure_ascii=False)
             data["categories"] = json.dumps(snippet.categories, ensure_ascii=False)
             data["flags"] = json.dumps(snippet.flags, ensure_ascii=False)
+            data["images"] = json.dumps(snippet.images, ensure_ascii=False)
             data["published_utc"] = to_utc(snippet.published)
             cols = ", ".join(data)
             marks = ", ".join(f":{k}" for k in data)

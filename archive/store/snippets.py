@@ -45,6 +45,9 @@ class Snippet:
     declared_language: str | None = None  # what the page declared (<html lang>), when `language` was detected
     flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed": the text is a best reading
     source: str = "crawl"  # where the version came from: crawl, import (a WARC file) or backfill (a web archive)
+    # the article's images, the lead image first: {url, alt, caption, credit, lead} (crawler/cleaning/images.py)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    access: str = "unknown"  # free, paywalled or unknown (crawler/cleaning/access.py); "partial" in flags: a teaser
     word_count: int = field(default=-1)
     text_sha256: str = field(default="")
     version: int = 0  # assigned by the store: 1 for the first version of a canonical URL

@@ -99,6 +99,7 @@ def make_snippet(article: Article, profile: SiteProfile, capture: Capture, run_i
         fetched_at=p.fetched_at, run_id=run_id, cleaner_version=article.cleaner or profile.cleaner_version,
         declared_language=article.declared_language, flags=list(article.flags), warc_file=p.file,
         warc_offset=p.offset, warc_length=p.length, warc_record_id=p.record_id, payload_digest=p.payload_digest,
+        images=[image.to_dict() for image in article.images], access=article.access,
     )
 
 

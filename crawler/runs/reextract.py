@@ -33,7 +33,7 @@ from crawler.sites import SiteProfile, profile_for_capture
 logger = logging.getLogger(__name__)
 
 CLEANED_FIELDS = ("title", "text_sha256", "published", "modified", "document_date", "authors", "categories",
-                  "language")
+                  "language", "images", "access")
 
 
 @dataclass

@@ -157,6 +157,13 @@ def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> No
     elif fmt == "csv":
         with out.open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
+        want = store_rows(replica_crawl.data)
+        assert [int(r.pop("image_count")) for r in rows] == [len(w["images"]) for w in want]
+        assert [r.pop("lead_image") for r in rows] == [next(i["url"] for i in w["images"] if i["lead"])
+                                                      for w in want]
+        assert all(w["images"] for w in want)  # every replica post has its featured image
+        for row, stored in zip(rows, want, strict=True):
+            row["images"] = stored["images"]
         for row in rows:
             for name in ("authors", "categories", "flags"):
                 row[name] = json.loads(row[name])

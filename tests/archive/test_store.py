@@ -128,7 +128,7 @@ def test_a_store_of_the_first_schema_is_migrated_on_open(tmp_path: Path) -> None
            for n in (1, 2, 3)]
     for n, s in enumerate(old, 1):
         row = s.to_dict()
-        for name in ("id", "declared_language", "flags", "source"):  # not in the first schema
+        for name in ("id", "declared_language", "flags", "source", "images", "access"):  # not in the first schema
             row.pop(name)
         row.update(authors='["Staff"]', categories='["English"]', version=1, published_utc=f"2025-0{n}-01T04:00:00Z")
         db.execute(f"INSERT INTO snippets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
