@@ -42,8 +42,9 @@ def write_csv(rows: Iterable[dict[str, Any]], handle: IO[str]) -> Iterator[None]
     writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
     writer.writeheader()
     for row in rows:
-        cells = {k: json.dumps(v, ensure_ascii=False) if k in LIST_FIELDS else v for k, v in row.items()}
-        images = cells.pop("images")
+        cells = {k: json.dumps(v, ensure_ascii=False) if k in LIST_FIELDS else v for k, v in row.items()
+                 if k != "images"}
+        images: list[dict[str, Any]] = row["images"]
         cells["image_count"] = len(images)
         cells["lead_image"] = next((i["url"] for i in images if i.get("lead")), "")
         writer.writerow(cells)
