@@ -56,33 +56,34 @@ class Archive:
     def search(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
                until: str | None = None, language: str | None = None, category: str | None = None,
                author: str | None = None, limit: int | None = None, order: Order = "newest",
-               all_versions: bool = False) -> Iterator[Match]:
+               all_versions: bool = False, access: str | None = None) -> Iterator[Match]:
         """The latest version of each matching article (every version with ``all_versions``), newest first.
 
         ``query`` is FTS5 syntax over title and text (``"a phrase"``, ``a AND b``, ``a OR b``, ``NOT a``,
         ``pref*``); ``order="relevance"`` ranks by bm25. Each result is a Snippet with ``fragment`` and
         ``score`` set when there was a query.
         """
-        filters = Filters(query, site, since, until, language, category, author, all_versions)
+        filters = Filters(query, site, since, until, language, category, author, all_versions, access)
         return self.store.select(filters, order=order, limit=limit)
 
     def count(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
               until: str | None = None, language: str | None = None, category: str | None = None,
-              author: str | None = None, all_versions: bool = False, cap: int | None = None) -> int:
+              author: str | None = None, all_versions: bool = False, cap: int | None = None,
+              access: str | None = None) -> int:
         """How many articles match (every version with ``all_versions``); with ``cap``, counting stops
         there, which a common word needs to stay quick."""
         return self.store.count_matching(Filters(query, site, since, until, language, category, author,
-                                                 all_versions), cap)
+                                                 all_versions, access), cap)
 
     def facets(self, query: str | None = None, *, site: str | None = None, since: str | None = None,
                until: str | None = None, language: str | None = None, category: str | None = None,
                author: str | None = None, all_versions: bool = False,
-               sample: int | None = None) -> dict[str, dict[str, int]]:
+               sample: int | None = None, access: str | None = None) -> dict[str, dict[str, int]]:
         """How the matches of a search spread: ``{"sites": {...}, "languages": {...}, "days": {...}}``, counts
         per site and language (most first) and per day of publication (in order; the latest thousand); with
         ``sample``, among the newest ``sample`` matches only (quick however many match)."""
-        return self.store.facets(Filters(query, site, since, until, language, category, author, all_versions),
-                                 sample)
+        return self.store.facets(Filters(query, site, since, until, language, category, author, all_versions,
+                                         access), sample)
 
     def get(self, snippet_id: int) -> Snippet:
         snippet = self.store.get(snippet_id)
@@ -94,6 +95,12 @@ class Archive:
         """What the snippet's page needed to render, as the crawl found it, each with its last fetch (status
         None: not fetched, e.g. over a limit or refused by robots.txt)."""
         return self.store.page_resources(snippet.warc_record_id)
+
+    def images(self, snippet: Snippet) -> list[dict[str, Any]]:
+        """The article's images (lead first: url, alt, caption, credit, lead), each with the WARC record of
+        its capture (``warc_record_id``) where the crawl archived the page's resources, else None."""
+        records = {r.url: r.record_id for r in self.resources(snippet) if r.archived and r.kind == "image"}
+        return [{**image, "warc_record_id": records.get(image["url"])} for image in snippet.images]
 
     def _archived_resource_urls(self, snippet: Snippet) -> list[str]:
         return [r.url for r in self.resources(snippet) if r.archived]

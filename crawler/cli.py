@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--language", help="language code, e.g. en, ur")
     filters.add_argument("--category", help="one of the article's categories, exactly")
     filters.add_argument("--author", help="one of the article's authors (any case)")
+    filters.add_argument("--access", choices=["free", "paywalled", "unknown"],
+                         help="whether the page gave the whole article: free, paywalled (a teaser is flagged "
+                              "partial) or unknown")
 
     search = sub.add_parser("search", parents=[common, filters], help="full-text search of the archived snippets")
     search.add_argument("query", nargs="?", help="FTS5 query: words, \"phrases\", AND/OR/NOT, prefix*; "

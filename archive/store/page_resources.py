@@ -21,6 +21,7 @@ class PageResource:
     kind: str
     status: int | None
     fetched_at: str | None
+    record_id: str | None = None  # the WARC record of its capture that the last fetch stored or referred to
 
     @property
     def archived(self) -> bool:
@@ -50,7 +51,7 @@ class PageResourceIndex(Database):
             " JOIN page_resources r ON r.page_record_id = n.record_id AND r.kind = 'stylesheet'"
             " JOIN url_state u ON u.url = r.url"
             " WHERE u.ref_record_id IS NOT NULL AND n.depth < ?)"
-            " SELECT DISTINCT r.url, r.kind, u.status, u.fetched_at FROM noted n"
+            " SELECT DISTINCT r.url, r.kind, u.status, u.fetched_at, u.ref_record_id FROM noted n"
             " JOIN page_resources r ON r.page_record_id = n.record_id"
             " LEFT JOIN url_state u ON u.url = r.url ORDER BY r.url", (page_record_id, STYLESHEET_DEPTH))
-        return [PageResource(row[0], row[1], row[2], row[3]) for row in rows]
+        return [PageResource(row[0], row[1], row[2], row[3], row[4]) for row in rows]

@@ -54,6 +54,7 @@ class Filters:
     category: str | None = None  # one of the article's categories, exactly
     author: str | None = None  # one of the article's authors, case-insensitive
     all_versions: bool = False  # every stored version, not only the latest of each article
+    access: str | None = None  # free, paywalled or unknown
 
     def sql(self, dialect: Dialect = SQLITE_DIALECT) -> tuple[str, list[Any]]:
         """FROM and WHERE clauses over ``snippets s`` (joined with the dialect's full-text source when there
@@ -67,7 +68,7 @@ class Filters:
         if self.query:
             joins[0], where, params = dialect.text_search(self.query, [(op, time_key(v)) for op, v in bounds],
                                                           [(op, to_utc(v)) for op, v in bounds])
-        for column, value in (("s.site", self.site), ("s.language", self.language)):
+        for column, value in (("s.site", self.site), ("s.language", self.language), ("s.access", self.access)):
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)

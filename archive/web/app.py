@@ -39,6 +39,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 50  # deeper than 50 pages a reader narrows the search instead
 MAX_QUERY = 500  # characters of a query or filter value
 COUNT_CAP = 10_000  # matches counted exactly; past it a page says "10,000+" (a common word has 150,000)
+ACCESS = ("free", "paywalled", "unknown")
 FACET_SAMPLE = 5_000  # the newest matches that the counts per site, language and day are drawn from
 MAX_EXPORT = 100_000  # snippets in one export through the room (the command line has no limit)
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "parquet": "application/vnd.apache.parquet",
@@ -121,10 +122,12 @@ def _bounded(value: str | None, name: str) -> str | None:
 
 
 def _filters(site: str | None, since: str | None, until: str | None, language: str | None, category: str | None,
-             author: str | None) -> dict[str, str]:
+             author: str | None, access: str | None = None) -> dict[str, str]:
     """The filters given, each bounded: what search, count, facets and export take as keywords."""
+    if access is not None and access not in ACCESS:
+        raise HTTPException(400, f"access: one of {', '.join(ACCESS)}")
     given = {"site": site, "since": since, "until": until, "language": language, "category": category,
-             "author": author}
+             "author": author, "access": access}
     return {name: value for name, value in given.items() if value and _bounded(value, name)}
 
 
@@ -177,11 +180,11 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
                                           status_code=exc.status_code)
 
     def search(q: str | None, site: str | None, since: str | None, until: str | None, language: str | None,
-               category: str | None, author: str | None, order: str, page: int, per_page: int
-               ) -> dict[str, Any]:
+               category: str | None, author: str | None, order: str, page: int, per_page: int,
+               access: str | None = None) -> dict[str, Any]:
         if order not in ORDERS:
             raise HTTPException(400, f"order: one of {', '.join(ORDERS)}")
-        chosen = _filters(site, since, until, language, category, author)
+        chosen = _filters(site, since, until, language, category, author, access)
         query = _bounded(q, "q")
         archive = archives.get()
         with archive.snapshot():
@@ -199,17 +202,18 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     def api_search(q: str | None = None, site: str | None = None, since: str | None = None,
                    until: str | None = None, language: str | None = None, category: str | None = None,
                    author: str | None = None, order: str = "newest", page: int = Query(1, ge=1, le=MAX_PAGE),
-                   per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE)) -> dict[str, Any]:
-        found = search(q, site, since, until, language, category, author, order, page, per_page)
+                   per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE), access: str | None = None
+                   ) -> dict[str, Any]:
+        found = search(q, site, since, until, language, category, author, order, page, per_page, access)
         return {**found, "results": [snippet_json(s) for s in found["results"]]}
 
     @app.get("/api/export", summary="The matches of a search as a file: jsonl, csv, parquet or wacz")
     def api_export(format: str = "jsonl", q: str | None = None, site: str | None = None,
                    since: str | None = None, until: str | None = None, language: str | None = None,
-                   category: str | None = None, author: str | None = None) -> Response:
+                   category: str | None = None, author: str | None = None, access: str | None = None) -> Response:
         if format not in EXPORT_TYPES:
             raise HTTPException(400, f"format: one of {', '.join(EXPORT_TYPES)}")
-        filters = _filters(site, since, until, language, category, author)
+        filters = _filters(site, since, until, language, category, author, access)
         query = _bounded(q, "q")
         archive = archives.get()
         matches = archive.count(query, **filters, cap=MAX_EXPORT + 1)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ def filters_from(args: argparse.Namespace, archive: Archive, query: str | None =
     return {"query": query, "site": site, "since": getattr(args, "since", None),
             "until": getattr(args, "until", None), "language": getattr(args, "language", None),
             "category": getattr(args, "category", None), "author": getattr(args, "author", None),
-            "all_versions": getattr(args, "all_versions", False)}
+            "all_versions": getattr(args, "all_versions", False), "access": getattr(args, "access", None)}
 
 
 def print_hits(archive: Archive, filters: dict[str, Any], *, limit: int | None = 10, order: Order = "newest",
@@ -84,17 +84,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         snippet = resolve_snippet(archive, args.ref)
         count = len(archive.versions(snippet.canonical_url))
         resources = archive.resources(snippet)
+        images = archive.images(snippet)
         origin = archive.origin(snippet)
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
         print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url,
                           "origin": asdict(origin) if origin is not None else None,
-                          "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
+                          "images": images, "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
                          ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{snippet.title}\n")
     for name in ("id", "url", "canonical_url", "site", "published", "modified", "document_date", "authors",
-                 "categories", "language", "word_count", "version", "cleaner_version", "run_id", "source"):
+                 "categories", "language", "word_count", "version", "cleaner_version", "run_id", "source", "access",
+                 "flags"):
         value = getattr(snippet, name)
         print(f"  {name:15} {', '.join(value) if isinstance(value, list) else value}")
     print(f"  {'versions':15} {count}")
@@ -106,6 +108,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     if origin is not None:
         print(f"  {'copied from':15} {origin.origin}\n  {'at offset':15} {origin.origin_offset}"
               f" ({origin.origin_length} bytes), in run {origin.run_id}")
+    if images:
+        print(f"\nimages: {len(images)}")
+        for image in images:
+            print(f"  {'lead ' if image['lead'] else ''}{image['url']}")
+            for name in ("caption", "credit", "alt"):
+                if image.get(name):
+                    print(f"    {name:8} {image[name]}")
+            print(f"    {'record':8} {image['warc_record_id'] or 'not archived'}")
     if resources:
         print(f"\npage resources: {len(resources)}, {sum(r.archived for r in resources)} archived")
         for r in resources:
