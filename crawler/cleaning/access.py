@@ -14,8 +14,10 @@ Nothing of that: ``free``. A wall element without a short text, or a declaration
 
 Paywalled is not always partial. Many publishers serve the locked text in the markup for search engines and
 hide it from readers by script; the archived text is then whole. A paywalled article's snippet is flagged
-``partial`` when its text stops short, or is under ``WHOLE_WORDS`` words and the part the page declares
-locked is missing from the copy (``text_is_partial``).
+``partial`` when its text is under ``SHORT_WORDS`` words, or under ``WHOLE_WORDS`` and it breaks off or the
+part the page declares locked is missing from the copy (``text_is_partial``). Measured on the 221 pages of
+both development sets (whole texts by construction): 20 declared paywalled, 3 of them flagged partial (a
+67-word teaser, a 64-word brief and a 187-word page).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crawler.cleaning.article import Access
 from crawler.cleaning.page import Page
 
 SHORT_WORDS = 120  # a text shorter than this that ends a page with a wall is a teaser
+TAIL_WORDS = 40  # what may follow a paragraph that breaks off: a headline, an offer, a login prompt
 WHOLE_WORDS = 300  # a text this long is no teaser, whatever element the page names as locked (a wall overlay)
 LOCKED_PART_CHARS = 200  # a locked part with less text than this in the page was withheld
 WALL_NAMES = re.compile(
@@ -84,10 +87,22 @@ def _parts(article: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [p for p in listed if isinstance(p, dict)]
 
 
+def breaks_off(paragraphs: list[str]) -> bool:
+    """Whether the text breaks off: a paragraph ending in an ellipsis with under ``TAIL_WORDS`` words after it
+    (an offer to subscribe, a repeated headline)."""
+    tail = 0
+    for paragraph in reversed(paragraphs):
+        if paragraph.rstrip().endswith(ELLIPSIS):
+            return True
+        tail += len(paragraph.split())
+        if tail >= TAIL_WORDS:
+            return False
+    return False
+
+
 def stops_short(paragraphs: list[str]) -> bool:
-    """A text under ``SHORT_WORDS`` words, or one whose last paragraph breaks off with an ellipsis."""
-    words = sum(len(p.split()) for p in paragraphs)
-    return words < SHORT_WORDS or bool(paragraphs and paragraphs[-1].rstrip().endswith(ELLIPSIS))
+    """A text under ``SHORT_WORDS`` words, or one that breaks off."""
+    return sum(len(p.split()) for p in paragraphs) < SHORT_WORDS or breaks_off(paragraphs)
 
 
 def has_wall(page: Page) -> bool:
@@ -107,8 +122,7 @@ def page_access(page: Page, article: dict[str, Any] | None, paragraphs: list[str
     wall = has_wall(page)
     if wall:
         return "paywalled" if short else "unknown"
-    broken_off = bool(paragraphs and paragraphs[-1].rstrip().endswith(ELLIPSIS))
-    if broken_off and page.tree is not None and OFFER_TEXT.search(page.tree.text_content() or ""):
+    if breaks_off(paragraphs) and page.tree is not None and OFFER_TEXT.search(page.tree.text_content() or ""):
         return "paywalled"
     return "free"
 
@@ -116,7 +130,7 @@ def page_access(page: Page, article: dict[str, Any] | None, paragraphs: list[str
 def text_is_partial(page: Page, article: dict[str, Any] | None, paragraphs: list[str]) -> bool:
     """For a paywalled page: whether the text is the teaser (it stops short, or the locked part is not in
     the copy) rather than the whole article the markup carried."""
-    if stops_short(paragraphs):
-        return True
     words = sum(len(p.split()) for p in paragraphs)
-    return words < WHOLE_WORDS and locked_part_missing(page, article)
+    if words < SHORT_WORDS:
+        return True
+    return words < WHOLE_WORDS and (breaks_off(paragraphs) or locked_part_missing(page, article))

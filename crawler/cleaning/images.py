@@ -266,8 +266,8 @@ def _declared_side(img: HtmlElement, side: str) -> int:
 def _largest(img: HtmlElement, base: str) -> str | None:
     """The largest version the element and its ``<picture>`` offer (srcset width first), absolute."""
     candidates: list[str] = []
-    parent = img.getparent()
-    picture = parent if parent is not None and parent.tag == "picture" else None
+    # an HTML4 parser does not know <source> is empty and may nest the <img> in it: look two levels up
+    picture = next((a for _, a in zip(range(2), img.iterancestors()) if a.tag == "picture"), None)
     sources = [*(picture.iter("source") if picture is not None else ()), img]
     for source in sources:
         for name in LAZY_SRCSETS:
