@@ -29,6 +29,7 @@ Measured with ``./run bench extraction`` on metadata-dev's 119 pages with images
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from functools import lru_cache, partial
@@ -267,7 +268,7 @@ def _largest(img: HtmlElement, base: str) -> str | None:
     """The largest version the element and its ``<picture>`` offer (srcset width first), absolute."""
     candidates: list[str] = []
     # an HTML4 parser does not know <source> is empty and may nest the <img> in it: look two levels up
-    picture = next((a for _, a in zip(range(2), img.iterancestors()) if a.tag == "picture"), None)
+    picture = next((a for a in itertools.islice(img.iterancestors(), 2) if a.tag == "picture"), None)
     sources = [*(picture.iter("source") if picture is not None else ()), img]
     for source in sources:
         for name in LAZY_SRCSETS:

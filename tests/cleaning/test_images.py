@@ -86,7 +86,8 @@ def test_a_declared_image_not_shown_leads_when_no_picture_tops_the_story() -> No
     article = extract(page(hero=False, og_image="/img/social/crossing-card.jpg"), URL, "text/html; charset=utf-8")
     assert article is not None
     assert article.images[0].url == "https://news.example/img/social/crossing-card.jpg"
-    assert article.images[0].lead and article.images[0].alt == "A bridge"
+    assert article.images[0].lead
+    assert article.images[0].alt == "A bridge"
     assert [i.lead for i in article.images[1:]] == [False, False]
 
 
