@@ -7,8 +7,9 @@ readability-lxml (body only; title from its <title> reading) it prints, per set,
 as the Article Extraction Benchmark computes them, title exact, publication day and minute, authors F1,
 pages rejected and pages/s; then article detection's confusion counts on the dev pages (all articles)
 and the replica's non-article pages, and the articles refused on the dev sets without their news metadata
-and on the plain pages of tests/fixtures/detection/. tests/cleaning/test_extraction_quality.py pins floors under
-these figures.
+and on the plain pages of tests/fixtures/detection/; images (lead, set and caption F1, caption lines left in
+bodies) beside newspaper4k and trafilatura; access on the dev pages. tests/cleaning/test_extraction_quality.py
+and test_images.py pin floors under these figures.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import logging
 import statistics
 import sys
 import time
+import warnings
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,13 +31,16 @@ from crawler.cleaning import Article  # noqa: E402 - after the path set-up above
 from devkit.extraction_score import (  # noqa: E402
     PLAIN_URL,
     Extractor,
+    ImageExtractor,
     detection_confusion,
     dev_sets_refused,
     extraction_pages,
     generic_extractor,
     metadata_pages,
+    product_images,
     score,
     score_detection,
+    score_images,
     score_metadata,
 )
 
@@ -48,6 +55,74 @@ def trafilatura_extractor(html: bytes, url: str) -> Article | None:
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     return Article(title=doc.title or "", canonical_url=url, paragraphs=doc.text.split("\n"), published=doc.date,
                    authors=authors)
+
+
+def newspaper_images(html: bytes, url: str) -> tuple[list[dict[str, Any]], str] | None:
+    """newspaper4k's top image and its other images (it gives no captions), and its text."""
+    from newspaper import Article as NewspaperArticle
+
+    def parse(**options: Any) -> Any:
+        found = NewspaperArticle(url, fetch_images=False, **options)  # no downloads: the page's own addresses
+        found.download(input_html=html.decode("utf-8", "replace"))
+        found.parse()
+        return found
+
+    try:
+        found = parse()
+    except ImportError:  # its Korean, Japanese and Chinese tokenizers need nltk's data, not installed here
+        found = parse(language="en")
+    images = [{"url": found.top_image, "lead": True}] if found.top_image else []
+    images += [{"url": u, "lead": False} for u in found.images if u != found.top_image]
+    return images, found.text or ""
+
+
+def trafilatura_images(html: bytes, url: str) -> tuple[list[dict[str, Any]], str] | None:
+    """trafilatura's image (from the page's metadata) as the lead, then the <graphic> elements of its XML output
+    with include_images (their title attribute as the caption), and its text."""
+    import trafilatura
+    from lxml import etree
+
+    page = html.decode("utf-8", "replace")
+    doc = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_images=True)
+    xml = trafilatura.extract(page, url=url, output_format="xml", include_images=True)
+    lead = doc.image if doc is not None else None
+    images = [{"url": lead, "lead": True}] if lead else []
+    if xml:
+        for graphic in etree.fromstring(xml.encode()).iter("graphic"):
+            if graphic.get("src") and graphic.get("src") != lead:
+                images.append({"url": graphic.get("src"), "caption": graphic.get("title") or "",
+                               "alt": graphic.get("alt") or "", "lead": False})
+    return images, (doc.text if doc is not None else "") or ""
+
+
+IMAGE_EXTRACTORS: dict[str, ImageExtractor] = {
+    "newsarchive (crawler.extract)": product_images,
+    "newspaper4k": newspaper_images,
+    "trafilatura": trafilatura_images,
+}
+
+
+def print_images() -> None:
+    """Images on metadata-dev's pages with ``images``: lead found, set F1, caption F1 and caption lines in
+    bodies, "the same image" by crawler.cleaning.images.image_key."""
+    print("\nimages on metadata-dev (119 pages; the same image: image_key's rule, host, query, extension and size "
+          "tokens removed)")
+    print(f"  {'extractor':32} {'lead':>6} {'set F1':>7} {'caption F1':>10} {'captions':>8} "
+          f"{'caption lines in body':>22}")
+    for name, extractor in IMAGE_EXTRACTORS.items():
+        s = score_images(extractor)
+        print(f"  {name:32} {s.lead_found:6.3f} {s.set_f1:7.3f} {s.caption_f1:10.3f} {s.captions_scored:8d} "
+              f"{len(s.leaks):22d}")
+
+
+def print_access() -> None:
+    """What the product says of access on the 221 dev pages (whole texts by construction)."""
+    counts: Counter[str] = Counter()
+    for _, html, item in [*extraction_pages(), *metadata_pages()]:
+        article = generic_extractor(html, item["url"])
+        if article is not None:
+            counts[article.access + (" (partial)" if "partial" in article.flags else "")] += 1
+    print("\naccess on both dev sets (221 pages): " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
 
 
 def readability_extractor(html: bytes, url: str) -> Article | None:
@@ -100,6 +175,7 @@ EXTRACTORS: dict[str, Extractor] = {
 
 def main() -> int:
     logging.getLogger("readability").setLevel(logging.CRITICAL)  # it logs a traceback per page it cannot read
+    warnings.filterwarnings("ignore", module="newspaper")  # it warns on import that nltk is missing
     warm_up = [(html, item["url"]) for _, html, item in [*itertools.islice(extraction_pages(), WARM_UP),
                                                         *itertools.islice(metadata_pages(), WARM_UP)]]
     for extractor in EXTRACTORS.values():  # one-time costs (imports, language models, stop lists) before any clock
@@ -129,6 +205,8 @@ def main() -> int:
     for url in c.mistaken:
         print(f"  mistaken: {url}")
     print_detection()
+    print_images()
+    print_access()
     return 0
 
 

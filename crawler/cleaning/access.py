@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
+
 from crawler.cleaning.article import Access
 from crawler.cleaning.page import Page
 
@@ -37,6 +39,12 @@ WALL_NAMES = re.compile(
     r"poool|steady-(?:paywall|checkout)|laterpay|zephr|pelcro|mepr-unauthorized|leaky[-_]paywall|"
     r"rcp[-_]restricted|subscriber-only|subscribers-only|premium-(?:wall|barrier|content-teaser)|"
     r"plus-(?:paywall|teaser)|abo-(?:teaser|wall)|offer-wall", re.IGNORECASE)
+CLASS_AND_ID = etree.XPath("//@class | //@id")
+# the start of each name WALL_NAMES knows, found by substring search before the alternation runs
+WALL_HINTS = ("paywall", "pay-wall", "regwall", "reg-wall", "tp-", "tinypass", "piano-", "poool", "steady-",
+              "laterpay", "zephr", "pelcro", "mepr-", "leaky", "rcp", "subscriber", "premium-", "plus-", "abo-",
+              "offer-wall")
+WALL_NAMES_LOWER = re.compile(WALL_NAMES.pattern)  # over lower-cased names: no case folding in the search
 OFFER_TEXT = re.compile(
     r"\b(?:subscribe|subscription|subscribers?|sign in to (?:read|continue)|log ?in to (?:read|continue)|"
     r"abonn|abo\b|jetzt (?:lesen|weiterlesen|testen)|weiterlesen mit|s'abonner|abonnez|suscr[ií]b|assine|"
@@ -106,11 +114,13 @@ def stops_short(paragraphs: list[str]) -> bool:
 
 
 def has_wall(page: Page) -> bool:
-    """An element of the page whose class or id names a paywall."""
+    """An element of the page whose class or id names a paywall: one search over all class and id values,
+    gathered by one XPath query (visiting the elements from Python cost a tenth of the whole cleaner)."""
     if page.tree is None:
         return False
-    return any(WALL_NAMES.search(f"{e.get('class') or ''} {e.get('id') or ''}")
-               for e in page.tree.iter() if isinstance(e.tag, str) and (e.get("class") or e.get("id")))
+    names = " ".join(CLASS_AND_ID(page.tree)).lower()
+    # substring searches first: the alternation of WALL_NAMES over every name cost three times the query
+    return any(hint in names for hint in WALL_HINTS) and WALL_NAMES_LOWER.search(names) is not None
 
 
 def page_access(page: Page, article: dict[str, Any] | None, paragraphs: list[str]) -> Access:

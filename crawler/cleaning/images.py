@@ -42,6 +42,7 @@ from crawler.cleaning.page import HtmlElement, Page
 from crawler.cleaning.text import normalize_paragraph
 from crawler.fetching.page_resources import resource_url, srcset_urls
 
+CREDIT_CHARS = 130  # a credit written after a caption is at most this long (CREDIT_TEXT allows 120)
 MIN_SIDE = 100  # an image declared narrower or lower than this is an icon, a button or a tracking pixel
 TEASER_TEXT = 20  # a link around a picture with more text than this is a teaser of another page
 MAX_IMAGES = 60  # a gallery page lists at most this many
@@ -186,8 +187,10 @@ def _body_scope(tree: HtmlElement, paragraphs: list[str]) -> tuple[HtmlElement, 
     wanted = {_paragraph_key(p) for p in paragraphs if len(p) >= 30}
     if not wanted:
         return None
-    matched = [el for el in tree.iter("p", "li", "blockquote", "div", "h2", "h3")
-               if (el.tag != "div" or not len(el)) and _paragraph_key(el.text_content()) in wanted]
+    matched = [el for el in tree.iter("p") if _paragraph_key(el.text_content()) in wanted]
+    if len(matched) < 2:  # text in list items, quotes, bare <div>s and subheadings
+        matched = [el for el in tree.iter("p", "li", "blockquote", "div", "h2", "h3")
+                   if (el.tag != "div" or not len(el)) and _paragraph_key(el.text_content()) in wanted]
     if not matched:
         return None
     top = matched[1] if len(matched) > 1 else matched[0]  # an image before the second paragraph leads
@@ -373,7 +376,11 @@ def drop_caption_lines(paragraphs: list[str], images: list[Image]) -> list[str]:
     if not lines:
         return paragraphs
     kept = []
+    longest = max(len(line) for line in lines) + CREDIT_CHARS
     for paragraph in paragraphs:
+        if len(paragraph) > longest:  # longer than any caption with a credit: running text
+            kept.append(paragraph)
+            continue
         key = normalize_paragraph(paragraph).casefold()
         stripped = CREDIT_TEXT.sub("", key).strip(" |/–-")
         if key in lines or (stripped and stripped in lines):
