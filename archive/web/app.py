@@ -124,7 +124,7 @@ def _bounded(value: str | None, name: str) -> str | None:
 def _filters(site: str | None, since: str | None, until: str | None, language: str | None, category: str | None,
              author: str | None, access: str | None = None) -> dict[str, str]:
     """The filters given, each bounded: what search, count, facets and export take as keywords."""
-    if access is not None and access not in ACCESS:
+    if access and access not in ACCESS:
         raise HTTPException(400, f"access: one of {', '.join(ACCESS)}")
     given = {"site": site, "since": since, "until": until, "language": language, "category": category,
              "author": author, "access": access}
@@ -269,15 +269,15 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
     def search_page(request: Request, q: str | None = None, site: str | None = None, since: str | None = None,
                     until: str | None = None, language: str | None = None, category: str | None = None,
                     author: str | None = None, order: str = "newest",
-                    page: int = Query(1, ge=1, le=MAX_PAGE)) -> Response:
+                    page: int = Query(1, ge=1, le=MAX_PAGE), access: str | None = None) -> Response:
         try:
-            found = search(q, site, since, until, language, category, author, order, page, PER_PAGE)
+            found = search(q, site, since, until, language, category, author, order, page, PER_PAGE, access)
             error = ""
         except QueryError as exc:
             found = {"total": 0, "total_is_lower_bound": False, "counts_sample": None, "page": 1,
                      "per_page": PER_PAGE, "results": [],
                      "filters": {"q": q, "site": site, "since": since, "until": until, "language": language,
-                                 "category": category, "author": author, "order": order}}
+                                 "category": category, "author": author, "order": order, "access": access}}
             error = str(exc)
         archive = archives.get()
         filters = {k: v for k, v in found["filters"].items() if v}
@@ -329,6 +329,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
         snippet = _get(archive, snippet_id)
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "s": snippet, "versions": archive.versions(snippet.canonical_url), "origin": archive.origin(snippet),
+            "images": archive.images(snippet),
             "replay": Archive.replay_url(snippet, replay_url) if replay_url else None,
             "paragraphs": snippet.text.split("\n\n")})
 

@@ -319,3 +319,23 @@ def test_the_chart_shows_days_without_matches_as_empty() -> None:
     assert [(b["day"], b["n"]) for b in long["bars"]] == [
         ("2025-01", 3), ("2025-02", 0), ("2025-03", 0), ("2025-04", 5), ("2025-05", 0), ("2025-06", 0), ("2025-07", 1)]
     assert len(bars({"2025-01-01": 1, (date(2025, 1, 1) + timedelta(MAX_BARS - 1)).isoformat(): 1})["bars"]) == MAX_BARS
+
+
+def test_an_article_shows_its_images_and_access_and_search_filters_by_access(room: Room,
+                                                                          replica_crawl: Crawl) -> None:
+    with Archive(store_for(replica_crawl.data)) as archive:
+        first = next(archive.search("wheat", limit=1))
+        images = archive.images(first)
+    status, body, _ = room.get(f"/articles/{first.id}")
+    page = body.decode()
+    assert status == 200
+    assert '<span id="access">free</span>' in page
+    assert images
+    assert images[0]["warc_record_id"]  # the crawl archived the featured image
+    assert images[0]["url"] in page
+    assert images[0]["warc_record_id"] in page.replace("&lt;", "<").replace("&gt;", ">")
+    assert room.json("/api/search?access=free&per_page=1")["total"] == room.json("/api/search?per_page=1")["total"]
+    assert room.json("/api/search?access=paywalled")["total"] == 0
+    status, body, _ = room.get("/api/search?access=sometimes")
+    assert status == 400
+    assert b"access: one of free, paywalled, unknown" in body

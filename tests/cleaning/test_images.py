@@ -126,9 +126,9 @@ def test_an_address_made_only_of_sizes_matches_nothing() -> None:
     assert not same_image("https://cdn.example/1200/800.jpg", "https://cdn.example/640/480.jpg")
 
 
-# measured (./run bench extraction) when pinned: lead image 0.697, image set F1 0.682, caption F1 0.792, 0 caption
-# or credit lines in bodies, over metadata-dev's 119 pages with images; newspaper4k 0.513 / 0.199 / 0.000 and
-# trafilatura 0.496 / 0.499 / 0.083 (26 pages with caption lines in their bodies) on the same pages
+# measured (./run bench extraction) when pinned: lead image 0.697, image set F1 0.677, caption F1 0.792, 0 caption
+# or credit lines in bodies, over metadata-dev's 119 pages with images; newspaper4k 0.546 / 0.201 / 0.000 and
+# trafilatura 0.529 / 0.534 / 0.102 (25 pages with caption lines in their bodies) on the same pages
 LEAD_FLOOR = 0.67
 SET_F1_FLOOR = 0.66
 CAPTION_F1_FLOOR = 0.77
