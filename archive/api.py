@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from archive.export import ExportFormat, write_snippets
 from archive.history import version_diffs
+from archive.store.fingerprints import Copy
 from archive.store.location import StoreLocation
 from archive.store.query import Filters, Order
 from archive.store.snippet_store import ImportedRecord, PageResource, SnippetStore
@@ -96,6 +97,45 @@ class Archive:
         None: not fetched, e.g. over a limit or refused by robots.txt)."""
         return self.store.page_resources(snippet.warc_record_id)
 
+    def copies(self, snippet_id: int) -> list[Copy]:
+        """The other articles whose text is near-identical to this version's (syndicated copies, one story under
+        two URLs): the latest version of each, the cluster's first first; empty when the story is unique or the
+        version has no fingerprint yet (``newsarchive dedupe`` makes them for an older archive)."""
+        snippet = self.get(snippet_id)
+        cluster = self.store.cluster_of(snippet_id)
+        if cluster is None:
+            return []
+        return [c for c in self.store.cluster_members(cluster) if c.canonical_url != snippet.canonical_url]
+
+    def collapsed(self, matches: Iterator[Match]) -> Iterator[tuple[Match, int]]:
+        """One match per cluster of copies, the first of each cluster in the order given, with how many
+        other articles the cluster holds."""
+        seen: set[int] = set()
+        for match in matches:
+            cluster = self.store.cluster_of(match.id) if match.id is not None else None
+            if cluster is None:
+                yield match, 0
+                continue
+            if cluster in seen:
+                continue
+            seen.add(cluster)
+            members = {c.canonical_url for c in self.store.cluster_members(cluster)}
+            yield match, len(members - {match.canonical_url})
+
+    def dedupe(self, *, rebuild: bool = False, progress: Callable[[int], None] | None = None) -> int:
+        """Fingerprint every version that has no fingerprint (all of them again with ``rebuild``), in
+        publication order so that each cluster's first comes first; returns how many were fingerprinted."""
+        if rebuild:
+            self.store.drop_fingerprints()
+        done = 0
+        with self.store.transaction():
+            for snippet_id, canonical_url, text in self.store.unfingerprinted():
+                self.store.add_fingerprint(snippet_id, canonical_url, text)
+                done += 1
+                if progress:
+                    progress(done)
+        return done
+
     def images(self, snippet: Snippet) -> list[dict[str, Any]]:
         """The article's images (lead first: url, alt, caption, credit, lead), each with the WARC record of
         its capture (``warc_record_id``) where the crawl archived the page's resources, else None."""
@@ -129,7 +169,7 @@ class Archive:
                 with CdxIndex(build_index(self.data_dir)) as index:
                     return write_wacz(snippets, self.warc_dir, Path(destination), index=index,
                                       resources=self._archived_resource_urls, progress=progress)
-            return write_snippets(snippets, destination, export_format, progress)
+            return write_snippets(snippets, destination, export_format, progress, self.store.cluster_fields)
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A block in which every read sees the archive as it was at its first read (crawls may go on

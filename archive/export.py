@@ -19,17 +19,40 @@ from archive.store.snippets import SNIPPET_FIELDS, Snippet
 
 ExportFormat = Literal["jsonl", "csv", "parquet", "wacz"]
 FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet", "wacz")  # wacz: archive/warc/wacz.py
-EXPORT_FIELDS = [f for f in SNIPPET_FIELDS if f != "id"]
-INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version"}
+# the snippet's fields, then its cluster of copies (archive/store/fingerprints.py): the cluster's id, and the
+# snippet id of the cluster's first where that is another article (null for the first and for unique stories)
+CLUSTER_FIELDS = ("cluster_id", "duplicate_of")
+EXPORT_FIELDS = [*(f for f in SNIPPET_FIELDS if f != "id"), *CLUSTER_FIELDS]
+INT_FIELDS = {"warc_offset", "warc_length", "word_count", "version", *CLUSTER_FIELDS}
+ClusterFields = Callable[[list[tuple[int, str]]], dict[int, tuple[int | None, int | None]]]
 LIST_FIELDS = {"authors", "categories", "flags"}
 IMAGE_FIELDS = ("url", "alt", "caption", "credit")  # and ``lead``, a boolean
 CSV_FIELDS = [n for f in EXPORT_FIELDS for n in (("image_count", "lead_image") if f == "images" else (f,))]
 BATCH = 2000  # Parquet rows per record batch: bounds memory, whatever the archive's size
 
 
-def export_record(snippet: Snippet) -> dict[str, Any]:
-    """The documented export schema: every snippet field except the store's row id."""
-    return {name: getattr(snippet, name) for name in EXPORT_FIELDS}
+def export_record(snippet: Snippet, cluster: tuple[int | None, int | None] = (None, None)) -> dict[str, Any]:
+    """The documented export schema: every snippet field except the store's row id, and its cluster."""
+    row = {name: getattr(snippet, name) for name in EXPORT_FIELDS if name not in CLUSTER_FIELDS}
+    row["cluster_id"], row["duplicate_of"] = cluster
+    return row
+
+
+def _records(snippets: Iterable[Snippet], clusters: ClusterFields | None) -> Iterator[dict[str, Any]]:
+    """Export rows, the cluster fields looked up a batch of snippets at a time."""
+    batch: list[Snippet] = []
+    for snippet in snippets:
+        batch.append(snippet)
+        if len(batch) == BATCH:
+            yield from _annotated(batch, clusters)
+            batch = []
+    yield from _annotated(batch, clusters)
+
+
+def _annotated(batch: list[Snippet], clusters: ClusterFields | None) -> Iterator[dict[str, Any]]:
+    found = clusters([(s.id, s.canonical_url) for s in batch if s.id is not None]) if clusters and batch else {}
+    for snippet in batch:
+        yield export_record(snippet, found.get(snippet.id or 0, (None, None)))
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], handle: IO[str]) -> Iterator[None]:
@@ -86,11 +109,12 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path) -> Iterator[None]:
 
 
 def write_snippets(snippets: Iterable[Snippet], destination: str | Path | IO[str], export_format: ExportFormat,
-                   progress: Callable[[int], None] | None = None) -> int:
-    """Write snippets to a path (or, for JSON lines and CSV, an open text handle); returns how many."""
+                   progress: Callable[[int], None] | None = None, clusters: ClusterFields | None = None) -> int:
+    """Write snippets to a path (or, for JSON lines and CSV, an open text handle); returns how many.
+    ``clusters`` gives the cluster fields of a batch (the store's ``cluster_fields``); without it they are null."""
     if export_format not in FORMATS:
         raise ValueError(f"unknown export format {export_format!r} (known: {', '.join(FORMATS)})")
-    rows = (export_record(s) for s in snippets)
+    rows = _records(snippets, clusters)
     if export_format == "parquet":
         if not isinstance(destination, (str, Path)):
             raise ValueError("Parquet is written to a file: give a path")

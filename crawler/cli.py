@@ -16,7 +16,7 @@ from crawler.commands.crawl import cmd_crawl, cmd_demo
 from crawler.commands.export import cmd_export
 from crawler.commands.extract import cmd_extract
 from crawler.commands.fetch import cmd_fetch
-from crawler.commands.maintenance import cmd_reextract, cmd_replay, cmd_verify
+from crawler.commands.maintenance import cmd_dedupe, cmd_reextract, cmd_replay, cmd_verify
 from crawler.commands.past import cmd_backfill, cmd_import
 from crawler.commands.qa import cmd_qa
 from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "omit it to list by the filters alone")
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--order", choices=["newest", "oldest", "relevance"], default="newest")
+    search.add_argument("--collapse", action="store_true",
+                        help="one row per story: syndicated copies and near-duplicates under one, with their count")
     out = search.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="a JSON array of snippet objects")
     out.add_argument("--jsonl", action="store_true", help="one snippet object a line")
@@ -104,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("-v", "--verbose", action="store_true", help="a line per file checked")
     verify.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
     verify.set_defaults(func=cmd_verify)
+
+    dedupe = sub.add_parser("dedupe", parents=[common],
+                            help="group syndicated copies and near-duplicates (each new version is grouped as it "
+                                 "is stored; this fingerprints older archives, or all again with --rebuild)")
+    dedupe.add_argument("--rebuild", action="store_true", help="drop every fingerprint and cluster and make them again")
+    dedupe.add_argument("--json", action="store_true")
+    dedupe.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
+    dedupe.set_defaults(func=cmd_dedupe)
 
     reextract = sub.add_parser("reextract", parents=[common],
                                help="clean archived records again with today's cleaners (no network)")

@@ -26,9 +26,12 @@ TABLES: dict[str, tuple[str, ...]] = {
     "page_resources": ("page_record_id", "url", "kind"),
     "imported_records": ("record_id", "record_type", "target_uri", "warc_date", "payload_digest", "origin",
                          "origin_offset", "origin_length", "warc_file", "warc_offset", "warc_length", "run_id"),
+    "fingerprints": ("snippet_id", "canonical_url", "cluster_id", "signature"),
+    "fingerprint_bands": ("band_key", "snippet_id"),
 }
 ORDER = {"snippets": "id", "latest": "canonical_url", "captures": "payload_digest", "url_state": "url",
-         "runs": "run_id", "page_resources": "page_record_id, url", "imported_records": "record_id"}
+         "runs": "run_id", "page_resources": "page_record_id, url", "imported_records": "record_id",
+         "fingerprints": "snippet_id", "fingerprint_bands": "snippet_id, band_key"}
 
 
 class CopyError(Exception):

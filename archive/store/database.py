@@ -24,7 +24,8 @@ from archive.store.query import TIME_KEY_SHIFT
 if TYPE_CHECKING:
     from archive.store.postgres import PostgresConnection
 
-SCHEMA_VERSION = 9  # 7: page resources; 8: where a version came from (source), imported records; 9: images, access
+SCHEMA_VERSION = 9  # 7: page resources; 8: where a version came from (source), imported records; 9: images,
+# access, fingerprints
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snippets (
@@ -84,6 +85,12 @@ CREATE TABLE IF NOT EXISTS imported_records (  -- records an import or backfill 
     warc_file TEXT NOT NULL, warc_offset BIGINT NOT NULL, warc_length BIGINT NOT NULL, run_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS imported_records_target ON imported_records (target_uri, payload_digest);
+CREATE TABLE IF NOT EXISTS fingerprints (  -- a MinHash of each version's text and its cluster of copies
+    snippet_id INTEGER PRIMARY KEY, canonical_url TEXT NOT NULL, cluster_id INTEGER NOT NULL, signature BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fingerprints_cluster ON fingerprints (cluster_id);
+CREATE TABLE IF NOT EXISTS fingerprint_bands (band_key INTEGER NOT NULL, snippet_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS fingerprint_bands_key ON fingerprint_bands (band_key);
 """
 # Newest-first search with a LIMIT must not sort every match: with the index's rowid in publication order,
 # FTS5 walks the matches from the newest and stops after LIMIT rows (and seeks to --until/--since).

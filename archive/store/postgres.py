@@ -27,7 +27,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 SCHEMA_VERSION = 6  # 2: indexes in the orders search walks; 3: and one of them within a site; 4: page resources;
-# 5: where a version came from (source), imported records; 6: images, access
+# 5: where a version came from (source), imported records; 6: images, access, fingerprints
 LOCK_SCHEMA = 7_270_001  # advisory lock: two processes creating the schema at once take turns
 INDEXED_CHARS = 500_000  # a tsvector holds at most 1 MB: text past this is stored but not indexed
 # punctuation becomes a space before PostgreSQL's parser sees the text, which otherwise reads "COVID-19" as
@@ -106,6 +106,12 @@ CREATE TABLE IF NOT EXISTS imported_records (  -- records an import or backfill 
     warc_file TEXT NOT NULL, warc_offset BIGINT NOT NULL, warc_length BIGINT NOT NULL, run_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS imported_records_target ON imported_records (target_uri, payload_digest);
+CREATE TABLE IF NOT EXISTS fingerprints (  -- a MinHash of each version's text and its cluster of copies
+    snippet_id BIGINT PRIMARY KEY, canonical_url TEXT NOT NULL, cluster_id BIGINT NOT NULL, signature BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fingerprints_cluster ON fingerprints (cluster_id);
+CREATE TABLE IF NOT EXISTS fingerprint_bands (band_key BIGINT NOT NULL, snippet_id BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS fingerprint_bands_key ON fingerprint_bands (band_key);
 CREATE TABLE IF NOT EXISTS newsarchive_schema (version INTEGER NOT NULL);
 """
 

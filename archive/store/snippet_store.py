@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from archive.store.captures import CaptureIndex
 from archive.store.database import SCHEMA_VERSION
+from archive.store.fingerprints import Fingerprints
 from archive.store.imports import ImportedRecord, ImportedRecords
 from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.page_resources import PageResource, PageResourceIndex
@@ -38,7 +39,7 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     return Snippet.from_dict(data)
 
 
-class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, RunLog):
+class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, RunLog, Fingerprints):
     """Read and write access to the store: the snippets here, the other tables from the bases."""
 
     @classmethod
@@ -78,6 +79,7 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
             self.db.execute("DELETE FROM latest WHERE canonical_url = ? OR snippet_id = ?",
                             (snippet.canonical_url, snippet.id))
             self.db.execute("INSERT INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
+            self.add_fingerprint(snippet.id, snippet.canonical_url, snippet.text)
         return "changed" if row else "new"
 
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:

@@ -1,4 +1,4 @@
-"""Looking after an archive: `verify`, `reextract` and `replay`."""
+"""Looking after an archive: `verify`, `reextract`, `dedupe` and `replay`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from archive.api import Archive
 from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
 from archive.warc.replay import ReplayUnavailable, start
@@ -34,6 +35,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"verify: {report.files} WARC file(s), {report.records:,} records, {report.bytes:,} bytes, "
               f"{report.snippets:,} snippet(s): {verdict}")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    """Fingerprint the versions that have none (all of them with --rebuild) and put each in its cluster."""
+    open_archive(args.location).close()  # a missing archive is a usage error
+    with Archive(args.location, readonly=False) as archive:
+        total = archive.count(all_versions=True) if args.rebuild else None
+        with progress_bar("dedupe: versions", total, wants_progress(args.quiet, False)) as advance:
+            done = archive.dedupe(rebuild=args.rebuild, progress=advance)
+        clusters = archive.store.copy_clusters()
+    if args.json:
+        print(json.dumps({"fingerprinted": done, "clusters_with_copies": clusters[0], "versions_in_them": clusters[1]}))
+    else:
+        print(f"dedupe: {done:,} version(s) fingerprinted; {clusters[0]:,} stor(ies) run by more than one article "
+              f"({clusters[1]:,} latest versions)")
+    return EXIT_OK
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from dataclasses import asdict
 from typing import Any
@@ -31,20 +32,28 @@ def filters_from(args: argparse.Namespace, archive: Archive, query: str | None =
 
 
 def print_hits(archive: Archive, filters: dict[str, Any], *, limit: int | None = 10, order: Order = "newest",
-               output: str = "table") -> int:
-    """Search results as a table (date, site, title, then url and fragment), a JSON array or JSON lines."""
+               output: str = "table", collapse: bool = False) -> int:
+    """Search results as a table (date, site, title, then url and fragment), a JSON array or JSON lines;
+    with ``collapse``, one row per cluster of copies, with how many copies it has."""
     try:
-        hits = list(archive.search(**filters, limit=limit, order=order))
+        if collapse:
+            found = list(itertools.islice(archive.collapsed(archive.search(**filters, order=order)), limit))
+        else:
+            found = [(hit, 0) for hit in archive.search(**filters, limit=limit, order=order)]
     except QueryError as exc:
         raise CliError(str(exc)) from exc
+    hits = [hit for hit, _ in found]
+    copies = {hit.id: n for hit, n in found}
+    rows = [{**hit.to_dict(), "copies": copies[hit.id]} if collapse else hit.to_dict() for hit in hits]
     if output == "json":
-        print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif output == "jsonl":
-        for hit in hits:
-            print(json.dumps(hit.to_dict(), ensure_ascii=False))
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
     else:
         for s in hits:
-            print(f"{(s.published or '')[:10]:10}  {s.site[:16]:16}  {s.title}")
+            more = f"  (+{copies[s.id]} cop{'y' if copies[s.id] == 1 else 'ies'})" if copies[s.id] else ""
+            print(f"{(s.published or '')[:10]:10}  {s.site[:16]:16}  {s.title}{more}")
             print(f"{'':28}{s.url}")
             if s.fragment:
                 print(f"{'':28}{s.fragment}")
@@ -58,7 +67,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_archive(args.location) as archive:
         filters = filters_from(args, archive, args.query)
         output = "json" if args.json else "jsonl" if args.jsonl else "table"
-        return print_hits(archive, filters, limit=args.limit, order=args.order, output=output)
+        return print_hits(archive, filters, limit=args.limit, order=args.order, output=output,
+                          collapse=args.collapse)
 
 
 def resolve_snippet(archive: Archive, ref: str) -> Snippet:
@@ -85,12 +95,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         count = len(archive.versions(snippet.canonical_url))
         resources = archive.resources(snippet)
         images = archive.images(snippet)
+        copies = archive.copies(snippet.id) if snippet.id is not None else []
         origin = archive.origin(snippet)
     replay_url = Archive.replay_url(snippet, f"http://127.0.0.1:{args.replay_port}")
     if args.json:
         print(json.dumps({**snippet.to_dict(), "versions": count, "replay_url": replay_url,
                           "origin": asdict(origin) if origin is not None else None,
-                          "images": images, "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
+                          "images": images, "copies": [asdict(c) for c in copies],
+                          "resources": [{**asdict(r), "archived": r.archived} for r in resources]},
                          ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{snippet.title}\n")
@@ -108,6 +120,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if origin is not None:
         print(f"  {'copied from':15} {origin.origin}\n  {'at offset':15} {origin.origin_offset}"
               f" ({origin.origin_length} bytes), in run {origin.run_id}")
+    if copies:
+        print(f"\ncopies: {len(copies)} other article(s) with near-identical text")
+        for c in copies:
+            print(f"  {c.snippet_id:>7}  {(c.published or c.fetched_at)[:10]:10}  {c.site[:16]:16}  {c.canonical_url}")
     if images:
         print(f"\nimages: {len(images)}")
         for image in images:

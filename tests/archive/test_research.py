@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import archive
-from archive.export import EXPORT_FIELDS
+from archive.export import CLUSTER_FIELDS, EXPORT_FIELDS
 from archive.store.database import STORE_ERRORS
 from archive.store.query import Filters, QueryError, to_utc
 from archive.store.snippets import SNIPPET_FIELDS, Snippet
@@ -143,8 +143,12 @@ def test_a_moved_data_directory_still_works(replica_crawl: Crawl, tmp_path: Path
 
 
 def store_rows(data: Path, **filters: Any) -> list[dict[str, Any]]:
+    """What an export of these filters must hold: each snippet's fields and its cluster as the store has it."""
     with archive.open(store_for(data)) as a:
-        return [{k: getattr(s, k) for k in EXPORT_FIELDS} for s in a.search(order="oldest", **filters)]
+        found = list(a.search(order="oldest", **filters))
+        clusters = a.store.cluster_fields([(s.id or 0, s.canonical_url) for s in found])
+        return [{k: getattr(s, k) for k in EXPORT_FIELDS if k not in CLUSTER_FIELDS}
+                | dict(zip(CLUSTER_FIELDS, clusters[s.id or 0], strict=True)) for s in found]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -169,6 +173,8 @@ def test_export_round_trip(replica_crawl: Crawl, tmp_path: Path, fmt: str) -> No
                 row[name] = json.loads(row[name])
             for name in ("warc_offset", "warc_length", "word_count", "version"):
                 row[name] = int(row[name])
+            for name in CLUSTER_FIELDS:
+                row[name] = int(row[name]) if row[name] else None
             for name in ("published", "modified", "document_date", "language", "declared_language"):
                 row[name] = row[name] or None
     else:

@@ -1,0 +1,167 @@
+"""Syndicated copies and near-duplicates: a MinHash fingerprint of every stored version, and clusters of versions
+whose texts are near-identical across different articles.
+
+The same agency story runs on many sites with their own chrome, a site suffix in the title and small edits; the
+same article can sit under two URLs of one site. Their cleaned texts share most of their three-word shingles,
+and two different stories on one topic share few. Each version gets a MinHash of its shingles (datasketch: the
+reference Python implementation, 128 permutations with a fixed seed so that fingerprints agree across processes
+and releases; numpy does the permutations) and 16 LSH band keys of 8 rows, stored in ``fingerprint_bands`` with
+an index; a new version looks up the versions sharing a band key (a candidate at Jaccard 0.8 is found with
+probability 0.95) and joins the cluster of the most similar one whose estimated Jaccard is ``SAME_STORY`` or
+more (an earlier version of the same article included: an edit stays in its cluster, and ``copies`` lists other
+articles only, so the edit is version history, not a copy). Otherwise it starts a cluster of its own, named by
+its snippet id.
+
+A cluster's first is its earliest publication (then capture); ``duplicate_of`` names it for the others. Clusters
+are kept as snippets arrive (``SnippetStore.add``) and rebuilt in publication order by ``newsarchive dedupe
+--rebuild``.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from archive.store.database import Database
+
+PERMUTATIONS = 128
+SEED = 1  # fixed: a fingerprint written by one process is compared with those of others
+BANDS, ROWS = 16, 8  # LSH: PERMUTATIONS = BANDS * ROWS
+SHINGLE_WORDS = 3
+SAME_STORY = 0.6  # estimated Jaccard of shingles from which two versions are one story
+TOKEN_RE = re.compile(r"\w+")
+FIRST_ORDER = "COALESCE(s.published_utc, s.fetched_at), s.fetched_at, s.id"  # a cluster's first comes first
+
+
+def shingles(text: str) -> set[bytes]:
+    """The text's three-word shingles over lower-cased word tokens (a text under three words: its words)."""
+    tokens = TOKEN_RE.findall(text.lower())
+    if len(tokens) < SHINGLE_WORDS:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + SHINGLE_WORDS]).encode() for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of a text: ``PERMUTATIONS`` unsigned 32-bit minima (CRC-32 hashes the shingles:
+    stable across processes, and quicker than the library's SHA-1)."""
+    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=zlib.crc32)
+    sketch.update_batch(list(shingles(text)))
+    values: np.ndarray = sketch.hashvalues.astype(np.uint32)
+    return values
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One key per LSH band: the band's number in the high bits, a CRC-32 of its rows in the low 32."""
+    return [(band << 32) | zlib.crc32(sig[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a == b))
+
+
+@dataclass(frozen=True)
+class Copy:
+    """An article's latest version in a cluster: its snippet id, URL, site, publication and capture time."""
+
+    snippet_id: int
+    canonical_url: str
+    site: str
+    published: str | None
+    fetched_at: str
+
+
+class Fingerprints(Database):
+    """The ``fingerprints`` and ``fingerprint_bands`` tables (mixed into SnippetStore)."""
+
+    def add_fingerprint(self, snippet_id: int, canonical_url: str, text: str) -> int:
+        """Fingerprint a stored version and put it in its cluster; returns the cluster id. Inside the caller's
+        write (``SnippetStore.add``)."""
+        sig = signature(text)
+        keys = band_keys(sig)
+        cluster = snippet_id
+        best = SAME_STORY
+        marks = ", ".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT f.snippet_id, f.canonical_url, f.cluster_id, f.signature FROM fingerprints f WHERE "
+            f"f.snippet_id IN (SELECT DISTINCT snippet_id FROM fingerprint_bands WHERE band_key IN ({marks}))",
+            keys).fetchall()
+        for other_id, _, other_cluster, other_sig in rows:
+            if other_id == snippet_id:
+                continue
+            # an earlier version of the same article counts too: its edit stays in its cluster (copies() lists
+            # other articles only, so the edit is history, not a copy)
+            similarity = estimated_jaccard(sig, np.frombuffer(bytes(other_sig), dtype=np.uint32))
+            if similarity >= best:
+                best, cluster = similarity, other_cluster
+        self.db.execute("INSERT INTO fingerprints (snippet_id, canonical_url, cluster_id, signature) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (snippet_id) DO NOTHING",
+                        (snippet_id, canonical_url, cluster, sig.tobytes()))
+        self.db.executemany("INSERT INTO fingerprint_bands (band_key, snippet_id) VALUES (?, ?)",
+                            [(key, snippet_id) for key in keys])
+        return cluster
+
+    def cluster_of(self, snippet_id: int) -> int | None:
+        row = self.db.execute("SELECT cluster_id FROM fingerprints WHERE snippet_id = ?", (snippet_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    def clusters_of(self, snippet_ids: list[int]) -> dict[int, int]:
+        """Snippet id -> cluster id, for those fingerprinted."""
+        found: dict[int, int] = {}
+        for start in range(0, len(snippet_ids), 500):
+            part = snippet_ids[start : start + 500]
+            rows = self.db.execute(f"SELECT snippet_id, cluster_id FROM fingerprints WHERE snippet_id IN "
+                                   f"({', '.join('?' * len(part))})", part)
+            found.update({int(a): int(b) for a, b in rows})
+        return found
+
+    def cluster_members(self, cluster_id: int) -> list[Copy]:
+        """A cluster's latest versions, its first (earliest publication, then capture) first."""
+        rows = self.db.execute(
+            "SELECT s.id, s.canonical_url, s.site, s.published, s.fetched_at FROM fingerprints f "
+            "JOIN snippets s ON s.id = f.snippet_id JOIN latest l ON l.snippet_id = s.id "
+            f"WHERE f.cluster_id = ? ORDER BY {FIRST_ORDER}", (cluster_id,)).fetchall()
+        return [Copy(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+    def cluster_fields(self, snippets: list[tuple[int, str]]) -> dict[int, tuple[int | None, int | None]]:
+        """For (id, canonical URL) pairs: id -> (cluster id, the cluster's first when that is another article,
+        else None), as exports carry them."""
+        clusters = self.clusters_of([snippet_id for snippet_id, _ in snippets])
+        firsts: dict[int, tuple[int, str]] = {}
+        wanted = sorted(set(clusters.values()))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows = self.db.execute(
+                "SELECT f.cluster_id, s.id, s.canonical_url FROM fingerprints f JOIN snippets s ON s.id = f.snippet_id "
+                f"JOIN latest l ON l.snippet_id = s.id WHERE f.cluster_id IN ({', '.join('?' * len(part))}) "
+                f"ORDER BY f.cluster_id, {FIRST_ORDER}", part)
+            for cluster, first_id, first_url in rows:
+                firsts.setdefault(int(cluster), (int(first_id), first_url))
+        out: dict[int, tuple[int | None, int | None]] = {}
+        for snippet_id, url in snippets:
+            cluster = clusters.get(snippet_id)
+            first = firsts.get(cluster) if cluster is not None else None
+            out[snippet_id] = (cluster, first[0] if first is not None and first[1] != url else None)
+        return out
+
+    def copy_clusters(self) -> tuple[int, int]:
+        """How many clusters hold more than one article, and how many latest versions are in them."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT f.cluster_id, COUNT(*) AS n FROM fingerprints f "
+            "JOIN latest l ON l.snippet_id = f.snippet_id GROUP BY f.cluster_id HAVING COUNT(*) > 1) c").fetchone()
+        return int(row[0]), int(row[1])
+
+    def unfingerprinted(self) -> list[tuple[int, str, str]]:
+        """(id, canonical URL, text) of versions without a fingerprint, in publication order."""
+        rows = self.db.execute(
+            "SELECT s.id, s.canonical_url, s.text FROM snippets s LEFT JOIN fingerprints f ON f.snippet_id = s.id "
+            f"WHERE f.snippet_id IS NULL ORDER BY {FIRST_ORDER}")
+        return [(int(r[0]), r[1], r[2]) for r in rows.fetchall()]
+
+    def drop_fingerprints(self) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM fingerprint_bands")
+            self.db.execute("DELETE FROM fingerprints")
