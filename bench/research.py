@@ -1,6 +1,6 @@
 """Benchmark of the researchers' side on a large store: search latency, export speed and memory, reextract.
 
-    ./run bench research [--snippets 200000] [--keep DIR]
+    ./run bench research [--snippets 200000] [--keep DIR] [--only-dedupe]
 
 1. Builds a store of N synthetic snippets (default 200,000) with realistic lengths: bodies of 80 to
    1,200 words (median about 350) drawn from a Zipf-distributed vocabulary, so FTS5 sees common and rare
@@ -9,7 +9,9 @@
    a prefix, and a query with site, date, language and category filters; p50 and p95 of 40 runs each.
 3. Exports everything with `newsarchive export` to JSONL and to Parquet in a subprocess, and a quarter
    of it, reporting records/s and the subprocess's peak RSS (memory must not grow with the count).
-4. Crawls a 2,000-article replica and times `newsarchive reextract` over its records.
+4. Fingerprints every snippet (`newsarchive dedupe --rebuild`): ms a version, the size of the fingerprint
+   tables, and the MinHash estimate's error against exact shingle Jaccard.
+5. Crawls a 2,000-article replica and times `newsarchive reextract` over its records.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def build_store(data: Path, count: int, seed: int = 7) -> float:
         row["authors"] = json.dumps(snippet.authors)
         row["categories"] = json.dumps(snippet.categories)
         row["flags"] = json.dumps(snippet.flags)
+        row["images"] = json.dumps(snippet.images)
         row["published_utc"] = to_utc(published)
         cols = cols or list(row)
         batch.append(row)
@@ -167,12 +170,59 @@ def bench_reextract(tmp: Path, rounds: int = 3, articles: int = 2000) -> list[tu
             for label, runs in timings.items()]
 
 
+def bench_dedupe(data: Path, pairs: int = 2000, seed: int = 11) -> None:
+    """Fingerprint every snippet of the store (``Archive.dedupe(rebuild=True)``): time per version and the size
+    the fingerprint tables add; then the MinHash estimate against exact shingle Jaccard over pairs of texts
+    from the store, half of them near-copies made by cutting the last paragraph and changing words."""
+    import sqlite3
+
+    from archive.api import Archive
+    from archive.store.fingerprints import estimated_jaccard, shingles, signature
+
+    def size() -> int:
+        with sqlite3.connect(data / "archive.sqlite") as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = db.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'fingerprint%'").fetchone()[0]
+        return int(pages or 0)
+
+    with Archive(data, readonly=False) as archive:
+        started = time.perf_counter()
+        done = archive.dedupe(rebuild=True)
+        seconds = time.perf_counter() - started
+        clusters, members = archive.store.copy_clusters()
+        texts = [row[0] for row in archive.store.db.execute("SELECT text FROM snippets ORDER BY id LIMIT 400")]
+    print(f"\ndedupe --rebuild: {done:,} versions in {seconds:.0f} s ({seconds / max(done, 1) * 1000:.2f} ms a "
+          f"version, store writes included); fingerprint tables {size() / 2**20:,.0f} MiB; {clusters:,} "
+          f"cluster(s) of copies ({members:,} versions)")
+    rng = random.Random(seed)
+    errors: list[tuple[float, float]] = []
+    for n in range(pairs):
+        a = rng.choice(texts)
+        if n % 2:
+            paragraphs = a.split("\n\n")
+            words = " ".join(paragraphs[:-1] if len(paragraphs) > 2 else paragraphs).split()
+            for _ in range(rng.randint(0, 20)):
+                words[rng.randrange(len(words))] = "edited"
+            b = " ".join(words)
+        else:
+            b = rng.choice(texts)
+        sa, sb = shingles(a), shingles(b)
+        exact = len(sa & sb) / len(sa | sb)
+        errors.append((exact, abs(estimated_jaccard(signature(a), signature(b)) - exact)))
+    near = [e for j, e in errors if j >= 0.3]
+    print(f"MinHash estimate against exact shingle Jaccard over {pairs:,} pairs: mean error "
+          f"{statistics.mean(e for _, e in errors):.3f}, 95th percentile "
+          f"{sorted(e for _, e in errors)[int(pairs * 0.95)]:.3f}; over the {len(near):,} near-copies "
+          f"(Jaccard >= 0.3) mean {statistics.mean(near) if near else 0:.3f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snippets", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="build the store here and keep it (reused when it exists)")
     parser.add_argument("--reextract-articles", type=int, default=2000, help="size of the reextract bench's archive")
     parser.add_argument("--only-reextract", action="store_true", help="skip the search and export figures")
+    parser.add_argument("--only-dedupe", action="store_true", help="only fingerprint the store and time it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -186,6 +236,9 @@ def main() -> int:
                   f"({(data / 'archive.sqlite').stat().st_size / 2**20:,.0f} MiB store)")
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite "
               f"{__import__('sqlite3').sqlite_version}\n")
+        if args.only_dedupe:
+            bench_dedupe(data)
+            return 0
         print(f"{'search (limit 10, newest first)':34} {'p50 ms':>8} {'p95 ms':>8} {'matches':>9}")
         for name, p50, p95, total in time_queries(data):
             print(f"  {name:32} {p50:8.1f} {p95:8.1f} {total:9,}")
@@ -199,6 +252,7 @@ def main() -> int:
                     Filters(until=quarter_until) if extra else Filters())
                 print(f"  {fmt} ({label}, {count:,})".ljust(36) + f"{count / seconds:10,.0f} {rss:13.0f}")
                 out.unlink()
+        bench_dedupe(data)
         print_reextract(bench_reextract(tmp, articles=args.reextract_articles))
     return 0
 
