@@ -239,13 +239,15 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
         return FileResponse(name, media_type=EXPORT_TYPES[format], filename=f"newsarchive-export.{format}",
                             background=BackgroundTask(done))
 
-    @app.get("/api/snippets/{snippet_id}", summary="One snippet, its version count and where it came from")
+    @app.get("/api/snippets/{snippet_id}", summary="One snippet, its version count, where it came from, its "
+                                                    "images with their WARC records and its copies")
     def api_snippet(snippet_id: int) -> dict[str, Any]:
         archive = archives.get()
         snippet = _get(archive, snippet_id)
         origin = archive.origin(snippet)
         return {**snippet_json(snippet), "versions": len(archive.versions(snippet.canonical_url)),
-                "origin": asdict(origin) if origin else None}
+                "origin": asdict(origin) if origin else None, "images": archive.images(snippet),
+                "copies": [asdict(c) for c in archive.copies(snippet_id)]}
 
     @app.get("/api/versions", summary="Every version of an article, oldest first")
     def api_versions(url: str = Query(..., max_length=2000)) -> list[dict[str, Any]]:
@@ -329,7 +331,7 @@ def create_app(location: StoreLocation, *, token: str | None = None, replay_url:
         snippet = _get(archive, snippet_id)
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "s": snippet, "versions": archive.versions(snippet.canonical_url), "origin": archive.origin(snippet),
-            "images": archive.images(snippet),
+            "images": archive.images(snippet), "copies": archive.copies(snippet_id),
             "replay": Archive.replay_url(snippet, replay_url) if replay_url else None,
             "paragraphs": snippet.text.split("\n\n")})
 

@@ -148,3 +148,20 @@ def test_the_fingerprint_estimates_jaccard_within_five_hundredths() -> None:
         errors.append(abs(estimated_jaccard(signature(a), signature(b)) - exact))
     assert sum(errors) / len(errors) <= 0.05
     assert max(errors) <= 0.15
+
+
+def test_the_reading_room_lists_an_article_s_copies(archive: Archive, store_location: str) -> None:
+    from tests.archive.test_web import Room
+
+    ids = ids_by_site(archive)
+    room = Room(archive.data_dir, *(["--store", store_location] if store_location.startswith("postgresql") else []))
+    try:
+        status, body, _ = room.get(f"/articles/{ids['times.example']}")
+        assert status == 200
+        for site in ("daily.example", "herald.example", "post.example"):
+            assert f"{site}</a>" in body.decode()
+        api = room.json(f"/api/snippets/{ids['herald.example']}")
+        assert sorted(c["site"] for c in api["copies"]) == ["daily.example", "post.example", "times.example"]
+        assert room.json(f"/api/snippets/{ids['daily.example/other']}")["copies"] == []
+    finally:
+        room.stop()
