@@ -38,6 +38,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from crawler.cleaning.article import Image
 from crawler.cleaning.chrome import named_as_chrome
+from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import HtmlElement, Page
 from crawler.cleaning.text import normalize_paragraph
 from crawler.fetching.page_resources import resource_url, srcset_urls
@@ -49,8 +50,8 @@ MAX_IMAGES = 60  # a gallery page lists at most this many
 KEY_CHARS = 60  # a body paragraph is found in the tree by its first characters
 NOT_IMAGES = (".svg", ".gif")  # drawings and spacers: logos, icons, one-pixel counters
 # file names of pictures that are page furniture, not photographs of the story
-FURNITURE_FILE = re.compile(r"placeholder|spacer|blank|transparent|loading|lazy|logo|icon|avatar|sprite|pixel",
-                            re.IGNORECASE)
+FURNITURE_FILE = re.compile(r"(?:^|[-_.\d])(?:placeholder|spacer|blank|transparent|loading|lazy|logos?|icons?|"
+                            r"avatars?|sprites?|pixel)(?=[-_.\d]|$)", re.IGNORECASE)
 LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy", "src")
 LAZY_SRCSETS = ("srcset", "data-srcset", "data-lazy-srcset")
 # class or id tokens of images that are no part of the story
@@ -124,8 +125,6 @@ def declared_lead(page: Page) -> str | None:
     """The lead image the page declares: og:image, twitter:image, or the article object's ``image``."""
     declared = page.meta("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
     if not declared:
-        from crawler.cleaning.metadata import main_article_object
-
         declared = _json_ld_image((main_article_object(page) or {}).get("image"))
     return resource_url(page.url, declared)
 
