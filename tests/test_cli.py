@@ -104,7 +104,7 @@ def test_export_jsonl_writes_the_latest_version_of_every_article(replica_crawl: 
     store.close()
     assert len(rows) == len(expected) == replica_crawl.report["counts"]["articles/new"]
     for row in rows:
-        assert list(row) == [f for f in SNIPPET_FIELDS if f != "id"]
+        assert list(row) == [*(f for f in SNIPPET_FIELDS if f != "id"), "cluster_id", "duplicate_of"]
         assert row["text"] == expected[row["canonical_url"]].text
 
 
