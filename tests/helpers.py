@@ -4,6 +4,7 @@ usage error. Fixtures and the crawl and CLI runners are in conftest.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import random
@@ -13,14 +14,17 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Generator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from archive.store.location import StoreLocation
 from archive.store.snippets import Snippet
+from archive.warc.replay import free_port
 from archive.warc.write import HttpExchange, WarcFileWriter, exchange_records
 from tests import postgres_mode
 
@@ -192,3 +196,45 @@ def on_a_terminal(args: list[str], data: Path, *, interrupt_after: int = 0, seco
         os.close(master)
         if proc.poll() is None:
             proc.kill()
+
+
+class Room:
+    """A running `newsarchive serve`: its base URL, stopped on leaving."""
+
+    def __init__(self, data: Path, *extra: str) -> None:
+        from tests.conftest import ROOT, cli_command, cli_env  # conftest imports this module: not at the top
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(cli_command("serve", "--port", str(self.port), *extra, data=data), cwd=ROOT,
+                                        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/api/stats", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers (with a token to ask for)
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(self.process.communicate(timeout=5))
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), dict(exc.headers)
+
+    def json(self, path: str) -> Any:
+        status, body, _ = self.get(path)
+        assert status == 200, body
+        return json.loads(body)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()

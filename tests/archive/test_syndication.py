@@ -18,7 +18,7 @@ from archive.store.fingerprints import estimated_jaccard, shingles, signature
 from archive.store.snippet_store import SnippetStore
 from crawler.cleaning.extraction import extract
 from tests.conftest import run_cli
-from tests.helpers import snippet, store_for
+from tests.helpers import Room, snippet, store_for
 
 WIRE = [
     "GENEVA (Wire) — Wheat prices rose for a third day on Tuesday after the main exporters' association said the "
@@ -151,8 +151,6 @@ def test_the_fingerprint_estimates_jaccard_within_five_hundredths() -> None:
 
 
 def test_the_reading_room_lists_an_article_s_copies(archive: Archive, store_location: str) -> None:
-    from tests.archive.test_web import Room
-
     ids = ids_by_site(archive)
     room = Room(archive.data_dir, *(["--store", store_location] if store_location.startswith("postgresql") else []))
     try:

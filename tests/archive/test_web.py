@@ -12,7 +12,6 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,47 +19,7 @@ from archive.api import Archive
 from archive.store.snippet_store import SnippetStore
 from archive.warc.replay import free_port
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
-from tests.helpers import assert_one_line_error, snippet, store_for
-
-
-class Room:
-    """A running `newsarchive serve`: its base URL, stopped on leaving."""
-
-    def __init__(self, data: Path, *extra: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(cli_command("serve", "--port", str(self.port), *extra, data=data), cwd=ROOT,
-                                        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/api/stats", timeout=2).close()
-                return
-            except urllib.error.HTTPError:
-                return  # it answers (with a token to ask for)
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError(self.process.communicate(timeout=5))
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-        request = urllib.request.Request(self.base + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read(), dict(response.headers)
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(), dict(exc.headers)
-
-    def json(self, path: str) -> Any:
-        status, body, _ = self.get(path)
-        assert status == 200, body
-        return json.loads(body)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+from tests.helpers import Room, assert_one_line_error, snippet, store_for
 
 
 @pytest.fixture(scope="module")
