@@ -100,8 +100,9 @@ class Fingerprints(Database):
         self.db.execute("INSERT INTO fingerprints (snippet_id, canonical_url, cluster_id, signature) "
                         "VALUES (?, ?, ?, ?) ON CONFLICT (snippet_id) DO NOTHING",
                         (snippet_id, canonical_url, cluster, sig.tobytes()))
-        self.db.executemany("INSERT INTO fingerprint_bands (band_key, snippet_id) VALUES (?, ?)",
-                            [(key, snippet_id) for key in keys])
+        # one statement for the bands: on PostgreSQL each statement is a round trip
+        self.db.execute(f"INSERT INTO fingerprint_bands (band_key, snippet_id) VALUES {', '.join(['(?, ?)'] * BANDS)}",
+                        [value for key in keys for value in (key, snippet_id)])
         return cluster
 
     def cluster_of(self, snippet_id: int) -> int | None:

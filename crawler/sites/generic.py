@@ -64,8 +64,8 @@ class GenericCleaner(Cleaner):
     """Detection from evidence, trafilatura's main text with this project's rescues, metadata from every
     common source."""
 
-    version = "generic/5"  # 5: detection by layout, datelines standing alone dropped; 4: standfirst, scoped
-    # main text without chrome boxes, read-more boxes, ruby
+    version = "generic/6"  # 6: images, access, caption and credit lines out of the body; 5: detection by layout,
+    # datelines standing alone dropped; 4: standfirst, scoped main text without chrome boxes, read-more boxes, ruby
     profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:

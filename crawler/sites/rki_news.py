@@ -20,7 +20,7 @@ from crawler.sites.base import Cleaner, SiteProfile
 class RkiNewsCleaner(Cleaner):
     """The rules for the Newspaper-style theme the site has used since it began (and its AMP variant)."""
 
-    version = "rki_news/1"
+    version = "rki_news/2"  # 2: images, access, caption and credit lines out of the body (crawler/sites/base.py)
     source_names: ClassVar[tuple[str, ...]] = ("rki.news",)
     body_selector = "div.td-post-content"
     amp_body_selector = "div.amp-wp-article-content"  # PERMALINK/amp/, the WordPress AMP plugin's template

@@ -276,7 +276,7 @@ def test_reextract_applies_a_fixed_cleaner(replica: ReplicaServer, tmp_path: Pat
             assert v1.text == before.text  # the old version stays
             assert "rki.news" not in v2.text.split("\n\n")
             assert v2.text == before.text.replace("rki.news\n\n", "")
-            assert (v1.cleaner_version, v2.cleaner_version) == ("rki_news/0-sloppy", "rki_news/1")
+            assert (v1.cleaner_version, v2.cleaner_version) == ("rki_news/0-sloppy", "rki_news/2")
             assert (v2.warc_file, v2.warc_offset, v2.warc_record_id) == (v1.warc_file, v1.warc_offset,
                                                                          v1.warc_record_id)
             assert v2.run_id == summary["run_id"]
@@ -381,7 +381,7 @@ def test_reextract_uses_the_rules_valid_when_a_record_was_fetched(replica: Repli
                 assert snippet.cleaner_version == "rki_news/0"
                 assert "rki.news" in snippet.text.split("\n\n")  # the retired rules kept the source line
             else:
-                assert snippet.cleaner_version == "rki_news/1"
+                assert snippet.cleaner_version == "rki_news/2"
 
 
 def test_reextract_unclaimed_finds_articles_an_earlier_cleaner_rejected(replica: ReplicaServer,
@@ -402,7 +402,7 @@ def test_reextract_unclaimed_finds_articles_an_earlier_cleaner_rejected(replica:
         assert a.count() == english + urdu
         for s in a.search(language="ur"):
             assert s.version == 1
-            assert s.cleaner_version == "rki_news/1"
+            assert s.cleaner_version == "rki_news/2"
             assert a.record(s).warc_headers["WARC-Record-ID"] == s.warc_record_id
     again = json.loads(run_cli("reextract", "--unclaimed", "--json", data=tmp_path).stdout)
     assert again["unclaimed_articles"] == 0
