@@ -107,6 +107,15 @@ DROP TABLE IF EXISTS snippets_fts;
 """
 
 
+IN_BATCH = 500  # values per IN (...) list: well under SQLite's 32,766 parameters, one round trip per batch
+
+
+def in_batches(values: list[Any], size: int = IN_BATCH) -> Iterator[list[Any]]:
+    """``values`` in consecutive lists of at most ``size``, for queries with an IN list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def split_sql(script: str) -> list[str]:
     """Statements of a script, keeping trigger bodies whole (executescript would commit on its own)."""
     statements, current = [], ""

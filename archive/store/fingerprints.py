@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
 
-from archive.store.database import Database
+from archive.store.database import Database, in_batches
 
 PERMUTATIONS = 128
 SEED = 1  # fixed: a fingerprint written by one process is compared with those of others
@@ -112,8 +113,7 @@ class Fingerprints(Database):
     def clusters_of(self, snippet_ids: list[int]) -> dict[int, int]:
         """Snippet id -> cluster id, for those fingerprinted."""
         found: dict[int, int] = {}
-        for start in range(0, len(snippet_ids), 500):
-            part = snippet_ids[start : start + 500]
+        for part in in_batches(snippet_ids):
             rows = self.db.execute(f"SELECT snippet_id, cluster_id FROM fingerprints WHERE snippet_id IN "
                                    f"({', '.join('?' * len(part))})", part)
             found.update({int(a): int(b) for a, b in rows})
@@ -132,9 +132,7 @@ class Fingerprints(Database):
         else None), as exports carry them."""
         clusters = self.clusters_of([snippet_id for snippet_id, _ in snippets])
         firsts: dict[int, tuple[int, str]] = {}
-        wanted = sorted(set(clusters.values()))
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
+        for part in in_batches(sorted(set(clusters.values()))):
             rows = self.db.execute(
                 "SELECT f.cluster_id, s.id, s.canonical_url FROM fingerprints f JOIN snippets s ON s.id = f.snippet_id "
                 f"JOIN latest l ON l.snippet_id = s.id WHERE f.cluster_id IN ({', '.join('?' * len(part))}) "
@@ -155,12 +153,17 @@ class Fingerprints(Database):
             "JOIN latest l ON l.snippet_id = f.snippet_id GROUP BY f.cluster_id HAVING COUNT(*) > 1) c").fetchone()
         return int(row[0]), int(row[1])
 
-    def unfingerprinted(self) -> list[tuple[int, str, str]]:
-        """(id, canonical URL, text) of versions without a fingerprint, in publication order."""
-        rows = self.db.execute(
-            "SELECT s.id, s.canonical_url, s.text FROM snippets s LEFT JOIN fingerprints f ON f.snippet_id = s.id "
-            f"WHERE f.snippet_id IS NULL ORDER BY {FIRST_ORDER}")
-        return [(int(r[0]), r[1], r[2]) for r in rows.fetchall()]
+    def unfingerprinted(self) -> Iterator[tuple[int, str, str]]:
+        """(id, canonical URL, text) of versions without a fingerprint, in publication order; the ids are read
+        first and the texts a batch at a time, so a large archive's texts are never all in memory."""
+        ids = [int(r[0]) for r in self.db.execute(
+            "SELECT s.id FROM snippets s LEFT JOIN fingerprints f ON f.snippet_id = s.id "
+            f"WHERE f.snippet_id IS NULL ORDER BY {FIRST_ORDER}").fetchall()]
+        for part in in_batches(ids):
+            rows = {int(r[0]): (r[1], r[2]) for r in self.db.execute(
+                f"SELECT id, canonical_url, text FROM snippets WHERE id IN ({', '.join('?' * len(part))})", part)}
+            for snippet_id in part:
+                yield snippet_id, *rows[snippet_id]
 
     def drop_fingerprints(self) -> None:
         with self._writing():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from archive.store.database import Database
+from archive.store.database import Database, in_batches
 
 COLUMNS = ("record_id", "record_type", "target_uri", "warc_date", "payload_digest", "origin", "origin_offset",
            "origin_length", "warc_file", "warc_offset", "warc_length", "run_id")
@@ -38,8 +38,7 @@ class ImportedRecords(Database):
         """Which of these record ids the archive holds a copy of."""
         ids = list(record_ids)
         found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
+        for part in in_batches(ids):
             marks = ", ".join("?" * len(part))
             found |= {r[0] for r in self.db.execute(
                 f"SELECT record_id FROM imported_records WHERE record_id IN ({marks})", part)}

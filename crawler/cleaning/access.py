@@ -34,17 +34,17 @@ SHORT_WORDS = 120  # a text shorter than this that ends a page with a wall is a 
 TAIL_WORDS = 40  # what may follow a paragraph that breaks off: a headline, an offer, a login prompt
 WHOLE_WORDS = 300  # a text this long is no teaser, whatever element the page names as locked (a wall overlay)
 LOCKED_PART_CHARS = 200  # a locked part with less text than this in the page was withheld
+# over lower-cased class and id values (has_wall lower-cases them once: no case folding in the search)
 WALL_NAMES = re.compile(
     r"pay-?wall|regwall|reg-wall|tp-modal|tp-container|tp-iframe|tinypass|piano-(?:offer|paywall|inline|wall)|"
     r"poool|steady-(?:paywall|checkout)|laterpay|zephr|pelcro|mepr-unauthorized|leaky[-_]paywall|"
     r"rcp[-_]restricted|subscriber-only|subscribers-only|premium-(?:wall|barrier|content-teaser)|"
-    r"plus-(?:paywall|teaser)|abo-(?:teaser|wall)|offer-wall", re.IGNORECASE)
+    r"plus-(?:paywall|teaser)|abo-(?:teaser|wall)|offer-wall")
 CLASS_AND_ID = etree.XPath("//@class | //@id")
 # the start of each name WALL_NAMES knows, found by substring search before the alternation runs
 WALL_HINTS = ("paywall", "pay-wall", "regwall", "reg-wall", "tp-", "tinypass", "piano-", "poool", "steady-",
               "laterpay", "zephr", "pelcro", "mepr-", "leaky", "rcp", "subscriber", "premium-", "plus-", "abo-",
               "offer-wall")
-WALL_NAMES_LOWER = re.compile(WALL_NAMES.pattern)  # over lower-cased names: no case folding in the search
 OFFER_TEXT = re.compile(
     r"\b(?:subscribe|subscription|subscribers?|sign in to (?:read|continue)|log ?in to (?:read|continue)|"
     r"abonn|abo\b|jetzt (?:lesen|weiterlesen|testen)|weiterlesen mit|s'abonner|abonnez|suscr[ií]b|assine|"
@@ -82,7 +82,7 @@ def locked_part_missing(page: Page, article: dict[str, Any] | None) -> bool:
             continue
         try:
             found = page.select(selector.strip())
-        except (ValueError, SyntaxError, Exception):  # cssselect's errors for a selector it cannot read
+        except Exception:  # cssselect's SelectorError, ExpressionError ...: a selector it cannot read
             continue
         if sum(len(" ".join(e.text_content().split())) for e in found) < LOCKED_PART_CHARS:
             return True
@@ -120,7 +120,7 @@ def has_wall(page: Page) -> bool:
         return False
     names = " ".join(CLASS_AND_ID(page.tree)).lower()
     # substring searches first: the alternation of WALL_NAMES over every name cost three times the query
-    return any(hint in names for hint in WALL_HINTS) and WALL_NAMES_LOWER.search(names) is not None
+    return any(hint in names for hint in WALL_HINTS) and WALL_NAMES.search(names) is not None
 
 
 def page_access(page: Page, article: dict[str, Any] | None, paragraphs: list[str]) -> Access:

@@ -67,6 +67,8 @@ CREDIT_TEXT = re.compile(
     r"\s*[(\[]?(?:(?:photos?|fotos?|fotograf[ií]a|bild(?:er)?|bildquelle|images?|imagen|credits?|crédits?|"
     r"crédito|crédit photo|copyright|quelle|source|grafik|illustration|ảnh|isithombe|zdj[eę]cie|fot\.|kuva)\s*:|"
     r"©|\(c\)\s)\s*(?P<credit>[^()\[\]]{1,120}?)[)\]]?\s*$", re.IGNORECASE)
+CREDIT_LABEL = re.compile(r"^(?:photos?|fotos?|bild|images?|credit|copyright|quelle|source)\s*:\s*|^©\s*",
+                          re.IGNORECASE)  # what a credit element's text may start with
 CLOUDFLARE_RESIZING = re.compile(r"/cdn-cgi/image/[^/]*/")  # a resizing proxy's prefix before the image's own path
 SIZE_TOKEN = re.compile(r"^(?:\d{1,4}|\d{2,5}x\d{0,5}|[swhqv]\d{1,4}[a-z]?|\d{2,4}(?:w|h|px)|(?:w|h)_\d+|"
                         r"\d{1,2}to[\dx]{1,2}|\d@\dx|@\dx|"
@@ -163,9 +165,11 @@ def _declared_image(page: Page, declared: str) -> Image:
     key = image_key(declared)
     alt = page.meta("og:image:alt", "twitter:image:alt") or ""
     tree = page.tree
-    for img in tree.iter("img") if tree is not None and key else ():
+    if tree is None or not key:
+        return Image(url=declared, alt=alt, lead=True)
+    for img in tree.iter("img"):
         offered = [*srcset_urls(img.get("srcset") or "", "all"), *(img.get(name) or "" for name in LAZY_SOURCES)]
-        if tree is not None and any(image_key(u) == key for u in map(partial(resource_url, page.url), offered) if u):
+        if any(image_key(u) == key for u in map(partial(resource_url, page.url), offered) if u):
             figure, element = _figure_of(img, tree)
             caption, credit = _caption_and_credit(figure, element) if figure is not None else ("", "")
             return Image(url=declared, alt=normalize_paragraph(img.get("alt") or "") or alt, caption=caption,
@@ -333,8 +337,9 @@ def _caption_element(figure: HtmlElement, img: HtmlElement) -> HtmlElement | Non
     caption = next(iter(figure.iter("figcaption")), None)
     if caption is not None:
         return caption
+    holders = set(img.iterancestors())  # the image's own containers are not its caption
     for element in figure.iterdescendants():
-        if not isinstance(element.tag, str) or element is img or img in set(element.iterdescendants()):
+        if not isinstance(element.tag, str) or element is img or element in holders:
             continue
         if _names_caption(element):
             return element
@@ -360,9 +365,7 @@ def _caption_and_credit(figure: HtmlElement, element: HtmlElement | None) -> tup
         credits.append(normalize_paragraph(written.group("credit")))
         caption = ""
     credit = "; ".join(dict.fromkeys(c.strip(" ()[]|") for c in credits if c.strip(" ()[]|")))
-    credit = re.sub(r"^(?:photos?|fotos?|bild|images?|credit|copyright|quelle|source)\s*:\s*|^©\s*", "", credit,
-                    flags=re.IGNORECASE)
-    return caption.strip(), credit
+    return caption.strip(), CREDIT_LABEL.sub("", credit)
 
 
 def drop_caption_lines(paragraphs: list[str], images: list[Image]) -> list[str]:
