@@ -87,14 +87,21 @@ def image_key(url: str) -> str:
     size words (``1200``, ``800x600``, ``w800``, ``s508``, ``scaled``, ``large``, ``master``, the extension
     and folder words such as ``uploads``) are dropped, the rest lower-cased and joined. So
     ``.../2026/06/hero-1024x683.jpg`` and ``.../2026/06/hero.jpg?w=2048``, or ``.../ALTERNATES/s508/0_x.jpg``
-    and ``.../ALTERNATES/s1200/0_x.jpg``, are one image; ``a.jpg`` and ``b.jpg`` are two.
+    and ``.../ALTERNATES/s1200/0_x.jpg``, are one image; ``a.jpg`` and ``b.jpg`` are two. A file named by a
+    number of one or two digits (a gallery's ``01.jpg``, ``02.jpg``) keeps it: it is the picture's name there,
+    where ``800.jpg`` under ``/1200/`` is a size.
     """
     try:
         path = unquote(urlsplit(url).path).lower()
     except ValueError:
         return url
     path = CLOUDFLARE_RESIZING.sub("/", path)
-    tokens = [t for t in re.split(r"[/_\-., =]+", path) if t and not SIZE_TOKEN.match(t)]
+    folder, _, name = path.rpartition("/")
+    stem = name.split(".", 1)[0]
+    tokens = [t for t in re.split(r"[/_\-., =]+", folder) if t and not SIZE_TOKEN.match(t)]
+    if stem.isdigit() and len(stem) <= 2:  # a numbered picture of a gallery (01.jpg): its number is its name
+        return "/".join([*tokens, stem])
+    tokens += [t for t in re.split(r"[_\-., =]+", name) if t and not SIZE_TOKEN.match(t)]
     return "/".join(tokens)
 
 

@@ -121,6 +121,19 @@ def test_two_pictures_stay_two(a: str, b: str) -> None:
     assert not same_image(a, b)
 
 
+def test_the_numbered_pictures_of_a_gallery_stay_apart() -> None:
+    gallery = "".join(f'<figure><img src="https://cdn.example/gallery/harbour/{n:02d}.jpg" width="800" height="600">'
+                      f"<figcaption>Picture {n} of the harbour.</figcaption></figure><p>{PARAGRAPHS[n % 4]}</p>"
+                      for n in range(1, 6))
+    html = (f"<html><head><title>The harbour in pictures</title></head><body><article><h1>The harbour in pictures"
+            f"</h1><div class='article-body'>{gallery}</div></article></body></html>").encode()
+    article = extract(html, URL, "text/html; charset=utf-8")
+    assert article is not None
+    assert [i.url.rsplit("/", 1)[1] for i in article.images] == ["01.jpg", "02.jpg", "03.jpg", "04.jpg", "05.jpg"]
+    assert [i.caption for i in article.images] == [f"Picture {n} of the harbour." for n in range(1, 6)]
+    assert not same_image("https://cdn.example/gallery/harbour/01.jpg", "https://cdn.example/gallery/harbour/02.jpg")
+
+
 def test_an_address_made_only_of_sizes_matches_nothing() -> None:
     assert image_key("https://cdn.example/1200/800.jpg") == ""
     assert not same_image("https://cdn.example/1200/800.jpg", "https://cdn.example/640/480.jpg")
