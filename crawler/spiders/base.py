@@ -67,7 +67,7 @@ class CaptureSpider(PageResourceCallbacks, PageRendering, scrapy.Spider):
         workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
         spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
-        crawler.signals.connect(spider.cleaner.warm_up, signal=signals.spider_opened)
+        crawler.signals.connect(spider.warm_up_cleaner, signal=signals.engine_started)
         crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
         delay, concurrency, loopback = spider.politeness()
         if loopback:
@@ -76,6 +76,14 @@ class CaptureSpider(PageResourceCallbacks, PageRendering, scrapy.Spider):
         s.set("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency, priority="spider")
         s.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.5), priority="spider")
         return spider
+
+    def warm_up_cleaner(self) -> None:
+        """Start the cleaning pool as the engine starts, once the site lock and the repair (at spider_opened,
+        whose handlers run after the spider's own) have said the run goes on: a run refused its site's lock
+        ends at once, and a fork server it had started would still be loading the cleaners, and print a
+        traceback as it found its parent gone."""
+        if not (self.lock_refused or self.recovery_failed):
+            self.cleaner.warm_up()
 
     def politeness(self) -> tuple[float, int, bool]:
         """Delay and concurrency per site, and whether every target is on loopback (then no AutoThrottle)."""

@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 
 from archive.warc.verify import verify_directory
+from crawler.cleaning.pool import CleaningPool
+from crawler.spiders.base import CaptureSpider
 from replica import ReplicaServer
 from tests.conftest import crawl, run_cli
 
@@ -84,3 +86,19 @@ def test_a_page_whose_spider_callback_raises_is_in_the_report(replica: ReplicaSe
     assert replica.base_url + "/" in errors["examples"]  # the home page links to the section
     assert result.report["status"] == "finished"
     assert result.report["counts"]["articles/new"] == 20  # the crawl went on
+
+
+def test_a_run_refused_its_site_lock_starts_no_cleaning_processes() -> None:
+    """The pool starts as the engine starts, and not for a run that will not crawl: a fork server started by
+    a run refused its lock was still loading the cleaners when the run ended, and printed a traceback."""
+    spider = CaptureSpider(name="refused")
+    spider.cleaner = CleaningPool(1, 10.0)
+    spider.lock_refused = "another run holds the lock"
+    spider.warm_up_cleaner()
+    assert spider.cleaner._pool is None
+    spider.lock_refused = None
+    spider.warm_up_cleaner()
+    try:
+        assert spider.cleaner._pool is not None
+    finally:
+        spider.cleaner.close()
