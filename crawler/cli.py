@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archive.store.database import STORE_ERRORS
-from crawler.commands.cluster import cmd_beat, cmd_enqueue, cmd_worker
 from crawler.commands.common import CliError, default_data_dir, resolve_location
-from crawler.commands.crawl import cmd_crawl, cmd_demo
-from crawler.commands.export import cmd_export
-from crawler.commands.extract import cmd_extract
-from crawler.commands.fetch import cmd_fetch
-from crawler.commands.maintenance import cmd_dedupe, cmd_reextract, cmd_replay, cmd_verify
-from crawler.commands.past import cmd_backfill, cmd_import
-from crawler.commands.qa import cmd_qa
-from crawler.commands.query import cmd_history, cmd_runs, cmd_search, cmd_show, cmd_stats
-from crawler.commands.serve import cmd_serve
-from crawler.commands.store_copy import cmd_store_copy
-from crawler.fetching.renderer import RENDER_MODES
-from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
+from crawler.fetching.modes import RENDER_MODES, RESOURCE_MODES
 from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
 
 RESOURCES_HELP = ("page: archive what each article page needs to render (stylesheets, fonts, images, scripts); "
@@ -31,6 +20,16 @@ RESOURCES_HELP = ("page: archive what each article page needs to render (stylesh
 RENDER_HELP = ("a browser for pages built by script: auto renders a page whose response has no article and looks "
                "built by script, always every article page, never none (default: the site profile's, auto)")
 SCREENSHOT_HELP = "with each rendered page, archive a screenshot of its first screen (a resource record, urn:view:URL)"
+
+
+def command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command's function, imported when the command runs: `newsarchive search` or a mistyped argument
+    need not load Scrapy, Celery, a browser driver and the cleaners first."""
+    def run(args: argparse.Namespace) -> int:
+        function: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"crawler.commands.{module}"), name)
+        return function(args)
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,14 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--json", action="store_true", help="print the run report as JSON")
     crawl.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
     crawl.add_argument("-q", "--quiet", action="store_true", help="no live status on a terminal")
-    crawl.set_defaults(func=cmd_crawl)
+    crawl.set_defaults(func=command("crawl", "cmd_crawl"))
 
     demo = sub.add_parser("demo", parents=[common], help="serve the rki.news replica, crawl it, search it")
     demo.add_argument("--serve", action="store_true", help="only serve the replica until interrupted (and the "
                                                            "reading room, where --data holds an archive)")
     demo.add_argument("--port", type=int, default=0, help="port for the replica (default: a free one)")
     demo.add_argument("-v", "--verbose", action="store_true", help="show the crawl log")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=command("crawl", "cmd_demo"))
 
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--site", help="only this site (as stored: rki.news, or a host name)")
@@ -89,23 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     out = search.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="a JSON array of snippet objects")
     out.add_argument("--jsonl", action="store_true", help="one snippet object a line")
-    search.set_defaults(func=cmd_search)
+    search.set_defaults(func=command("query", "cmd_search"))
 
     show = sub.add_parser("show", parents=[common], help="one snippet with every field and its provenance")
     show.add_argument("ref", metavar="ID|URL", help="a snippet id, or an article URL (its latest version)")
     show.add_argument("--json", action="store_true", help="one JSON object, with replay_url")
     show.add_argument("--replay-port", type=int, default=8080, help="port of `newsarchive replay` (default 8080)")
-    show.set_defaults(func=cmd_show)
+    show.set_defaults(func=command("query", "cmd_show"))
 
     stats = sub.add_parser("stats", parents=[common], help="articles per site, day and language; runs; WARC bytes")
     stats.add_argument("--json", action="store_true")
-    stats.set_defaults(func=cmd_stats)
+    stats.set_defaults(func=command("query", "cmd_stats"))
 
     verify = sub.add_parser("verify", parents=[common], help="check every WARC file and every snippet pointer")
     verify.add_argument("--json", action="store_true")
     verify.add_argument("-v", "--verbose", action="store_true", help="a line per file checked")
     verify.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
-    verify.set_defaults(func=cmd_verify)
+    verify.set_defaults(func=command("maintenance", "cmd_verify"))
 
     dedupe = sub.add_parser("dedupe", parents=[common],
                             help="group syndicated copies and near-duplicates (each new version is grouped as it "
@@ -113,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     dedupe.add_argument("--rebuild", action="store_true", help="drop every fingerprint and cluster and make them again")
     dedupe.add_argument("--json", action="store_true")
     dedupe.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
-    dedupe.set_defaults(func=cmd_dedupe)
+    dedupe.set_defaults(func=command("maintenance", "cmd_dedupe"))
 
     reextract = sub.add_parser("reextract", parents=[common],
                                help="clean archived records again with today's cleaners (no network)")
@@ -125,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="processes that read and clean records (default: one per core; 0: none)")
     reextract.add_argument("--json", action="store_true")
     reextract.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
-    reextract.set_defaults(func=cmd_reextract)
+    reextract.set_defaults(func=command("maintenance", "cmd_reextract"))
 
     importing = sub.add_parser("import", parents=[common],
                                help="bring in WARC or ARC files other tools wrote (copied, cleaned, searchable)")
@@ -144,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="processes that clean pages (default: one per core; 0: none)")
     importing.add_argument("--json", action="store_true", help="print the run's report as JSON")
     importing.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
-    importing.set_defaults(func=cmd_import)
+    importing.set_defaults(func=command("past", "cmd_import"))
 
     back = sub.add_parser("backfill", parents=[common],
                           help="bring in a site's past captures from a web archive's CDX server")
@@ -167,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes that clean pages (default: one per core; 0: none)")
     back.add_argument("--json", action="store_true", help="print the run's report as JSON")
     back.add_argument("-q", "--quiet", action="store_true", help="no progress on a terminal")
-    back.set_defaults(func=cmd_backfill)
+    back.set_defaults(func=command("past", "cmd_backfill"))
 
     qa = sub.add_parser("qa", parents=[common],
                         help="replay archived article pages in headless Chromium and check every request")
@@ -175,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--sample", type=int, default=20, help="articles checked, drawn at random (default: 20)")
     qa.add_argument("--port", type=int, default=0, help="pywb's port (default: a free one)")
     qa.add_argument("--json", action="store_true", help="print the check of every page as JSON")
-    qa.set_defaults(func=cmd_qa)
+    qa.set_defaults(func=command("qa", "cmd_qa"))
 
     serve = sub.add_parser("serve", parents=[common],
                            help="the reading room: search, read and compare archived articles in a browser; JSON API")
@@ -189,11 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay-port", type=int, metavar="PORT",
                        help="also start `newsarchive replay` on 127.0.0.1:PORT and link each article to its page "
                             "there (a reader on this machine; beyond it, run replay apart and give --replay-url)")
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=command("serve", "cmd_serve"))
 
     replay = sub.add_parser("replay", parents=[common], help="serve the archive's WARC files with pywb")
     replay.add_argument("--port", type=int, default=8080)
-    replay.set_defaults(func=cmd_replay)
+    replay.set_defaults(func=command("maintenance", "cmd_replay"))
 
     fetch = sub.add_parser("fetch", parents=[common], help="fetch given URLs now, whatever was archived before")
     fetch.add_argument("urls", nargs="*", metavar="URL")
@@ -205,26 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     fetch.add_argument("--json", action="store_true", help="print the results as JSON")
     fetch.add_argument("-v", "--verbose", action="store_true", help="log to stderr instead of DATA/runs/RUN.log")
-    fetch.set_defaults(func=cmd_fetch)
+    fetch.set_defaults(func=command("fetch", "cmd_fetch"))
 
     extract = sub.add_parser("extract", help="clean one page of your own: title, dates, authors, text")
     extract.add_argument("file", metavar="FILE", help="the page's HTML as served (bytes); - for standard input")
     extract.add_argument("--url", required=True, help="the page's URL: picks the site profile, resolves links")
     extract.add_argument("--content-type", help="the HTTP Content-Type it was served with (its charset is used)")
     extract.add_argument("--json", action="store_true", help="print the article as JSON")
-    extract.set_defaults(func=cmd_extract)
+    extract.set_defaults(func=command("extract", "cmd_extract"))
 
     history = sub.add_parser("history", parents=[common], help="the archived versions of an article")
     history.add_argument("url")
     history.add_argument("--diff", action="store_true", help="paragraph-level diff between consecutive versions")
     history.add_argument("--json", action="store_true")
-    history.set_defaults(func=cmd_history)
+    history.set_defaults(func=command("query", "cmd_history"))
 
     runs = sub.add_parser("runs", parents=[common], help="past crawl runs, newest first")
     runs.add_argument("--site")
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--json", action="store_true")
-    runs.set_defaults(func=cmd_runs)
+    runs.set_defaults(func=command("query", "cmd_runs"))
 
     export = sub.add_parser("export", parents=[common, filters],
                             help="write snippets as JSON lines, CSV or Parquet (latest versions by default)")
@@ -233,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True,
                         help="output file, - for stdout (not for Parquet or WACZ)")
     export.add_argument("--all-versions", action="store_true", help="every stored version, not only the latest")
-    export.set_defaults(func=cmd_export)
+    export.set_defaults(func=command("export", "cmd_export"))
 
     cluster = argparse.ArgumentParser(add_help=False)
     cluster.add_argument("--broker", metavar="URL", help="the Redis broker (default: $NEWSARCHIVE_BROKER, "
@@ -248,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(default: HOST-PID; unique across machines)")
     worker.add_argument("--concurrency", type=int, default=1, help="runs at once (default: 1)")
     worker.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO")
-    worker.set_defaults(func=cmd_worker)
+    worker.set_defaults(func=command("cluster", "cmd_worker"))
 
     enqueue = sub.add_parser("enqueue", parents=[common, cluster], help="queue site runs for the workers")
     enqueue.add_argument("targets", nargs="*", metavar="TARGET", help="site names or start URLs")
@@ -259,13 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="wait for the runs, print each summary, exit with the worst status")
     enqueue.add_argument("--timeout", type=float, help="--wait: give up after this many seconds")
     enqueue.add_argument("--json", action="store_true", help="--wait: the run reports as JSON")
-    enqueue.set_defaults(func=cmd_enqueue)
+    enqueue.set_defaults(func=command("cluster", "cmd_enqueue"))
 
     beat = sub.add_parser("beat", parents=[common, cluster], help="queue each site of the collection when it is due")
     beat.add_argument("--sites", metavar="FILE", help="the site collection (default: DATA/sites.toml)")
     beat.add_argument("--every", type=float, default=60, help="seconds between looks (default: 60)")
     beat.add_argument("--once", action="store_true", help="look once and exit (for cron)")
-    beat.set_defaults(func=cmd_beat)
+    beat.set_defaults(func=command("cluster", "cmd_beat"))
 
     store = sub.add_parser("store", help="manage the store itself")
     store_sub = store.add_subparsers(dest="store_command", required=True)
@@ -275,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a postgresql:// URL, or a data directory whose archive.sqlite is created")
     copy.add_argument("-v", "--verbose", action="store_true", help="print progress per table")
     copy.add_argument("-q", "--quiet", action="store_true", help="no progress bar on a terminal")
-    copy.set_defaults(func=cmd_store_copy)
+    copy.set_defaults(func=command("store_copy", "cmd_store_copy"))
     return parser
 
 

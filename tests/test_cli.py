@@ -193,3 +193,20 @@ def test_demo_serve_serves_until_interrupted() -> None:
             assert proc.wait(timeout=10) == 0
         finally:
             proc.kill()
+
+
+def test_reading_commands_and_usage_errors_load_no_crawler_machinery(tmp_path: Path) -> None:
+    """Each command's code is imported when it runs: a search, or a mistyped argument, answers without
+    loading Scrapy, Celery, SciPy (datasketch's) or the browser driver."""
+    heavy = ["scrapy", "celery", "scipy", "datasketch", "playwright", "trafilatura"]
+    probe = ("import sys\nfrom crawler.cli import main\n"
+             "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+             f"print(code, [m for m in {heavy!r} if m in sys.modules])\n")
+    for args in (["search", "anything", "--data", str(tmp_path)], ["crawl", "--jobs", "many"]):
+        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT,
+                                env=cli_env(), timeout=60, check=False)
+        assert result.stdout.strip().endswith("[]"), (args, result.stdout, result.stderr[-1000:])
+    loaded = probe.replace("main(sys.argv[1:])", "0; import crawler.fetching.renderer")
+    full = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, cwd=ROOT, env=cli_env(),
+                          timeout=60, check=False)
+    assert "'scrapy'" in full.stdout  # the probe sees what a crawl loads

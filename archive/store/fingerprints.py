@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from archive.store.database import Database, in_batches
 
@@ -48,7 +47,10 @@ def shingles(text: str) -> set[bytes]:
 
 def signature(text: str) -> np.ndarray:
     """The MinHash signature of a text: ``PERMUTATIONS`` unsigned 32-bit minima (CRC-32 hashes the shingles:
-    stable across processes, and quicker than the library's SHA-1)."""
+    stable across processes, and quicker than the library's SHA-1). datasketch is imported here, not above: it
+    loads SciPy, half a second that a command reading the archive should not wait for."""
+    from datasketch import MinHash
+
     sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=zlib.crc32)
     sketch.update_batch(list(shingles(text)))
     values: np.ndarray = sketch.hashvalues.astype(np.uint32)

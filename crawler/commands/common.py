@@ -13,8 +13,7 @@ from typing import Any
 
 from archive.api import Archive
 from archive.store.location import StoreLocation
-from crawler.fetching.renderer import RENDER_MODES
-from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
+from crawler.fetching.modes import RENDER_MODES, RESOURCE_MODES
 
 DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free

@@ -22,18 +22,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response
 
 from archive.browser import BrowserUnavailable, chromium_path, launch_options
+from crawler.fetching.modes import RENDER_MODES, RenderMode
 from crawler.fetching.resource_schedule import RESOURCE_OF
 
 logger = logging.getLogger(__name__)
 
-RenderMode = Literal["never", "auto", "always"]
-RENDER_MODES: tuple[RenderMode, ...] = ("never", "auto", "always")
 RENDER_OF = "render_of"  # request meta: the page a browser request was made for
 DROPPED_REQUEST_HEADERS = {"user-agent", "accept-encoding", "host", "connection", "content-length", "cookie"}
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response
@@ -33,10 +33,9 @@ from archive.store.url_state import UrlState
 from crawler.core.errors import count_event
 from crawler.discovery.seen import DiskSet
 from crawler.discovery.urls import is_loopback
+from crawler.fetching.modes import RESOURCE_MODES, ResourceMode
 from crawler.fetching.page_resources import Resource, SrcsetPolicy, css_urls, page_resources
 
-ResourceMode = Literal["none", "page"]
-MODES: tuple[ResourceMode, ...] = ("none", "page")
 RESOURCE_OF = "resource_of"  # request meta: the URL of the page a resource is fetched for
 PAGE_RECORD = "resource_page_record"  # request meta: the record id of that page's response
 KIND = "resource_kind"
@@ -51,10 +50,10 @@ class ResourceSettingError(ValueError):
 
 def resource_mode(value: object) -> ResourceMode:
     text = str(value).strip().lower()
-    for mode in MODES:
+    for mode in RESOURCE_MODES:
         if text == mode:
             return mode
-    raise ResourceSettingError(f"resources must be one of {', '.join(MODES)} (got {value!r})")
+    raise ResourceSettingError(f"resources must be one of {', '.join(RESOURCE_MODES)} (got {value!r})")
 
 
 @dataclass(frozen=True)

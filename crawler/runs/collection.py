@@ -27,8 +27,7 @@ from typing import Any
 from archive.store.location import StoreLocation
 from archive.store.snippet_store import SnippetStore
 from crawler.discovery.urls import BadUrlError, validate_url
-from crawler.fetching.renderer import RENDER_MODES
-from crawler.fetching.resource_schedule import MODES as RESOURCE_MODES
+from crawler.fetching.modes import RENDER_MODES, RESOURCE_MODES
 from crawler.sites import UnknownSiteError, profile_class, profile_for_url
 
 COLLECTION_FILENAME = "sites.toml"

@@ -16,7 +16,8 @@ from archive.warc.write import conversion_record, screenshot_record
 from crawler.cleaning.capture import NOT_ARTICLE, RECORD_META, Capture, Cleaned, RecordPointer
 from crawler.cleaning.pool import CleaningPool
 from crawler.core.errors import count_event
-from crawler.fetching.renderer import PageRenderer, RenderMode, render_mode
+from crawler.fetching.modes import RenderMode
+from crawler.fetching.renderer import PageRenderer, render_mode
 from crawler.fetching.scripted import looks_built_by_script
 from crawler.middlewares.archive_writer import archive_writer
 from crawler.sites import SiteProfile
