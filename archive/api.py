@@ -33,6 +33,8 @@ from archive.warc.write import warc_paths
 if TYPE_CHECKING:
     import pandas
 
+    from crawler.runs.importing import ImportReport
+
 REPLAY_COLLECTION = "archive"
 
 
@@ -46,6 +48,7 @@ class Archive:
         location = data_dir if isinstance(data_dir, StoreLocation) else StoreLocation.resolve(data_dir, store, {})
         self.location = location
         self.data_dir = location.data_dir
+        self.readonly = readonly
         self.store = SnippetStore(location, readonly=readonly)  # read-only: none is an error
 
     @property
@@ -135,6 +138,22 @@ class Archive:
                 if progress:
                     progress(done)
         return done
+
+    def import_warcs(self, paths: str | Path | list[str | Path], *, site: str | None = None,
+                     since: str | None = None, until: str | None = None, workers: int = 0,
+                     progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Bring WARC and ARC files other tools wrote (or directories of them) into this archive, as
+        ``newsarchive import`` does: records copied byte for byte, HTML pages cleaned into versions dated by
+        their capture, a second import of the same records adds nothing. ``site`` keeps one site's records
+        (a profile's name or a host), ``since``/``until`` bound the capture dates, ``workers`` processes clean
+        (0: this one), ``progress`` is told the bytes read. Needs ``archive.open(..., readonly=False)``."""
+        if self.readonly:
+            raise PermissionError("import_warcs writes: open the archive with readonly=False")
+        from crawler.runs.importing import import_warcs  # the cleaners: loaded only by those who import
+
+        named = [paths] if isinstance(paths, (str, Path)) else paths
+        return import_warcs(self.location, [Path(p) for p in named], site=site, since=since, until=until,
+                            workers=workers, progress=progress)
 
     def images(self, snippet: Snippet) -> list[dict[str, Any]]:
         """The article's images (lead first: url, alt, caption, credit, lead), each with the WARC record of

@@ -101,6 +101,21 @@ class SiteLock:
         self.release()
 
 
+class RunLock(SiteLock):
+    """Held by an import, a backfill or a reextract for as long as it runs: no two of them exclude each other,
+    but a later run can tell a dead one (whose row still says 'running') from a live one by taking its lock.
+    The lock file goes when the run ends; a run that was killed leaves it, and the run that finds it dead
+    removes it."""
+
+    def __init__(self, where: StoreLocation | Path, run_id: str) -> None:
+        super().__init__(where, f"run-{run_id}")
+
+    def release(self, remove: bool = True) -> None:
+        if remove and self._fd is not None:
+            self.path.unlink(missing_ok=True)  # while held: whoever opens it afterwards makes a new file
+        super().release()
+
+
 RECOVERY_LOCK = "recovery.lock"
 
 

@@ -53,12 +53,18 @@ def imports_of(path: Path, roots: tuple[str, ...] = ("crawler", "archive")) -> l
     return [(line, name) for line, name in found if name.split(".")[0] in roots]
 
 
+# the one import that runs upward, inside the method that needs it: the research library's Archive offers
+# import_warcs, which is the crawler's import (its cleaners); reading the archive still loads no crawler code
+UPWARD_ALLOWED = {("archive.api", "crawler.runs.importing.import_warcs"),
+                  ("archive.api", "crawler.runs.importing.ImportReport")}
+
+
 def upward_imports() -> list[str]:
     out = []
     for path in project_modules():
         importer = module_name(path)
         for line, imported in imports_of(path):
-            if layer_of(imported) < layer_of(importer):
+            if layer_of(imported) < layer_of(importer) and (importer, imported) not in UPWARD_ALLOWED:
                 out.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
     return out
 

@@ -29,6 +29,14 @@ class RunLog(Database):
             self.db.execute("UPDATE runs SET status = 'crashed' WHERE site = ? AND status = 'running'", (site,))
         return ids
 
+    def running_run_ids(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("SELECT run_id FROM runs WHERE status = 'running'")]
+
+    def mark_crashed(self, run_id: str) -> None:
+        """A run found dead (its lock was free): 'crashed', unless it finished meanwhile."""
+        with self.transaction():
+            self.db.execute("UPDATE runs SET status = 'crashed' WHERE run_id = ? AND status = 'running'", (run_id,))
+
     def runs(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Past runs, newest first, with their reports where they finished."""
         sql = "SELECT run_id, site, started_at, finished_at, status, report FROM runs"

@@ -16,3 +16,9 @@ def user_agent(contact: str = "") -> str:
 def new_run_id(now: datetime | None = None, kind: str = "") -> str:
     """Sortable and unique: UTC time of the start, the kind of run when not a crawl, a random suffix."""
     return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{kind + '-' if kind else ''}{secrets.token_hex(3)}"
+
+
+def run_kind(run_id: str) -> str:
+    """The kind a run id names (import, backfill, reextract ...), or ``crawl`` for a crawl's."""
+    parts = run_id.split("-")
+    return parts[1] if len(parts) == 3 else "crawl"

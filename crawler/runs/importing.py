@@ -47,6 +47,7 @@ from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, anothe
 from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
 from crawler.extensions.recovery import recover
+from crawler.runs.batch_run import batch_run
 from crawler.sites import SiteProfile, UnknownSiteError, profile_class, profile_for_capture
 
 logger = logging.getLogger(__name__)
@@ -397,8 +398,9 @@ def run_import(location: StoreLocation, report: ImportReport, scope: Scope, run_
     copies noted, so that this run does not copy them again."""
     recovered = recover(location)
     report.recovered = recovered.as_dict() if recovered.anything else {}
-    with SnippetStore(location) as store:
-        store.start_run(report.run_id, run_site, datetime.now(UTC).isoformat())
+    with SnippetStore(location) as store, batch_run(location, store, report.run_id, run_site) as dead:
+        if dead:
+            report.recovered = {**report.recovered, "crashed_runs": dead}
         started = time.monotonic()
         importer = Importer(store, location.data_dir / "warc", report, scope, progress, operator, prefix)
         try:

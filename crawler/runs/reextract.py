@@ -28,6 +28,7 @@ from archive.warc.write import FILENAME_RE, warc_name, warc_paths
 from crawler.cleaning.capture import Cleaned, RecordPointer, clean_record
 from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
+from crawler.runs.batch_run import batch_run
 from crawler.sites import SiteProfile, profile_for_capture
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,7 @@ def reextract(where: StoreLocation | Path, *, site: str | None = None, since: st
     listed by ``newsarchive runs`` (``interrupted`` if it stops on an exception or a signal)."""
     location = StoreLocation.of(where)
     report = ReextractReport(run_id or new_run_id(kind="reextract"))
-    with SnippetStore(location) as writer:
-        writer.start_run(report.run_id, site or "all", datetime.now(UTC).isoformat())
+    with SnippetStore(location) as writer, batch_run(location, writer, report.run_id, site or "all"):
         started = time.monotonic()
         try:
             _reextract(location, writer, report, site=site, since=since, unclaimed=unclaimed, progress=progress,

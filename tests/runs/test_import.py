@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean
 
+import pytest
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -380,3 +381,66 @@ def test_an_import_killed_before_its_commit_is_not_copied_twice(wget_warc: Path,
         assert {s.url: s.text for s in store.select(Filters())} == before
         assert {s.source for s in store.select(Filters())} == {"import"}
     assert [p for r in verify_directory(data / "warc") for p in r.problems] == []
+
+
+def test_a_killed_import_is_marked_crashed_by_the_next_run_and_a_live_one_is_not(wget_warc: Path,
+                                                                                  tmp_path: Path) -> None:
+    """An import SIGKILLed while its row says 'running' is 'crashed' once another import or reextract starts
+    (it takes the dead run's lock); a run whose process lives (here: this test holds its lock) stays
+    'running'."""
+    import signal
+    import subprocess
+    import time
+
+    from archive.locks import RunLock
+    from crawler.core.identity import new_run_id
+    from tests.conftest import ROOT, cli_command, cli_env
+
+    data = tmp_path / "data"
+    live = new_run_id(kind="import")
+    with SnippetStore(store_for(data)) as store:
+        store.start_run(live, "import", datetime.now(UTC).isoformat())
+    held = RunLock(store_for(data), live).acquire()
+    try:
+        killed = subprocess.Popen(cli_command("import", str(wget_warc), "--workers", "0", data=data), cwd=ROOT,
+                                  env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with SnippetStore(store_for(data), readonly=True) as store:
+                if len(store.running_run_ids()) == 2:
+                    break
+            time.sleep(0.05)
+        killed.send_signal(signal.SIGKILL)
+        assert killed.wait(timeout=60) == -signal.SIGKILL
+        statuses = {r["run_id"]: r["status"] for r in json.loads(run_cli("runs", "--json", data=data).stdout)}
+        (dead,) = [run_id for run_id, status in statuses.items() if run_id != live]
+        assert statuses == {live: "running", dead: "running"}  # what a kill leaves: nobody has looked yet
+
+        again = _import(data, str(wget_warc))
+        assert again["recovered"]["crashed_runs"] == [dead]  # type: ignore[index]
+        statuses = {r["run_id"]: r["status"] for r in json.loads(run_cli("runs", "--json", data=data).stdout)}
+        assert statuses == {live: "running", dead: "crashed", again["run_id"]: "finished"}
+    finally:
+        held.release()
+    reextract = run_cli("reextract", "--json", data=data)
+    assert reextract.returncode == 0, reextract.stderr[-2000:]
+    statuses = {r["run_id"]: r["status"] for r in json.loads(run_cli("runs", "--json", data=data).stdout)}
+    assert statuses[live] == "crashed"  # its lock is free now: a reextract found it dead
+    assert not list((data / "locks").glob("run-*"))  # no lock file of a run is left behind
+
+
+def test_the_library_imports_as_the_command_does(wget_warc: Path, tmp_path: Path) -> None:
+    """``Archive.import_warcs`` (opened for writing) stores what ``newsarchive import`` stores; a read-only
+    Archive refuses to write."""
+    import archive
+
+    by_cli = _import(tmp_path / "cli", str(wget_warc))
+    with archive.open(store_for(tmp_path / "lib"), readonly=False) as lib:
+        report = lib.import_warcs(wget_warc, workers=2)
+        assert (report.copied, report.new) == (by_cli["copied"], by_cli["new"])
+        assert lib.import_warcs([wget_warc]).copied == 0  # the second time adds nothing
+        texts = {s.url: s.text for s in lib.search(limit=None)}
+    with Archive(store_for(tmp_path / "cli")) as cli:
+        assert {s.url: s.text for s in cli.search(limit=None)} == texts
+        with pytest.raises(PermissionError, match="readonly=False"):
+            cli.import_warcs(wget_warc)
