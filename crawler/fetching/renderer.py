@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -69,21 +70,24 @@ class Rendered:
         self.last_activity = time.monotonic()
 
 
+Answer = tuple[int, dict[str, str], bytes]  # status, headers, body of a request the crawl answered
+
+
 class _Answers:
     """Successful GET answers of this run, by URL, up to a byte budget (least recently used out first)."""
 
     def __init__(self, budget: int = CACHE_BYTES) -> None:
         self.budget = budget
         self.size = 0
-        self._items: OrderedDict[str, tuple[int, dict[str, str], bytes]] = OrderedDict()
+        self._items: OrderedDict[str, Answer] = OrderedDict()
 
-    def get(self, url: str) -> tuple[int, dict[str, str], bytes] | None:
+    def get(self, url: str) -> Answer | None:
         found = self._items.get(url)
         if found is not None:
             self._items.move_to_end(url)
         return found
 
-    def put(self, url: str, answer: tuple[int, dict[str, str], bytes]) -> None:
+    def put(self, url: str, answer: Answer) -> None:
         if len(answer[2]) > self.budget // 8 or url in self._items:
             return
         self._items[url] = answer
@@ -119,6 +123,7 @@ class PageRenderer:
         self._browser: Any = None
         self._unavailable: str | None = None
         self._answers = _Answers()
+        self._running: dict[str, asyncio.Future[Answer]] = {}  # GET fetches under way, by URL
 
     @property
     def unavailable(self) -> str | None:
@@ -207,7 +212,7 @@ class PageRenderer:
         cached = self._answers.get(url) if request.method == "GET" else None
         rendered.busy(+1)
         try:
-            status, headers, body = cached or await self._fetch(request, page_response.url)
+            status, headers, body = cached or await self._fetch_once(request, page_response.url)
         except Exception as exc:  # refused by a policy, a network error: the browser sees a failed request
             logger.info("render request failed for %s: %s", url, exc)
             rendered.refused += 1
@@ -222,7 +227,25 @@ class PageRenderer:
         with contextlib.suppress(Exception):  # the page may have gone meanwhile
             await route.fulfill(status=status, headers=headers, body=body)
 
-    async def _fetch(self, request: Any, page_url: str) -> tuple[int, dict[str, str], bytes]:
+    async def _fetch_once(self, request: Any, page_url: str) -> Answer:
+        """A GET whose fetch another page started already waits for that fetch: pages rendered side by
+        side ask for the same script at the same moment, and the site should see one request (the answer
+        is cached once it comes, for the pages after)."""
+        if request.method != "GET":
+            return await self._fetch(request, page_url)
+        running = self._running.get(request.url)
+        if running is None:
+            running = asyncio.ensure_future(self._fetch(request, page_url))
+            self._running[request.url] = running
+            running.add_done_callback(functools.partial(self._forget, request.url))
+        return await asyncio.shield(running)  # a page that goes away does not cancel the others' fetch
+
+    def _forget(self, url: str, done: asyncio.Future[Answer]) -> None:
+        self._running.pop(url, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: when every page waiting on it went away, asyncio need not warn
+
+    async def _fetch(self, request: Any, page_url: str) -> Answer:
         headers = {k: v for k, v in (await request.all_headers()).items()
                    if k.lower() not in DROPPED_REQUEST_HEADERS and not k.startswith(":")}
         scrapy_request = Request(request.url, method=request.method, headers=headers,
