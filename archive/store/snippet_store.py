@@ -1,10 +1,11 @@
 """The snippet store: one row per article version, full-text search over title and text (SQLite in WAL mode
 with FTS5, or PostgreSQL with a GIN index: ``archive.store.database``).
 
-Rows are only ever inserted: a changed article gets a new version beside the old one. The same database keeps
-the URL states of incremental crawls (``archive.store.url_state``), the payload-digest index that turns repeated
-bodies into WARC revisit records (``archive.store.captures``) and the runs (``archive.store.runs``);
-``archive.store.database`` opens it and keeps its schema.
+A changed article gets a new version beside the old one; versions are numbered in the order of their
+captures, so a capture of the past that an import brings in after later ones takes its place in time.
+The same database keeps the URL states of incremental crawls (``archive.store.url_state``), the
+payload-digest index that turns repeated bodies into WARC revisit records (``archive.store.captures``) and
+the runs (``archive.store.runs``); ``archive.store.database`` opens it and keeps its schema.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ from archive.store.fingerprints import Fingerprints
 from archive.store.imports import ImportedRecord, ImportedRecords
 from archive.store.location import STORE_FILENAME, StoreLocation
 from archive.store.page_resources import PageResource, PageResourceIndex
-from archive.store.query import FACETS, Filters, Order, count_rows, facet_rows, facet_sample, select_rows, to_utc
+from archive.store.query import (
+    FACETS,
+    Filters,
+    Order,
+    QueryError,
+    count_rows,
+    facet_rows,
+    facet_sample,
+    select_rows,
+    to_utc,
+)
 from archive.store.runs import RunLog
 from archive.store.snippets import SNIPPET_FIELDS, Match, Snippet
 from archive.store.url_state import ArticleState, UrlState, UrlStates
@@ -37,6 +48,19 @@ def _row_to_snippet(row: sqlite3.Row) -> Snippet:
     data["flags"] = json.loads(row["flags"])
     data["images"] = json.loads(row["images"])
     return Snippet.from_dict(data)
+
+
+def _same(stored: Snippet, snippet: Snippet, compare: tuple[str, ...]) -> bool:
+    return all(getattr(stored, name) == getattr(snippet, name) for name in compare)
+
+
+def _earlier(moment: str, than: str) -> bool:
+    """Whether capture time ``moment`` is before ``than`` (ISO 8601; an unreadable one is never earlier)."""
+    try:
+        a, b = to_utc(moment), to_utc(than)
+    except QueryError:
+        return False
+    return a is not None and b is not None and a < b
 
 
 class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, RunLog, Fingerprints):
@@ -55,32 +79,67 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
         """Store a snippet unless it equals the latest version of the same article in the ``compare`` fields.
 
         A crawl compares text and title (an article was edited); re-extraction compares every cleaned field.
+        A capture older than the latest version (an import or a backfill of the past) takes its place in time
+        instead (``_add_earlier``).
         """
         with self._writing():
             row = self.db.execute("SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version DESC LIMIT 1",
                                   (snippet.canonical_url,)).fetchone()
             if row:
                 stored = _row_to_snippet(row)
-                if all(getattr(stored, name) == getattr(snippet, name) for name in compare):
+                if _earlier(snippet.fetched_at, stored.fetched_at):
+                    return self._add_earlier(snippet, compare)
+                if _same(stored, snippet, compare):
                     return "unchanged"
             snippet.version = (row["version"] + 1) if row else 1
-            data = {name: getattr(snippet, name) for name in SNIPPET_FIELDS if name != "id"}  # a Match too
-            data["authors"] = json.dumps(snippet.authors, ensure_ascii=False)
-            data["categories"] = json.dumps(snippet.categories, ensure_ascii=False)
-            data["flags"] = json.dumps(snippet.flags, ensure_ascii=False)
-            data["images"] = json.dumps(snippet.images, ensure_ascii=False)
-            data["published_utc"] = to_utc(snippet.published)
-            cols = ", ".join(data)
-            marks = ", ".join(f":{k}" for k in data)
-            snippet.id = int(self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks}) RETURNING id",
-                                             data).fetchone()[0])
+            self._insert(snippet)
             # replaces the row of the article, and any stale row holding the id (SQLite reuses the id of a
             # deleted last row)
             self.db.execute("DELETE FROM latest WHERE canonical_url = ? OR snippet_id = ?",
                             (snippet.canonical_url, snippet.id))
             self.db.execute("INSERT INTO latest VALUES (?, ?)", (snippet.canonical_url, snippet.id))
-            self.add_fingerprint(snippet.id, snippet.canonical_url, snippet.text)
         return "changed" if row else "new"
+
+    def _add_earlier(self, snippet: Snippet, compare: tuple[str, ...]) -> Outcome:
+        """A capture made before the article's latest version: versions are numbered in the order of their
+        captures, whatever order the captures arrive in. Equal to the version before it: unchanged. Equal
+        to the version after it: that text was there already, and its row now points at this earlier
+        capture (a version's row is the first capture of its text). Otherwise a version of its own, and the
+        later ones move up by one."""
+        versions = [_row_to_snippet(r) for r in self.db.execute(
+            "SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version", (snippet.canonical_url,))]
+        place = next(i for i, v in enumerate(versions) if _earlier(snippet.fetched_at, v.fetched_at))
+        before, after = (versions[place - 1] if place else None), versions[place]
+        if before is not None and _same(before, snippet, compare):
+            return "unchanged"
+        if _same(after, snippet, compare):
+            self.db.execute("UPDATE snippets SET fetched_at = ?, run_id = ?, source = ?, warc_file = ?, "
+                            "warc_offset = ?, warc_length = ?, warc_record_id = ?, payload_digest = ? WHERE id = ?",
+                            (snippet.fetched_at, snippet.run_id, snippet.source, snippet.warc_file,
+                             snippet.warc_offset, snippet.warc_length, snippet.warc_record_id,
+                             snippet.payload_digest, after.id))
+            return "unchanged"
+        # two steps through negative numbers: (canonical_url, version) stays unique after every row's update
+        self.db.execute("UPDATE snippets SET version = -version - 1 WHERE canonical_url = ? AND version >= ?",
+                        (snippet.canonical_url, after.version))
+        self.db.execute("UPDATE snippets SET version = -version WHERE canonical_url = ? AND version < 0",
+                        (snippet.canonical_url,))
+        snippet.version = after.version
+        self._insert(snippet)
+        return "changed"
+
+    def _insert(self, snippet: Snippet) -> None:
+        data = {name: getattr(snippet, name) for name in SNIPPET_FIELDS if name != "id"}  # a Match too
+        data["authors"] = json.dumps(snippet.authors, ensure_ascii=False)
+        data["categories"] = json.dumps(snippet.categories, ensure_ascii=False)
+        data["flags"] = json.dumps(snippet.flags, ensure_ascii=False)
+        data["images"] = json.dumps(snippet.images, ensure_ascii=False)
+        data["published_utc"] = to_utc(snippet.published)
+        cols = ", ".join(data)
+        marks = ", ".join(f":{k}" for k in data)
+        snippet.id = int(self.db.execute(f"INSERT INTO snippets ({cols}) VALUES ({marks}) RETURNING id",
+                                         data).fetchone()[0])
+        self.add_fingerprint(snippet.id, snippet.canonical_url, snippet.text)
 
     def select(self, filters: Filters, *, order: Order = "newest", limit: int | None = None) -> Iterator[Match]:
         """Snippets matching ``filters``, streamed; with a query each carries its fragment and score."""

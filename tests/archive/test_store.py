@@ -12,7 +12,7 @@ import pytest
 
 from archive.store.query import Filters, QueryError
 from archive.store.snippet_store import SnippetStore
-from archive.store.snippets import Match
+from archive.store.snippets import Match, Snippet
 from tests import postgres_mode
 from tests.helpers import snippet, store_for
 
@@ -38,6 +38,30 @@ def test_versions_are_added_never_overwritten(store: SnippetStore) -> None:
     assert [(v.version, v.text) for v in versions] == [(1, "First text."), (2, "Second text.")]
     assert [s.text for s in store.select(Filters(), order="oldest")] == ["Second text."]
     assert store.count() == 1
+
+
+def test_captures_of_the_past_take_their_place_in_time(store: SnippetStore) -> None:
+    """An import or backfill brings captures older than the latest version: versions follow the captures'
+    times, not the order they arrived in, and the latest stays the newest capture's."""
+    url = "https://rki.news/a/"
+
+    def at(day: str, text: str, record: str) -> Snippet:
+        return replace(snippet(url, text), fetched_at=f"2026-01-{day}T12:00:00+00:00", warc_record_id=record)
+
+    assert store.add(at("10", "Third text.", "r10")) == "new"
+    assert store.add(at("01", "First text.", "r01")) == "changed"  # before every version: first
+    assert store.add(at("05", "Second text.", "r05")) == "changed"  # between two
+    assert store.add(at("03", "First text.", "r03")) == "unchanged"  # as the version before it: nothing new
+    assert store.add(at("07", "Third text.", "r07")) == "unchanged"  # as the one after: it was there already
+    assert store.add(at("12", "Fourth text.", "r12")) == "changed"  # after the latest: as a crawl adds
+    versions = store.versions(url)
+    assert [(v.version, v.text, v.warc_record_id) for v in versions] == [
+        (1, "First text.", "r01"), (2, "Second text.", "r05"), (3, "Third text.", "r07"), (4, "Fourth text.", "r12")]
+    assert [s.text for s in store.select(Filters())] == ["Fourth text."]
+    assert store.add(at("02", "A text between.", "r02")) == "changed"
+    assert [(v.version, v.text) for v in store.versions(url)][:3] == [
+        (1, "First text."), (2, "A text between."), (3, "Second text.")]
+    assert [s.text for s in store.select(Filters())] == ["Fourth text."]  # the latest is still the newest capture
 
 
 def test_a_new_title_alone_is_a_new_version(store: SnippetStore) -> None:

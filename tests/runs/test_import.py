@@ -444,3 +444,33 @@ def test_the_library_imports_as_the_command_does(wget_warc: Path, tmp_path: Path
         assert {s.url: s.text for s in cli.search(limit=None)} == texts
         with pytest.raises(PermissionError, match="readonly=False"):
             cli.import_warcs(wget_warc)
+
+
+def test_captures_imported_out_of_order_become_versions_in_time_order(tmp_path: Path) -> None:
+    """Files imported newest first (their names sort that way), then an older capture after a later one: the
+    article's history follows the captures' WARC-Dates, and its latest version is the newest capture's."""
+    url = "http://news.example.org/story/"
+    texts = {"2019-05-01T00:00:00Z": "The ministry denied the report on Tuesday.",
+             "2019-03-01T00:00:00Z": "The ministry had not commented by Monday.",
+             "2019-04-01T00:00:00Z": "The ministry promised a statement on Wednesday."}
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for n, (date, words) in enumerate(texts.items()):
+        with (sources / f"{n}.warc.gz").open("wb") as f:  # 0.warc.gz holds the newest capture
+            writer = WARCWriter(f, gzip=True)
+            headers, payload = _http_response(_page("The ministry and the report", words))
+            _write(writer, writer.create_warc_record(url, "response", payload=io.BytesIO(payload),
+                                                     http_headers=headers, warc_headers_dict={"WARC-Date": date}))
+    data = tmp_path / "data"
+    report = _import(data, str(sources / "0.warc.gz"), str(sources / "1.warc.gz"))
+    assert (report["new"], report["changed"]) == (1, 1)
+    report = _import(data, str(sources / "2.warc.gz"))
+    assert report["changed"] == 1
+    with Archive(store_for(data)) as archive:
+        history = archive.versions(url)
+        assert [(v.version, v.fetched_at[:10]) for v in history] == [
+            (1, "2019-03-01"), (2, "2019-04-01"), (3, "2019-05-01")]
+        assert ["Monday" in history[0].text, "Wednesday" in history[1].text, "Tuesday" in history[2].text] == \
+            [True, True, True]
+        (latest,) = archive.search()
+        assert "Tuesday" in latest.text
