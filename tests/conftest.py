@@ -51,7 +51,21 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return (os.cpu_count() or 1) + 1
 
 
+# the files that take longest (seconds of a whole run on two cores, measured per file), sent to the workers
+# first: a long file that starts last keeps one worker busy while the others have nothing left to do
+LONGEST_FIRST = ("tests/crawl/test_crash.py", "tests/runs/test_cluster.py", "tests/archive/test_research.py",
+                 "tests/runs/test_backfill.py", "tests/crawl/test_rendering.py", "tests/runs/test_import.py",
+                 "tests/runs/test_terminal.py", "tests/test_cli.py", "tests/archive/test_postgres.py",
+                 "tests/discovery/test_generic_discovery.py", "tests/test_install.py", "tests/archive/test_qa.py")
+
+
+def _longest_first(item: pytest.Item) -> int:
+    path = item.nodeid.split("::")[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_longest_first)  # stable: each file's tests keep their order (pyproject: no loadscope reorder)
     for item in items:
         fixtures = getattr(item, "_fixtureinfo", None)
         functions = [getattr(item, "function", None)] + [
