@@ -60,7 +60,9 @@ RESCUE_SHARE = 0.5  # ... unless it is at least this share of the paragraph text
 RETRY_GAIN = 1.5  # trafilatura's recall retry is taken when it finds this many times as much (as trafilatura does)
 WORDS_PER_SENTENCE = 60  # prose has a sentence end every 15-30 words; a menu read as text has almost none
 WORD_RE = re.compile(r"\w+")
-SENTENCE_END_RE = re.compile(r"[.!?。！？؟।](?:\s|$)|[。！？]")
+# full stops of the scripts news is written in: Latin, CJK, Arabic's question mark, Urdu's and Persian's
+# full stop (U+06D4), Devanagari's danda and double danda, Armenian's, Ethiopic's and Myanmar's full stops
+SENTENCE_END_RE = re.compile(r"[.!?。！？؟۔।॥։።။](?:\s|$)|[。！？]")
 BLOCKS = {"p": "p", "head": "head", "item": "item", "cell": "p", "quote": "quote"}
 
 

@@ -50,3 +50,18 @@ def test_a_story_the_first_stage_misses_behind_an_access_wall_is_read() -> None:
     found = main_text.main_text_paragraphs(page.tree, page.url)
     assert found is not None
     assert sum("harbour plan" in p for p in found) == 12
+
+
+def test_prose_in_scripts_with_their_own_full_stops_reads_as_prose() -> None:
+    """Urdu ends its sentences with ۔ (U+06D4), Hindi with ।, Armenian with ։, Amharic with ።: a story in
+    any of them is prose, and the full cascade is not run on it for want of a Latin full stop."""
+    stories = {
+        "ur": "کشمیر میں سیب کے کاشتکاروں نے اس سال بہتر فصل کی توقع ظاہر کی ہے۔ ",
+        "hi": "दिल्ली में आज सुबह से बारिश हो रही है और मौसम विभाग ने चेतावनी जारी की है। ",
+        "hy": "Երևանում այսօր անձրև է սպասվում, և օդի ջերմաստիճանը կնվազի։ ",
+        "am": "በአዲስ አበባ ዛሬ ዝናብ ይጠበቃል እና የሙቀት መጠኑ ይቀንሳል። ",
+    }
+    for language, sentence in stories.items():
+        assert main_text.reads_as_prose([sentence * 12]), language
+    menu = " ".join(["Home", "World", "Business", "Sport", "Opinion", "Culture", "Video"] * 12)
+    assert not main_text.reads_as_prose([menu])  # a run of words with no sentence end at all
