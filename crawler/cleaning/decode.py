@@ -1,10 +1,11 @@
 """From response bytes to text the way a browser would, then a statistical guess where that fails.
 
 Decoding follows the HTTP charset, then a BOM, then the page's own ``<meta charset>``, then UTF-8
-(w3lib's ``html_to_unicode``, which Scrapy's TextResponse uses), so a page decodes the same on every
-machine, live or from its WARC record. Where that text is invalid (the label was wrong: windows-1251 bytes
-served as UTF-8, Latin-1 with no label anywhere), charset-normalizer guesses the encoding from the bytes
-and the result says it was guessed, so the snippet can be flagged ``encoding_guessed``. The guess is
+(w3lib's ``html_to_unicode``, which Scrapy's TextResponse uses; from w3lib 2.6 on a page that names no
+encoding and is not UTF-8 is read as Firefox reads it), so a page decodes the same on every machine, live or
+from its WARC record. Where that text is invalid (the label was wrong: windows-1251 bytes served as UTF-8),
+charset-normalizer guesses the encoding from the bytes. Either way a page read by a guess (a wrong label, or
+none and not UTF-8) says so, and the snippet is flagged ``encoding_guessed``. The guess is
 deterministic for the same bytes. ``garbled`` is the last check on a cleaned article.
 """
 
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from crawler.cleaning.article import Article
 
@@ -54,7 +55,10 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
     body = body.replace(b"\x00", b"")  # no text needs NULs, and parsers turn them into U+FFFD
     encoding, text = html_to_unicode(content_type, body)
     if not too_many_replacements(text) or REPLACEMENT.encode("utf-8") in body:
-        return Decoded(text, encoding, guessed=False)
+        # a page that names no encoding and is not UTF-8 was read by a guess whatever read it: w3lib from
+        # 2.6 on guesses as Firefox does (from the bytes and the domain), earlier ones read UTF-8 and left
+        # the replacement characters to the guess below
+        return Decoded(text, encoding, guessed=not _declared(body, content_type) and not _utf8(body))
     results = from_bytes(body[:GUESS_SAMPLE])
     best = results.best()
     if best is None or best.encoding is None:
@@ -69,6 +73,19 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
     if guessed.count(REPLACEMENT) >= text.count(REPLACEMENT):
         return Decoded(text, encoding, guessed=False)
     return Decoded(guessed, chosen, guessed=True)
+
+
+def _declared(body: bytes, content_type: str | None) -> bool:
+    """Whether the response names its encoding: a byte order mark, the HTTP charset or the page's own."""
+    return bool(read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body))
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def garbled(article: Article) -> bool:

@@ -76,7 +76,12 @@ def test_crawl_all_runs_every_due_site_at_once_and_then_nothing(tmp_path: Path) 
         again = run_cli("crawl", "--all", "--sites", str(sites), "--json", data=data)
     assert set(reports) == {"rki.news", "127.0.0.1"}
     assert reports["rki.news"]["counts"]["articles/new"] == 60
-    assert reports["127.0.0.1"]["counts"]["articles/new"] == 25  # its own settings
+    # its own settings: 25 article requests of the 40. The cap counts URLs that look like articles, and one
+    # page of the courier looks like one and is not: whether it is among the first 25 depends on the order
+    # the listing pages come back in
+    courier_counts = reports["127.0.0.1"]["counts"]
+    assert courier_counts["articles/requested"] == 25, courier_counts
+    assert 25 - courier_counts["articles/not_article"] <= courier_counts["articles/new"] <= 25, courier_counts
     a, b = reports.values()
     assert a["started_at"] < b["finished_at"]  # the two ran at once, in one process
     assert b["started_at"] < a["finished_at"]
