@@ -7,6 +7,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import signal
+import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean
@@ -16,7 +19,9 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+import archive
 from archive.api import Archive
+from archive.locks import RunLock
 from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceReport, read_source
@@ -24,9 +29,10 @@ from archive.warc.read import iter_records, starts_copies
 from archive.warc.repair import salvage_file
 from archive.warc.verify import verify_directory
 from archive.warc.write import WarcFileWriter
+from crawler.core.identity import new_run_id
 from devkit.extraction_score import token_f1
 from replica import ReplicaServer
-from tests.conftest import run_cli
+from tests.conftest import ROOT, cli_command, cli_env, run_cli
 from tests.helpers import assert_one_line_error, store_for
 from tests.web_archive_server import WebArchiveServer
 
@@ -388,14 +394,6 @@ def test_a_killed_import_is_marked_crashed_by_the_next_run_and_a_live_one_is_not
     """An import SIGKILLed while its row says 'running' is 'crashed' once another import or reextract starts
     (it takes the dead run's lock); a run whose process lives (here: this test holds its lock) stays
     'running'."""
-    import signal
-    import subprocess
-    import time
-
-    from archive.locks import RunLock
-    from crawler.core.identity import new_run_id
-    from tests.conftest import ROOT, cli_command, cli_env
-
     data = tmp_path / "data"
     live = new_run_id(kind="import")
     with SnippetStore(store_for(data)) as store:
@@ -432,8 +430,6 @@ def test_a_killed_import_is_marked_crashed_by_the_next_run_and_a_live_one_is_not
 def test_the_library_imports_as_the_command_does(wget_warc: Path, tmp_path: Path) -> None:
     """``Archive.import_warcs`` (opened for writing) stores what ``newsarchive import`` stores; a read-only
     Archive refuses to write."""
-    import archive
-
     by_cli = _import(tmp_path / "cli", str(wget_warc))
     with archive.open(store_for(tmp_path / "lib"), readonly=False) as lib:
         report = lib.import_warcs(wget_warc, workers=2)
