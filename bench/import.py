@@ -11,7 +11,8 @@ rki.news replica, one response record each. Then, in turn:
 
 Printed: records per second and CPU seconds per record of each (the import's CPU counts its cleaning
 workers), the import's speed over the loop's, and the import's peak memory for the whole file and for a
-quarter of it.
+quarter of it. With ``--rounds N`` the loop and the import run N times in pairs, and the median of the
+pairs' ratios is printed too: on a shared machine one ratio moves by a fifth from one run to the next.
 
 With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
 again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
@@ -26,6 +27,7 @@ import io
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,6 +174,9 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=5000, help="article records in the file (default 5000)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                         help="the import's cleaning processes (default: one per core)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="loop and import again this many times, one right after the other, and print the "
+                             "median of the rounds' ratios too (the machine's load moves a single ratio)")
     parser.add_argument("--cc-news-mb", type=int, default=0,
                         help="also stream a CC-NEWS file of about this many MB through import --cc-news")
     args = parser.parse_args()
@@ -193,6 +198,14 @@ def main() -> int:
               f"{1000 * cpu / records:.1f} ms CPU per record; {records / wall / (records / loop_wall):.2f}x the loop")
         print(f"import peak memory (PSS of the import and its workers): {peak:.0f} MiB for {records:,} records, "
               f"{peak_quarter:.0f} MiB for {max(1, args.articles // 4):,}")
+        if args.rounds > 1:
+            ratios = [loop_wall / wall]
+            for n in range(2, args.rounds + 1):
+                _, again_loop, _ = plain_loop(whole)
+                _, again_wall, _, _ = run_import(whole, tmp / f"data-{n}", args.workers)
+                ratios.append(again_loop / again_wall)
+            print(f"import over loop in {args.rounds} rounds: {', '.join(f'{r:.2f}x' for r in ratios)}; "
+                  f"median {statistics.median(ratios):.2f}x")
         if args.cc_news_mb:
             size, seconds, cc_peak = cc_news_stream(whole, tmp, args.cc_news_mb)
             print(f"import --cc-news of a {size / 2**20:,.0f} MiB file over HTTP (no record kept): "
