@@ -48,7 +48,6 @@ class Archive:
         location = data_dir if isinstance(data_dir, StoreLocation) else StoreLocation.resolve(data_dir, store, {})
         self.location = location
         self.data_dir = location.data_dir
-        self.readonly = readonly
         self.store = SnippetStore(location, readonly=readonly)  # read-only: none is an error
 
     @property
@@ -147,7 +146,7 @@ class Archive:
         their capture, a second import of the same records adds nothing. ``site`` keeps one site's records
         (a profile's name or a host), ``since``/``until`` bound the capture dates, ``workers`` processes clean
         (0: this one), ``progress`` is told the bytes read. Needs ``archive.open(..., readonly=False)``."""
-        if self.readonly:
+        if self.store.readonly:
             raise PermissionError("import_warcs writes: open the archive with readonly=False")
         from crawler.runs.importing import import_warcs  # the cleaners: loaded only by those who import
 

@@ -110,8 +110,8 @@ class RunLock(SiteLock):
     def __init__(self, where: StoreLocation | Path, run_id: str) -> None:
         super().__init__(where, f"run-{run_id}")
 
-    def release(self, remove: bool = True) -> None:
-        if remove and self._fd is not None:
+    def release(self) -> None:
+        if self._fd is not None:
             self.path.unlink(missing_ok=True)  # while held: whoever opens it afterwards makes a new file
         super().release()
 
