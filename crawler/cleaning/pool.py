@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 from collections import deque
@@ -33,6 +32,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from archive.children import die_with_parent
 from crawler.cleaning.capture import Capture, Cleaned, clean_capture
+from crawler.cleaning.fork_server import cleaning_context
 
 if TYPE_CHECKING:
     from crawler.sites import SiteProfile
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MAX_TASKS_PER_WORKER = 2000
-PRELOAD = ["crawler.cleaning.preload"]  # what the fork server loads before it forks a worker
 
 
 class CleaningFailed(Exception):
@@ -52,13 +51,8 @@ class CleaningFailed(Exception):
         self.kind = kind
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _new_pool(workers: int) -> ProcessPool:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = cleaning_context()
     # a worker's parent is the forkserver, which exits when the crawl does, however it ends; an idle worker
     # then sees its task pipe close, and one busy with a long page is sent SIGTERM instead of finishing it
     return ProcessPool(max_workers=workers, max_tasks=MAX_TASKS_PER_WORKER, context=context,

@@ -31,7 +31,8 @@ from archive.warc.foreign import SourceRecord, SourceReport, read_source
 from archive.warc.write import HTTP_RESPONSE_TYPE, WarcRecordSpec, http_head, sha1_digest, target_uri
 from crawler.core.identity import new_run_id, user_agent
 from crawler.fetching.web_archive import ArchiveUnavailable, Capture, CaptureMissing, WebArchive
-from crawler.runs.importing import ImportArgumentError, Importer, ImportReport, Job, Scope, run_import
+from crawler.runs.importing import Importer, ImportReport, Job, Scope, run_import
+from crawler.runs.sources import ImportArgumentError
 from crawler.sites import UnknownSiteError, profile_class
 
 PREFIX = "backfill"

@@ -25,7 +25,8 @@ from archive.store.query import to_utc
 from archive.warc.foreign import SourceReport, read_source
 from crawler.core.identity import new_run_id, user_agent
 from crawler.fetching.web_archive import ArchiveUnavailable, CaptureMissing, StreamedFile
-from crawler.runs.importing import ImportArgumentError, Importer, ImportReport, Job, Scope, run_import
+from crawler.runs.importing import Importer, ImportReport, Job, Scope, run_import
+from crawler.runs.sources import ImportArgumentError
 
 FILE_TIME = re.compile(r"(?<!\d)(\d{14})(?!\d)")  # CC-NEWS-YYYYMMDDhhmmss-NNNNN.warc.gz
 

@@ -48,35 +48,14 @@ from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
 from crawler.extensions.recovery import recover
 from crawler.runs.batch_run import batch_run
+from crawler.runs.sources import source_files
 from crawler.sites import SiteProfile, UnknownSiteError, profile_class, profile_for_capture
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 COMMIT_EVERY = 500  # records copied between group commits
 PREFIX = "import"  # the archive's files of copies are import-TIMESTAMP-SERIAL-HOST-TOKEN.warc.gz
 Job = tuple[bytes, RecordPointer, str, SiteProfile, str]  # clean_member's arguments
-
-
-class ImportArgumentError(ValueError):
-    """The import cannot start: a path that does not exist or holds no WARC or ARC file, or a bad argument."""
-
-
-def source_files(paths: Iterable[Path]) -> list[Path]:
-    """The WARC and ARC files named, directories walked; each directory's files in name order (standard
-    WARC names start with their time, so that is the order they were written in)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
-            if not inside:
-                raise ImportArgumentError(f"{path}: no .warc, .warc.gz, .arc or .arc.gz file in it")
-            found += inside
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise ImportArgumentError(f"{path}: no such file or directory")
-    return list(dict.fromkeys(found))
 
 
 @dataclass

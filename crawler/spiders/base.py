@@ -17,7 +17,8 @@ from twisted.python.failure import Failure
 
 from archive.store.snippets import Snippet
 from crawler.cleaning.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
-from crawler.cleaning.pool import CleaningFailed, CleaningPool, default_workers
+from crawler.cleaning.fork_server import default_workers
+from crawler.cleaning.pool import CleaningFailed, CleaningPool
 from crawler.core.errors import DiscoveryBudgetExhausted, count_event, error_kind
 from crawler.core.identity import new_run_id, user_agent
 from crawler.core.responses import header_text

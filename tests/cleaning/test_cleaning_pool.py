@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from archive.warc.verify import verify_directory
 from crawler.cleaning.pool import CleaningPool
 from crawler.spiders.base import CaptureSpider
 from replica import ReplicaServer
-from tests.conftest import crawl, run_cli
+from tests.conftest import ROOT, cli_env, crawl, run_cli
 
 
 def processes_marked(marker: str) -> list[int]:
@@ -102,3 +104,22 @@ def test_a_run_refused_its_site_lock_starts_no_cleaning_processes() -> None:
         assert spider.cleaner._pool is not None
     finally:
         spider.cleaner.close()
+
+
+def test_a_fork_server_started_early_loads_the_cleaners_while_the_command_goes_on_and_forks_the_workers() -> None:
+    """``start_early`` starts the fork server without loading the cleaners in the command's own process, and
+    the pool started later forks its workers from that server (their parent), not from a second one."""
+    probe = (
+        "import os, sys\n"
+        "from multiprocessing import forkserver\n"
+        "from crawler.cleaning.fork_server import start_early\n"
+        "start_early(2)\n"
+        "server = forkserver._forkserver._forkserver_pid\n"
+        "loaded_here = 'trafilatura' in sys.modules\n"
+        "from crawler.cleaning.pool import ordered_results\n"
+        "parents = {p for p in ordered_results(os.getppid, [()] * 40, 2)}\n"
+        "print(server is not None, loaded_here, parents == {server})\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=cli_env(),
+                            timeout=120, check=False)
+    assert result.stdout.split() == ["True", "False", "True"], result.stderr[-2000:]
