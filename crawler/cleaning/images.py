@@ -391,7 +391,9 @@ def drop_caption_lines(paragraphs: list[str], images: list[Image]) -> list[str]:
             kept.append(paragraph)
             continue
         key = normalize_paragraph(paragraph).casefold()
-        stripped = CREDIT_TEXT.sub("", key).strip(" |/–-")
+        # every credit CREDIT_TEXT reads has a colon, a © or a "(c) ": without them its search cannot match, and
+        # it cost a twentieth of the cleaner when run on every short paragraph
+        stripped = (CREDIT_TEXT.sub("", key) if ":" in key or "©" in key or "(c)" in key else key).strip(" |/–-")
         if key in lines or (stripped and stripped in lines):
             continue
         kept.append(paragraph)
