@@ -197,7 +197,7 @@ def test_demo_serve_serves_until_interrupted() -> None:
 
 def test_reading_commands_and_usage_errors_load_no_crawler_machinery(tmp_path: Path) -> None:
     """Each command's code is imported when it runs: a search, or a mistyped argument, answers without
-    loading Scrapy, Celery, SciPy (datasketch's) or the browser driver."""
+    loading Scrapy, Celery, SciPy or the browser driver."""
     heavy = ["scrapy", "celery", "scipy", "datasketch", "playwright", "trafilatura"]
     probe = ("import sys\nfrom crawler.cli import main\n"
              "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"

@@ -3,9 +3,8 @@ whose texts are near-identical across different articles.
 
 The same agency story runs on many sites with their own chrome, a site suffix in the title and small edits; the
 same article can sit under two URLs of one site. Their cleaned texts share most of their three-word shingles,
-and two different stories on one topic share few. Each version gets a MinHash of its shingles (datasketch: the
-reference Python implementation, 128 permutations with a fixed seed so that fingerprints agree across processes
-and releases; numpy does the permutations) and 16 LSH band keys of 8 rows, stored in ``fingerprint_bands`` with
+and two different stories on one topic share few. Each version gets a MinHash of its shingles (128 permutations
+with a fixed seed, ``signature``) and 16 LSH band keys of 8 rows, stored in ``fingerprint_bands`` with
 an index; a new version looks up the versions sharing a band key (a candidate at Jaccard 0.8 is found with
 probability 0.95) and joins the cluster of the most similar one whose estimated Jaccard is ``SAME_STORY`` or
 more (an earlier version of the same article included: an edit stays in its cluster, and ``copies`` lists other
@@ -33,6 +32,7 @@ PERMUTATIONS = 128
 SEED = 1  # fixed: a fingerprint written by one process is compared with those of others
 BANDS, ROWS = 16, 8  # LSH: PERMUTATIONS = BANDS * ROWS
 SHINGLE_WORDS = 3
+EMPTY = np.uint32(0xFFFFFFFF)  # the signature of a text without words
 SAME_STORY = 0.6  # estimated Jaccard of shingles from which two versions are one story
 TOKEN_RE = re.compile(r"\w+")
 FIRST_ORDER = "COALESCE(s.published_utc, s.fetched_at), s.fetched_at, s.id"  # a cluster's first comes first
@@ -47,26 +47,37 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str) -> np.ndarray:
-    """The MinHash signature of a text: ``PERMUTATIONS`` unsigned 32-bit minima (CRC-32 hashes the shingles:
-    stable across processes, and quicker than the library's SHA-1)."""
-    from datasketch import MinHash
+    """The MinHash signature of a text: ``PERMUTATIONS`` unsigned 32-bit minima, one per permutation of the
+    shingles' hashes (an empty text: all 2^32 - 1).
 
-    permutations, scheme = _permutations()
-    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
-    sketch.update_batch(list(shingles(text)))
-    values: np.ndarray = sketch.hashvalues.astype(np.uint32)
+    The scheme is datasketch 2's default ("affine32"), written out here so that it is ours to keep: a shingle's
+    CRC-32 (stable across processes, and quicker than SHA-1), mixed by MurmurHash3's 32-bit finalizer, then
+    ``a * h + b`` modulo 2^32 for each permutation's odd ``a`` and its ``b``, drawn from NumPy's legacy
+    ``RandomState(SEED)``, whose stream NumPy keeps fixed. Stored signatures are compared with new ones for as
+    long as an archive lives; with the library, an upgrade could change them silently (datasketch 2.0 changed
+    its default scheme, and this project allowed 1.6 to 2.x), and importing it loaded SciPy, half a second of
+    every process that stores a version. tests/archive/test_syndication.py checks the values against
+    datasketch's where it is installed, and against values it computed."""
+    a, b = _permutations()
+    hashes = np.fromiter((zlib.crc32(s) for s in shingles(text)), dtype=np.uint32)
+    if not hashes.size:
+        return np.full(PERMUTATIONS, EMPTY, dtype=np.uint32)
+    hashes ^= hashes >> np.uint32(16)
+    hashes *= np.uint32(0x85EBCA6B)
+    hashes ^= hashes >> np.uint32(13)
+    hashes *= np.uint32(0xC2B2AE35)
+    hashes ^= hashes >> np.uint32(16)
+    values: np.ndarray = (hashes[:, np.newaxis] * a + b).min(axis=0)
     return values
 
 
 @functools.cache
-def _permutations() -> tuple[np.ndarray, str]:
-    """The seed's permutations, drawn once per process: drawing them took a third of each signature's time.
-    datasketch is imported here, not above: it loads SciPy, half a second that a command reading the archive
-    should not wait for."""
-    from datasketch import MinHash
-
-    drawn = MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=zlib.crc32)
-    return drawn.permutations, drawn.scheme
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The permutations' multipliers (odd) and offsets, drawn once per process from the fixed seed."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, PERMUTATIONS, dtype=np.uint32)
+    return a, b
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

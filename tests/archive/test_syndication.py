@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from archive.api import Archive
-from archive.store.fingerprints import estimated_jaccard, shingles, signature
+from archive.store.fingerprints import PERMUTATIONS, SEED, estimated_jaccard, shingles, signature
 from archive.store.snippet_store import SnippetStore
 from crawler.cleaning.extraction import extract
 from tests.conftest import run_cli
@@ -148,6 +149,23 @@ def test_the_fingerprint_estimates_jaccard_within_five_hundredths() -> None:
         errors.append(abs(estimated_jaccard(signature(a), signature(b)) - exact))
     assert sum(errors) / len(errors) <= 0.05
     assert max(errors) <= 0.15
+
+
+def test_fingerprints_are_the_ones_archives_hold() -> None:
+    """Stored signatures are compared with new ones for as long as an archive lives: these values were
+    stored by every release since fingerprints began."""
+    stored = signature("Wheat prices rose for a third day on Tuesday after the exporters said so.")
+    assert stored[:6].tolist() == [11749804, 178211382, 441336852, 292930080, 151234415, 1311623149]
+    assert signature("").tolist() == [2**32 - 1] * PERMUTATIONS
+
+
+def test_fingerprints_are_the_reference_minhash() -> None:
+    """The values are datasketch 2's MinHash ("affine32", the same seed and hash) on any text."""
+    datasketch = pytest.importorskip("datasketch")
+    for text in ["", "one", "one two", " ".join(WIRE), " ".join(OTHER), "Ein Bericht über Weizenpreise. " * 20]:
+        reference = datasketch.MinHash(num_perm=PERMUTATIONS, seed=SEED, hashfunc=zlib.crc32, scheme="affine32")
+        reference.update_batch(list(shingles(text)))
+        assert signature(text).tolist() == reference.hashvalues.astype("uint32").tolist()
 
 
 def test_the_reading_room_lists_an_article_s_copies(archive: Archive, store_location: str) -> None:
