@@ -43,7 +43,11 @@ def close_dead_batch_runs(location: StoreLocation, store: RunLog) -> list[str]:
 @contextmanager
 def batch_run(location: StoreLocation, store: RunLog, run_id: str, site: str) -> Iterator[list[str]]:
     """Hold the run's lock while its row says 'running' (the caller finishes the row inside); yields the ids of
-    the dead runs it closed first."""
+    the dead runs it closed first. The run id must name its kind (``new_run_id(kind=...)``): that is how the
+    next run tells a dead batch run from a crawl, whose rows its site lock speaks for."""
+    if run_kind(run_id) not in BATCH_KINDS:
+        raise ValueError(f"run id {run_id!r} names no kind of {sorted(BATCH_KINDS)}: a killed run of it could not "
+                         "be told from a crawl's (make it with new_run_id(kind=...))")
     with RunLock(location, run_id):
         dead = close_dead_batch_runs(location, store)
         store.start_run(run_id, site, datetime.now(UTC).isoformat())

@@ -30,6 +30,7 @@ from archive.warc.repair import salvage_file
 from archive.warc.verify import verify_directory
 from archive.warc.write import WarcFileWriter
 from crawler.core.identity import new_run_id
+from crawler.runs.importing import import_warcs
 from devkit.extraction_score import token_f1
 from replica import ReplicaServer
 from tests.conftest import ROOT, cli_command, cli_env, run_cli
@@ -425,6 +426,16 @@ def test_a_killed_import_is_marked_crashed_by_the_next_run_and_a_live_one_is_not
     statuses = {r["run_id"]: r["status"] for r in json.loads(run_cli("runs", "--json", data=data).stdout)}
     assert statuses[live] == "crashed"  # its lock is free now: a reextract found it dead
     assert not list((data / "locks").glob("run-*"))  # no lock file of a run is left behind
+
+
+def test_a_run_id_that_names_no_kind_is_refused_before_any_row_is_written(wget_warc: Path, tmp_path: Path) -> None:
+    """The next run tells a killed import from a crawl by the kind its id names: an id without one is refused."""
+    data = tmp_path / "data"
+    with pytest.raises(ValueError, match="names no kind"):
+        import_warcs(store_for(data), [wget_warc], run_id="20240101T000000Z-abcdef")
+    with SnippetStore(store_for(data), readonly=True) as store:
+        assert store.running_run_ids() == []
+    assert import_warcs(store_for(data), [wget_warc], run_id=new_run_id(kind="import")).copied > 0
 
 
 def test_the_library_imports_as_the_command_does(wget_warc: Path, tmp_path: Path) -> None:
