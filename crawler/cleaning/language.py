@@ -34,8 +34,9 @@ def _flatten_tables(identifier: Any) -> None:
     only where a probe classifies alike."""
     probe = "Flat tables give the same reading of a text as the lists they replace. " * 4
     before = identifier.classify(probe)
-    lists = {name: getattr(identifier, name, None) for name in ("_rowbase", "tk_output")}
-    if not all(isinstance(values, list) for values in lists.values()):
+    lists = {name: values for name in ("_rowbase", "tk_output")
+             if isinstance(values := getattr(identifier, name, None), list)}
+    if len(lists) < 2:
         return  # another py3langid: leave its tables as they are
     for name, values in lists.items():
         setattr(identifier, name, array("q", values))
