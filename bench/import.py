@@ -11,8 +11,10 @@ rki.news replica, one response record each. Then, in turn:
 
 Printed: records per second and CPU seconds per record of each (the import's CPU counts its cleaning
 workers), the import's speed over the loop's, and the import's peak memory for the whole file and for a
-quarter of it. With ``--rounds N`` the loop and the import run N times in pairs, and the median of the
-pairs' ratios is printed too: on a shared machine one ratio moves by a fifth from one run to the next.
+quarter of it; then the CPU a record costs the cleaner alone and ``trafilatura.extract`` alone, in this
+process on the same pages taken in turn, which bounds what the import can reach on a number of cores.
+With ``--rounds N`` the loop and the import run N times in pairs, and the median of the pairs' ratios is
+printed too: on a shared machine one ratio moves by a fifth from one run to the next.
 
 With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
 again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
@@ -23,6 +25,7 @@ memory of the import, which must not grow with the file.
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import os
@@ -92,6 +95,37 @@ def plain_loop(path: Path) -> tuple[int, float, float]:
             if trafilatura.extract(html, url=record.rec_headers.get_header("WARC-Target-URI")):
                 done += 1
     return done, time.perf_counter() - started, time.process_time() - cpu
+
+
+def cleaner_and_trafilatura(path: Path, records: int) -> tuple[float, float, int]:
+    """CPU seconds per record of the import's cleaning step (``clean_member``, the generic cleaner) and of
+    ``trafilatura.extract``, over the first ``records`` pages of the file in this one process, each page given
+    to both one after the other so that the machine's drifts fall on both alike: (cleaner, trafilatura,
+    pages)."""
+    import trafilatura
+
+    import crawler.cleaning.preload  # noqa: F401  # the worker's start: the cleaners and the language model
+    from archive.warc.foreign import SourceReport, read_source
+    from archive.warc.read import plain_body
+    from crawler.cleaning.capture import RecordPointer, clean_member
+    from crawler.sites import GenericProfile
+
+    pages: list[tuple[bytes, str, str]] = []
+    with path.open("rb") as f:
+        for rec in read_source(f, SourceReport()):
+            if rec.type == "response" and len(pages) < records:
+                pages.append((rec.member, rec.target_uri, rec.record_id))
+    profile = GenericProfile("http://rki.example")
+    ours = theirs = 0.0
+    for member, url, record_id in pages:
+        started = time.process_time()
+        clean_member(member, RecordPointer("bench", 0, 0, record_id, "", "2024-01-01T00:00:00+00:00"), url, profile,
+                     "bench")
+        middle = time.process_time()
+        plain = plain_body(gzip.decompress(member))
+        trafilatura.extract(plain[0] if plain else b"", url=url)
+        ours, theirs = ours + middle - started, theirs + time.process_time() - middle
+    return ours / len(pages), theirs / len(pages), len(pages)
 
 
 def run_import(path: Path, data: Path, workers: int) -> tuple[dict[str, object], float, float, float]:
@@ -206,6 +240,10 @@ def main() -> int:
                 ratios.append(again_loop / again_wall)
             print(f"import over loop in {args.rounds} rounds: {', '.join(f'{r:.2f}x' for r in ratios)}; "
                   f"median {statistics.median(ratios):.2f}x")
+        ours, theirs, pages = cleaner_and_trafilatura(whole, 1000)
+        print(f"in one process, page by page over {pages:,} records: the import's cleaning {1000 * ours:.1f} ms CPU a "
+              f"record, trafilatura.extract {1000 * theirs:.1f} ms ({ours / theirs:.2f}x); the rest of the import's "
+              f"CPU is reading, copying, storing and its processes' start")
         if args.cc_news_mb:
             size, seconds, cc_peak = cc_news_stream(whole, tmp, args.cc_news_mb)
             print(f"import --cc-news of a {size / 2**20:,.0f} MiB file over HTTP (no record kept): "
