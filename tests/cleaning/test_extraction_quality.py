@@ -3,6 +3,9 @@ fall below pinned floors (./run bench extraction prints the figures, side by sid
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import pytest
 
 from devkit.extraction_score import (
@@ -91,3 +94,17 @@ def test_each_shape_of_page_is_judged_right(item: dict[str, object]) -> None:
     assert (article is not None) == item["article"], item["shape"]
     if article is not None:
         assert token_f1(article.title, str(item["title"])) >= 0.6, article.title  # a <title> may add a label
+
+
+def test_the_cleaner_snapshot_is_the_same_twice_and_covers_every_page(tmp_path: Path) -> None:
+    """devkit.cleaner_snapshot is what shows that a quicker cleaner produces the same: it must not differ
+    between two runs of the same code, and must hold a line per page."""
+    from devkit.cleaner_snapshot import main
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    assert main([str(first), "--replica", "5"]) == 0
+    assert main([str(second), "--replica", "5"]) == 0
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert gzip.decompress(second.read_bytes()).decode("utf-8").splitlines() == lines
+    assert len(lines) == 91 + 130 + 5
+    assert sum('"text"' in line for line in lines) >= 200  # most pages give a snippet, with their text
