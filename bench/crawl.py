@@ -30,9 +30,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -334,7 +335,7 @@ def main() -> int:
         if binary:
             site = ReplicaSite(f"http://127.0.0.1:{port}", article_count=args.articles)
             files = export_site(site, Path(tmp) / "site")
-            serving = nginx_serving(Path(tmp) / "site", binary, port)
+            serving: AbstractContextManager[Any] = nginx_serving(Path(tmp) / "site", binary, port)
             server_name = f"nginx ({binary}), {files} static files"
         else:
             print("nginx is not available: serving with the replica's Python server, which slows every tool")

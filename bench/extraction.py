@@ -50,7 +50,7 @@ def trafilatura_extractor(html: bytes, url: str) -> Article | None:
 
     doc = trafilatura.bare_extraction(html.decode("utf-8", "replace"), url=url, with_metadata=True,
                                       include_comments=False, include_tables=False)
-    if doc is None or not doc.text:
+    if doc is None or isinstance(doc, dict) or not doc.text:
         return None
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     return Article(title=doc.title or "", canonical_url=url, paragraphs=doc.text.split("\n"), published=doc.date,
@@ -85,6 +85,8 @@ def trafilatura_images(html: bytes, url: str) -> tuple[list[dict[str, Any]], str
     page = html.decode("utf-8", "replace")
     doc = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_images=True)
     xml = trafilatura.extract(page, url=url, output_format="xml", include_images=True)
+    if isinstance(doc, dict):  # only with as_dict=True
+        doc = None
     lead = doc.image if doc is not None else None
     images = [{"url": lead, "lead": True}] if lead else []
     if xml:
