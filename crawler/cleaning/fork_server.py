@@ -2,9 +2,10 @@
 
 The fork server imports the cleaners, the site profiles and py3langid's model once (``PRELOAD``), over a
 second of CPU, and every worker is then a fork of it. Started where the pool is first used, that second
-came after the command's own imports and its first records, and the workers after both. A batch command that knows it will clean (import, backfill, reextract) calls
-``start_early`` once its arguments are checked and before it imports its run's modules, so that both load
-at once on two cores. This module imports nothing heavy for that reason.
+came after the command's own imports and its first records, and the workers after both. A batch command
+that knows it will clean (import, backfill, reextract) calls ``start_early`` once its arguments are checked
+and before it imports its run's modules, so that both load at once on two cores. This module imports
+nothing heavy for that reason.
 """
 
 from __future__ import annotations
