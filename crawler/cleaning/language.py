@@ -20,9 +20,9 @@ SAME_LANGUAGE = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "zh-cn": "zh", 
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # numpy and the model load on first use
+    from crawler.cleaning.language_model import load_identifier  # numpy and the model load on first use
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier, _ = load_identifier()
     _flatten_tables(identifier)
     return identifier
 
