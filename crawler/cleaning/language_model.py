@@ -29,6 +29,7 @@ from typing import Any
 
 PROBE = "The archive keeps every page as it came off the wire, and a text snippet of each article. " * 3
 ARRAYS = ("ptc", "pc", "classes", "nextmove", "row", "output")
+TYPECODES = {2: "H", 4: "I", 8: "Q"}  # the stdlib arrays py3langid walks, by item size
 
 
 def cache_root() -> Path:
@@ -55,8 +56,11 @@ def load_identifier() -> tuple[Any, str]:
     from py3langid.langid import LanguageIdentifier
 
     model = _model_path()
-    where = _cache_dir(model)
-    if where.exists():
+    try:
+        where: Path | None = _cache_dir(model)
+    except Exception:  # no home directory, an unreadable model file: no copy, the package's loader
+        where = None
+    if where is not None and where.exists():
         try:
             identifier = _from_copy(LanguageIdentifier, where)
             if list(identifier.classify(PROBE)) == json.loads((where / "probe.json").read_text())["classify"]:
@@ -65,8 +69,9 @@ def load_identifier() -> tuple[Any, str]:
             pass
         shutil.rmtree(where, ignore_errors=True)  # damaged, or written by another loader: made again below
     identifier = LanguageIdentifier.from_model_file(model, norm_probs=True)
-    with contextlib.suppress(OSError):
-        _write_copy(model, identifier)
+    if where is not None:
+        with contextlib.suppress(Exception):  # a copy not written costs the next process the decompression only
+            _write_copy(model, where, identifier)
     return identifier, "package"
 
 
@@ -75,20 +80,18 @@ def _from_copy(cls: Any, where: Path) -> Any:
 
     data = {name: np.load(where / f"{name}.npy", mmap_mode="r" if name == "ptc" else None, allow_pickle=False)
             for name in ARRAYS}
-    nextmove = array("I")
-    nextmove.frombytes(data["nextmove"].astype(np.uint32, copy=False).tobytes())
-    row = array("H" if data["row"].dtype.itemsize == 2 else "I")
+    nextmove, row = (array(TYPECODES[data[name].dtype.itemsize]) for name in ("nextmove", "row"))
+    nextmove.frombytes(data["nextmove"].tobytes())
     row.frombytes(data["row"].tobytes())
     return cls(data["ptc"], data["pc"], data["classes"].tolist(), nextmove, data["output"].tolist(),
                norm_probs=True, tk_row=row)
 
 
-def _write_copy(model: Path, identifier: Any) -> None:
+def _write_copy(model: Path, where: Path, identifier: Any) -> None:
     """The model's arrays as .npy files and the probe's reading, renamed into place whole."""
     import numpy as np
     from py3langid.modelio import load_model
 
-    where = _cache_dir(model)
     if where.exists():
         return
     ptc, pc, classes, nextmove, row, output = load_model(model)
@@ -96,8 +99,8 @@ def _write_copy(model: Path, identifier: Any) -> None:
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=where.parent))
     try:
         arrays = {"ptc": np.asarray(ptc), "pc": np.asarray(pc), "classes": np.asarray(classes),
-                  "nextmove": np.frombuffer(nextmove, dtype=np.uint32 if nextmove.itemsize == 4 else np.uint16),
-                  "row": np.frombuffer(row, dtype=np.uint16 if row.itemsize == 2 else np.uint32),
+                  "nextmove": np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+                  "row": np.frombuffer(row, dtype=f"u{row.itemsize}"),
                   "output": np.asarray(output, dtype=np.int64)}
         for name, values in arrays.items():
             np.save(building / f"{name}.npy", values, allow_pickle=False)
