@@ -18,8 +18,11 @@ from multiprocessing.context import BaseContext
 PRELOAD = ["crawler.cleaning.preload"]  # what the fork server loads before it forks a worker
 
 
-def default_workers() -> int:
-    """One cleaning process per core this process may run on."""
+def cleaning_workers(requested: int = -1) -> int:
+    """The cleaning processes to run: ``requested`` (0: clean in the caller's own process), or for a negative
+    number (the commands' and settings' default) one per core this process may run on."""
+    if requested >= 0:
+        return requested
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

@@ -11,7 +11,7 @@ from archive.children import Stopped, stop, stop_signals_raise
 from archive.integrity import verify_archive
 from archive.warc.replay import ReplayUnavailable, start
 from archive.warc.write import warc_paths
-from crawler.cleaning.fork_server import default_workers, start_early
+from crawler.cleaning.fork_server import cleaning_workers, start_early
 from crawler.commands.common import CliError, check_date, open_archive
 from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
@@ -60,7 +60,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         if args.site and args.site not in archive.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(archive.sites())})")
         total = archive.count(site=args.site, since=args.since)  # --unclaimed adds records the bar then counts
-    workers = default_workers() if args.workers < 0 else args.workers
+    workers = cleaning_workers(args.workers)
     start_early(workers)  # its cleaners load while the run's modules do
     from crawler.runs.reextract import reextract
 

@@ -8,7 +8,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from crawler.cleaning.fork_server import default_workers, start_early
+from crawler.cleaning.fork_server import cleaning_workers, start_early
 from crawler.commands.common import CliError, check_date, prepare_data_dir
 from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.discovery.urls import BadUrlError, validate_url
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
 # Each command checks its arguments, starts the cleaning processes' fork server, and only then imports its
 # run's modules (the store, the cleaners, Scrapy's recovery): the two load side by side.
-
-
-def _workers(args: argparse.Namespace) -> int:
-    return default_workers() if args.workers < 0 else args.workers
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -44,12 +40,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     prepare_data_dir(args.data)
     total = sum(path.stat().st_size for path in files)
-    start_early(_workers(args))
+    workers = cleaning_workers(args.workers)
+    start_early(workers)
     from crawler.runs.importing import import_warcs
 
     with progress_bar("import: read", total, wants_progress(args.quiet), in_bytes=True) as done:
         report = import_warcs(args.location, files, site=args.site, since=args.since, until=args.until,
-                              workers=_workers(args), progress=done,
+                              workers=workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""))
     return _print_report(report, args.json)
 
@@ -64,13 +61,14 @@ def _import_cc_news(args: argparse.Namespace) -> int:
     except BadUrlError as exc:
         raise CliError(f"--data-url: {exc}") from exc
     prepare_data_dir(args.data)
-    start_early(_workers(args))
+    workers = cleaning_workers(args.workers)
+    start_early(workers)
     from crawler.runs.cc_news import import_cc_news
 
     with progress_bar("import: CC-NEWS files", None, wants_progress(args.quiet)) as done:  # total from the listing
         try:
             report = import_cc_news(args.location, args.cc_news, args.data_url, site=args.site, since=args.since,
-                                    until=args.until, workers=_workers(args),
+                                    until=args.until, workers=workers,
                                     progress=done, operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""),
                                     contact=os.environ.get("NEWSARCHIVE_CONTACT", ""))
         except ImportArgumentError as exc:
@@ -130,7 +128,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             except BadUrlError as exc:
                 raise CliError(f"{flag}: {exc}") from exc
     prepare_data_dir(args.data)
-    start_early(_workers(args))
+    workers = cleaning_workers(args.workers)
+    start_early(workers)
     from crawler.fetching.web_archive import ArchiveUnavailable
     from crawler.runs.backfill import backfill
 
@@ -138,7 +137,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         try:
             report = backfill(args.location, args.target, args.cdx, replay_url=args.replay, data_url=args.data_url,
                               since=args.since, until=args.until, limit=args.limit, delay=args.delay,
-                              timeout=args.timeout, retries=args.retries, workers=_workers(args), progress=done,
+                              timeout=args.timeout, retries=args.retries, workers=workers, progress=done,
                               operator=os.environ.get("NEWSARCHIVE_OPERATOR", ""),
                               contact=os.environ.get("NEWSARCHIVE_CONTACT", ""))
         except ImportArgumentError as exc:

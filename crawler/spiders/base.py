@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from archive.store.snippets import Snippet
 from crawler.cleaning.capture import BAD_ENCODING, NOT_ARTICLE, RECORD_META, Capture, RecordPointer
-from crawler.cleaning.fork_server import default_workers
+from crawler.cleaning.fork_server import cleaning_workers
 from crawler.cleaning.pool import CleaningFailed, CleaningPool
 from crawler.core.errors import DiscoveryBudgetExhausted, count_event, error_kind
 from crawler.core.identity import new_run_id, user_agent
@@ -65,8 +65,7 @@ class CaptureSpider(PageResourceCallbacks, PageRendering, scrapy.Spider):
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         spider.set_up_resources(crawler, lambda url: spider.known.state(url))  # the view is set when it starts
         spider.set_up_rendering(crawler)
-        workers = s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)
-        spider.cleaner = CleaningPool(default_workers() if workers < 0 else workers,
+        spider.cleaner = CleaningPool(cleaning_workers(s.getint("NEWSARCHIVE_CLEAN_WORKERS", -1)),
                                       s.getfloat("NEWSARCHIVE_CLEAN_TIMEOUT", 60.0))
         crawler.signals.connect(spider.warm_up_cleaner, signal=signals.engine_started)
         crawler.signals.connect(spider.cleaner.close, signal=signals.spider_closed)
