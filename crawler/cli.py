@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from archive.store.database import STORE_ERRORS
+from archive.store.database import store_errors
 from crawler.commands.common import CliError, default_data_dir, resolve_location
 from crawler.fetching.modes import RENDER_MODES, RESOURCE_MODES
 from crawler.runs.outcome import EXIT_FAILED, EXIT_USAGE
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except STORE_ERRORS as exc:  # a database that cannot be reached or refuses: say which and why
+    except store_errors() as exc:  # a database that cannot be reached or refuses: say which and why
         if isinstance(exc, sqlite3.Error):
             raise
         why = " ".join(str(exc).split())  # libpq's messages run over several lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from archive.store.query import Filters
 from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import SNIPPET_FIELDS
+from crawler.cleaning.fork_server import PRELOAD
 from replica import ReplicaServer
 from tests.conftest import ROOT, Crawl, cli_command, cli_env, run_cli
 from tests.helpers import assert_one_line_error, store_for
@@ -210,3 +212,22 @@ def test_reading_commands_and_usage_errors_load_no_crawler_machinery(tmp_path: P
     full = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, cwd=ROOT, env=cli_env(),
                           timeout=60, check=False)
     assert "'scrapy'" in full.stdout  # the probe sees what a crawl loads
+
+
+def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
+    """What stands between ``newsarchive import`` and its first cleaned page is the loading of two processes:
+    the command's own (the store, the WARC reader) and the cleaning fork server's (the cleaners and the
+    language model). Neither loads Scrapy or psycopg (a SQLite archive), and the cleaners do without the store."""
+    probe = ("import sys, importlib\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+             "print([m for m in ('scrapy', 'twisted', 'psycopg', 'archive.store.snippet_store') if m in sys.modules])\n")
+
+    def loaded(*modules: str) -> list[str]:
+        result = subprocess.run([sys.executable, "-c", probe, *modules], capture_output=True, text=True, cwd=ROOT,
+                                env=cli_env(), timeout=120, check=True)
+        return list(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+
+    assert loaded("crawler.cli", "crawler.commands.past", "crawler.runs.importing") == \
+        ["archive.store.snippet_store"]
+    assert loaded(*PRELOAD) == []
+    assert loaded(*PRELOAD, "archive.store.postgres", "crawler.spiders.base") == \
+        ["scrapy", "twisted", "psycopg", "archive.store.snippet_store"]  # the probe sees what a crawl loads

@@ -11,6 +11,7 @@ write SQL that both backends understand, and ask ``self.dialect`` where the two 
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,15 +130,12 @@ def split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def _store_errors() -> tuple[type[Exception], ...]:
-    try:
-        import psycopg
-    except ImportError:
-        return (sqlite3.Error,)
-    return (sqlite3.Error, psycopg.Error)
-
-
-STORE_ERRORS = _store_errors()  # what a failing store raises, whichever backend
+def store_errors() -> tuple[type[Exception], ...]:
+    """What a failing store raises, whichever backend: for ``except store_errors():``. psycopg's errors count
+    once psycopg is loaded, which opening a PostgreSQL store does; until then none of them can be raised, and
+    a process that never opens one (a cleaning worker, a command on a SQLite archive) does not load it."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error,) if psycopg is None else (sqlite3.Error, psycopg.Error)
 
 
 class Database:

@@ -13,14 +13,17 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from archive.store.snippet_store import SnippetStore
 from archive.store.snippets import Snippet
 from archive.warc.read import parse_response, plain_body, read_response
 from crawler.cleaning import Article
 from crawler.cleaning.decode import garbled
 from crawler.cleaning.extraction import clean_with_fallback
 from crawler.sites import SiteProfile
+
+if TYPE_CHECKING:  # the store is the caller's: a cleaning process does without it
+    from archive.store.snippet_store import SnippetStore
 
 NOT_ARTICLE = "not_article"  # the cleaner found no article on the page
 BAD_ENCODING = "bad_encoding"  # the text decoded into mojibake: the record keeps the bytes for a better cleaner

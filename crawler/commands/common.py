@@ -9,11 +9,13 @@ import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.api import Archive
 from archive.store.location import StoreLocation
 from crawler.fetching.modes import RENDER_MODES, RESOURCE_MODES
+
+if TYPE_CHECKING:
+    from archive.api import Archive
 
 DEMO_QUERY = "Kyiv"
 DEMO_PORT = 8347  # the demo's replica origin, kept across runs when free
@@ -132,6 +134,8 @@ def resolve_location(data: Path, store: str | None) -> StoreLocation:
 
 def open_archive(location: StoreLocation) -> Archive:
     """The archive at ``location``, read-only; a missing one is a usage error."""
+    from archive.api import Archive  # the store and NumPy: not before a command needs them
+
     try:
         return Archive(location, readonly=True)
     except FileNotFoundError as exc:

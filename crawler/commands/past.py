@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 from crawler.cleaning.fork_server import cleaning_workers, start_early
 from crawler.commands.common import CliError, check_date, prepare_data_dir
-from crawler.commands.terminal import progress_bar, wants_progress
-from crawler.discovery.urls import BadUrlError, validate_url
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
 from crawler.runs.sources import ImportArgumentError, source_files
 
@@ -19,7 +17,8 @@ if TYPE_CHECKING:
     from crawler.runs.importing import ImportReport
 
 # Each command checks its arguments, starts the cleaning processes' fork server, and only then imports its
-# run's modules (the store, the cleaners, Scrapy's recovery): the two load side by side.
+# run's modules (the store, the cleaners, Scrapy's recovery, even the progress bar): the two load side by side.
+# What a check needs (w3lib's URL parsing) is imported by the check.
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -42,6 +41,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     total = sum(path.stat().st_size for path in files)
     workers = cleaning_workers(args.workers)
     start_early(workers)
+    from crawler.commands.terminal import progress_bar, wants_progress
     from crawler.runs.importing import import_warcs
 
     with progress_bar("import: read", total, wants_progress(args.quiet), in_bytes=True) as done:
@@ -56,6 +56,8 @@ def _import_cc_news(args: argparse.Namespace) -> int:
         raise CliError("--cc-news imports the files of its listing: name no PATH with it")
     if not args.data_url:
         raise CliError("--cc-news needs --data-url, where the listing's paths are served")
+    from crawler.discovery.urls import BadUrlError, validate_url
+
     try:
         validate_url(args.data_url)
     except BadUrlError as exc:
@@ -63,6 +65,7 @@ def _import_cc_news(args: argparse.Namespace) -> int:
     prepare_data_dir(args.data)
     workers = cleaning_workers(args.workers)
     start_early(workers)
+    from crawler.commands.terminal import progress_bar, wants_progress
     from crawler.runs.cc_news import import_cc_news
 
     with progress_bar("import: CC-NEWS files", None, wants_progress(args.quiet)) as done:  # total from the listing
@@ -121,6 +124,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise CliError(f"--timeout must be more than 0 (got {args.timeout})")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
+    from crawler.discovery.urls import BadUrlError, validate_url
+
     for flag, value in (("--cdx", args.cdx), ("--replay", args.replay), ("--data-url", args.data_url)):
         if value is not None:
             try:
@@ -130,6 +135,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     prepare_data_dir(args.data)
     workers = cleaning_workers(args.workers)
     start_early(workers)
+    from crawler.commands.terminal import progress_bar, wants_progress
     from crawler.fetching.web_archive import ArchiveUnavailable
     from crawler.runs.backfill import backfill
 

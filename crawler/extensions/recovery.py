@@ -32,7 +32,6 @@ from archive.warc.read import read_response, starts_copies, unbracketed
 from archive.warc.repair import Salvaged, close_salvaged, salvage_directory
 from archive.warc.write import COPIED_FROM, CaptureRef
 from crawler.cleaning.capture import Capture, RecordPointer, another_rendering, clean_capture, fetched_at_of
-from crawler.discovery.seen import queue_dir
 from crawler.sites import profile_for_capture
 
 logger = logging.getLogger(__name__)
@@ -172,6 +171,8 @@ def recover(where: StoreLocation | Path, site: str | None = None) -> Recovery:
     result = Recovery()
     with repair_lock(data_dir):
         _repair(location, warc_dir, site, result)
+    if result.crashed_runs:  # Scrapy's side of the crawler, loaded only when a crawl died: an import does without
+        from crawler.discovery.seen import queue_dir
     for run_id in result.crashed_runs:  # what a dead run's scheduler had queued: its next run finds it anew
         shutil.rmtree(queue_dir(data_dir, run_id), ignore_errors=True)
     if result.anything:

@@ -28,7 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from archive.store.database import STORE_ERRORS
+from archive.store.database import store_errors
 from archive.store.snippet_store import Outcome, SnippetStore
 from archive.store.snippets import Snippet
 from archive.warc.write import RecordPointer as WarcPointer
@@ -118,7 +118,7 @@ class ArchiveWriter:
         """Note which (URL, kind) resources the page of that response record needs, with the next commit."""
         try:
             self.store.add_page_resources(page_record_id, resources)
-        except STORE_ERRORS as exc:  # the resources are still fetched and archived; only the list is lost
+        except store_errors() as exc:  # the resources are still fetched and archived; only the list is lost
             logger.error("could not note the resources of record %s: %s", page_record_id, exc)
             return
         self._note_write()
@@ -145,12 +145,12 @@ class ArchiveWriter:
         for snippet, _ in snippets:
             try:
                 outcomes.append(self.store.add(snippet))
-            except STORE_ERRORS as exc:  # a full disk or a broken file: the run must say it failed
+            except store_errors() as exc:  # a full disk or a broken file: the run must say it failed
                 logger.error("could not store the snippet of %s: %s", snippet.url, exc)
                 outcomes.append(None)
         try:
             self.store.commit()
-        except STORE_ERRORS as exc:
+        except store_errors() as exc:
             logger.error("could not commit %d snippet(s) and the fetch states: %s", len(snippets), exc)
             self.store.db.rollback()
             outcomes = [None] * len(snippets)

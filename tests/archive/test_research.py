@@ -15,7 +15,7 @@ import pytest
 
 import archive
 from archive.export import CLUSTER_FIELDS, EXPORT_FIELDS
-from archive.store.database import STORE_ERRORS
+from archive.store.database import store_errors
 from archive.store.query import Filters, QueryError, to_utc
 from archive.store.snippets import SNIPPET_FIELDS, Snippet
 from archive.warc.replay import free_port, start
@@ -116,7 +116,7 @@ def test_read_only_by_default_and_live_while_written(replica_crawl: Crawl, repli
     data = tmp_path / "data"
     copy_archive(replica_crawl.data, data)
     with archive.open(store_for(data)) as a:
-        with pytest.raises(STORE_ERRORS):  # a read-only connection, on either backend
+        with pytest.raises(store_errors()):  # a read-only connection, on either backend
             a.store.db.execute("DELETE FROM snippets")
         before = a.count(all_versions=True)
         # another process stores a new version while the archive is open
