@@ -218,8 +218,9 @@ def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
     """What stands between ``newsarchive import`` and its first cleaned page is the loading of two processes:
     the command's own (the store, the WARC reader) and the cleaning fork server's (the cleaners and the
     language model). Neither loads Scrapy or psycopg (a SQLite archive), and the cleaners do without the store."""
+    watched = ["scrapy", "twisted", "psycopg", "archive.store.snippet_store"]
     probe = ("import sys, importlib\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
-             "print([m for m in ('scrapy', 'twisted', 'psycopg', 'archive.store.snippet_store') if m in sys.modules])\n")
+             f"print([m for m in {watched!r} if m in sys.modules])\n")
 
     def loaded(*modules: str) -> list[str]:
         result = subprocess.run([sys.executable, "-c", probe, *modules], capture_output=True, text=True, cwd=ROOT,
@@ -229,5 +230,4 @@ def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
     assert loaded("crawler.cli", "crawler.commands.past", "crawler.runs.importing") == \
         ["archive.store.snippet_store"]
     assert loaded(*PRELOAD) == []
-    assert loaded(*PRELOAD, "archive.store.postgres", "crawler.spiders.base") == \
-        ["scrapy", "twisted", "psycopg", "archive.store.snippet_store"]  # the probe sees what a crawl loads
+    assert loaded(*PRELOAD, "archive.store.postgres", "crawler.spiders.base") == watched  # it sees what a crawl loads

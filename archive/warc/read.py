@@ -197,6 +197,11 @@ def plain_body(raw: bytes) -> tuple[bytes, str | None] | None:
         record = parse_record(0, len(raw), raw)
     except MalformedRecord:
         return None
+    return plain_body_of(record)
+
+
+def plain_body_of(record: WarcRecord) -> tuple[bytes, str | None] | None:
+    """``plain_body`` of a record parsed already."""
     if record.type != "response" or record.problems or record.http_status is None:
         return None
     if record.http_header("Content-Encoding").strip().lower() not in ("", "identity") or \

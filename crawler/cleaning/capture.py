@@ -75,9 +75,13 @@ def read_capture(warc_dir: Path, pointer: RecordPointer, url: str) -> Capture:
     return Capture(url, archived.body, content_type, pointer)
 
 
-def clean_member(member: bytes, pointer: RecordPointer, url: str, profile: SiteProfile, run_id: str) -> Cleaned:
+def clean_member(member: bytes | Capture, pointer: RecordPointer, url: str, profile: SiteProfile,
+                 run_id: str) -> Cleaned:
     """Clean the record in one gzip member (an import's copy, cleaned while its file is still being
-    written); ``pointer`` is what the snippet will point at."""
+    written); ``pointer`` is what the snippet will point at. An import that has parsed the record already
+    sends its ``Capture`` instead (most pages), and this process neither inflates nor parses it again."""
+    if isinstance(member, Capture):
+        return clean_capture(member, profile, run_id)
     try:
         raw = gzip.decompress(member)
         plain = plain_body(raw)

@@ -41,9 +41,17 @@ from archive.store.location import StoreLocation
 from archive.store.query import QueryError, to_utc
 from archive.store.snippet_store import SnippetStore
 from archive.warc.foreign import SourceRecord, SourceReport, read_source
-from archive.warc.read import unbracketed
+from archive.warc.read import plain_body_of, unbracketed
 from archive.warc.write import COPIED_FROM, OPEN_SUFFIX, WarcFileWriter
-from crawler.cleaning.capture import NOT_ARTICLE, Cleaned, RecordPointer, another_rendering, clean_member, fetched_at_of
+from crawler.cleaning.capture import (
+    NOT_ARTICLE,
+    Capture,
+    Cleaned,
+    RecordPointer,
+    another_rendering,
+    clean_member,
+    fetched_at_of,
+)
 from crawler.cleaning.pool import CleaningFailed, ordered_results
 from crawler.core.identity import new_run_id
 from crawler.extensions.recovery import recover
@@ -55,7 +63,7 @@ logger = logging.getLogger(__name__)
 
 COMMIT_EVERY = 500  # records copied between group commits
 PREFIX = "import"  # the archive's files of copies are import-TIMESTAMP-SERIAL-HOST-TOKEN.warc.gz
-Job = tuple[bytes, RecordPointer, str, SiteProfile, str]  # clean_member's arguments
+Job = tuple[bytes | Capture, RecordPointer, str, SiteProfile, str]  # clean_member's arguments
 
 
 @dataclass
@@ -294,7 +302,9 @@ class Importer:
         if _is_html_response(rec):
             pointer = RecordPointer(copied.warc_file, copied.warc_offset, copied.warc_length, rec.record_id,
                                     copied.payload_digest or "", fetched_at_of(rec.date))
-            return rec.member, pointer, url, self._profile(url), self.report.run_id
+            plain = plain_body_of(rec.parsed)  # read here already: the worker need not inflate it again
+            source = rec.member if plain is None else Capture(url, plain[0], plain[1], pointer)
+            return source, pointer, url, self._profile(url), self.report.run_id
         if rec.type != "revisit" or not rec.target_uri.startswith(("http:", "https:")):
             return None
         original = self._original(rec)
