@@ -8,7 +8,6 @@ enough for a confident reading. Both values are kept on the article.
 
 from __future__ import annotations
 
-from array import array
 from functools import lru_cache
 from typing import Any
 
@@ -21,28 +20,10 @@ SAME_LANGUAGE = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "zh-cn": "zh", 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     from crawler.cleaning.language_model import load_identifier  # numpy and the model load on first use
+    from crawler.cleaning.language_walk import vectorised
 
     identifier, _ = load_identifier()
-    _flatten_tables(identifier)
-    return identifier
-
-
-def _flatten_tables(identifier: Any) -> None:
-    """py3langid walks its tokenizer's automaton byte by byte through two lists of Python ints (a state's row,
-    a state's feature), each step a chain of loads from memory the rest of a page's cleaning has pushed out
-    of the caches. The same numbers in flat arrays take fewer of those loads and give the same counts. Kept
-    only where a probe classifies alike."""
-    probe = "Flat tables give the same reading of a text as the lists they replace. " * 4
-    before = identifier.classify(probe)
-    lists = {name: values for name in ("_rowbase", "tk_output")
-             if isinstance(values := getattr(identifier, name, None), list)}
-    if len(lists) < 2:
-        return  # another py3langid: leave its tables as they are
-    for name, values in lists.items():
-        setattr(identifier, name, array("q", values))
-    if identifier.classify(probe) != before:
-        for name, values in lists.items():
-            setattr(identifier, name, values)
+    return vectorised(identifier)
 
 
 def detect(text: str) -> tuple[str | None, float]:

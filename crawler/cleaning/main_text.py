@@ -168,11 +168,13 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str]
     tree = ruby_with_readings(join_split_body(tree))
     scope = text_scope(tree)
     paragraphs = _fast_paragraphs(scope, url)
-    if paragraphs and _little(paragraphs, scope):  # trafilatura retries a short result, never an empty one
+    little = _little(paragraphs, scope)  # judged once, and again only when the retry changes the text
+    if paragraphs and little:  # trafilatura retries a short result, never an empty one
         retried = _fast_paragraphs(scope, url, recall=True)
         if sum(len(p) for p in retried) > RETRY_GAIN * sum(len(p) for p in paragraphs):
             paragraphs = retried
-    if _little(paragraphs, scope):
+            little = _little(paragraphs, scope)
+    if little:
         rescued = _full_paragraphs(tree, url)
         if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs):
             paragraphs = rescued
