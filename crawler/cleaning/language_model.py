@@ -78,13 +78,15 @@ def load_identifier() -> tuple[Any, str]:
 def _from_copy(cls: Any, where: Path) -> Any:
     import numpy as np
 
-    data = {name: np.load(where / f"{name}.npy", mmap_mode="r" if name == "ptc" else None, allow_pickle=False)
+    mapped = ("ptc", "nextmove")  # the two large tables: read where used, their pages shared between processes
+    data = {name: np.load(where / f"{name}.npy", mmap_mode="r" if name in mapped else None, allow_pickle=False)
             for name in ARRAYS}
-    nextmove, row = (array(TYPECODES[data[name].dtype.itemsize]) for name in ("nextmove", "row"))
-    nextmove.frombytes(data["nextmove"].tobytes())
+    row = array(TYPECODES[data["row"].dtype.itemsize])
     row.frombytes(data["row"].tobytes())
-    return cls(data["ptc"], data["pc"], data["classes"].tolist(), nextmove, data["output"].tolist(),
-               norm_probs=True, tk_row=row)
+    # the automaton's table stays a NumPy array: language_walk reads it whole, and py3langid's own loop (the
+    # probes, a text without features) indexes it as it indexes the stdlib array
+    return cls(data["ptc"], data["pc"], data["classes"].tolist(), np.asarray(data["nextmove"]),
+               data["output"].tolist(), norm_probs=True, tk_row=row)
 
 
 def _write_copy(model: Path, where: Path, identifier: Any) -> None:

@@ -38,7 +38,7 @@ class _Walk:
     """The automaton's tables as NumPy arrays (views of py3langid's own where their types allow)."""
 
     def __init__(self, identifier: Any) -> None:
-        self.next = _as_array(identifier.tk_nextmove).astype(np.intp, copy=False)
+        self.next = _as_array(identifier.tk_nextmove)  # kept in its own width: a copy in int64 would be 78 MB
         self.rowbase = np.asarray(identifier._rowbase, dtype=np.intp)
         self.output = np.asarray(identifier.tk_output, dtype=np.intp)
         self.start = int(self.rowbase[0])  # py3langid starts every text in state 0
