@@ -44,7 +44,7 @@ ID_RE = re.compile(r"\d{5,}")  # a long numeric id: article-24075843.html, /a-65
 SEARCH_PARAMS = {"s", "q", "query", "search", "keyword", "keywords", "suche", "recherche"}
 PAGE_PARAMS = {"page", "paged", "pg", "seite", "pagina", "offset", "start"}  # ?page=2: a listing's next page
 ID_PARAMS = {"p", "id", "story", "article", "post", "item", "news"}  # ?p=123, ?id=881, or a name ending in "id"
-_ITEMTYPES = etree.XPath("//@itemtype")
+_ITEMTYPES = etree.XPath("//@itemtype", smart_strings=False)
 THRESHOLD = 2.5
 LONG_TEXT = 1200  # characters of main text: a story
 LITTLE_TEXT = 150  # below this a page is a stub, a listing or an error page

@@ -63,7 +63,7 @@ _TEXT_HOLDERS = etree.XPath(f"//p | //div[text()[normalize-space()]] | //td[text
                             f"//div[span or font or b or strong or em or i][not(*[not({_ONLY_INLINE})])]"
                             f"[normalize-space()]")  # the first test of the last part skips most divs at once
 LISTED = 3  # linked headlines set between the paragraphs of one container: a list of stories, not one
-_HEAD_LINKS = etree.XPath("./*[self::h2 or self::h3 or self::h4]//a[@href][1]/@href")
+_HEAD_LINKS = etree.XPath("./*[self::h2 or self::h3 or self::h4]//a[@href][1]/@href", smart_strings=False)
 _PRECEDING_HEADING = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")
 _PAGER_LINKS = etree.XPath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")
 _NAMED = etree.XPath("//*[@class or @id]")
