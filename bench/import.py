@@ -16,6 +16,12 @@ process on the same pages taken in turn, which bounds what the import can reach 
 With ``--rounds N`` the loop and the import run N times in pairs, and the median of the pairs' ratios is
 printed too: on a shared machine one ratio moves by a fifth from one run to the next.
 
+Each round also runs the loop on every core at once (one process per core, each over a file of its share of
+the records, started together): what the machine gives a job that needs no coordination at all when all its
+cores work. The import over that is how much of the cores' worth the import turns into records; the ratio to
+the one loop also carries how well the machine itself scales at the time (a virtual machine's cores do not
+always add up).
+
 With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
 again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
 ``import --cc-news`` for a host that none of its records has: the figures are MB/s read and the peak
@@ -95,6 +101,34 @@ def plain_loop(path: Path) -> tuple[int, float, float]:
             if trafilatura.extract(html, url=record.rec_headers.get_header("WARC-Target-URI")):
                 done += 1
     return done, time.perf_counter() - started, time.process_time() - cpu
+
+
+def loops_on_every_core(path: Path, processes: int) -> tuple[int, float]:
+    """``processes`` plain loops at once, each over ``path`` (a file of its share of the records), forked from
+    this process with trafilatura loaded and started together: (records extracted in all, wall seconds until
+    the last ends)."""
+    import multiprocessing
+
+    import trafilatura  # noqa: F401  # loaded before the fork: the children's start is not timed
+
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(processes + 1)
+    results: multiprocessing.Queue[tuple[int, float, float]] = context.Queue()
+
+    def one() -> None:
+        ready.wait()
+        results.put(plain_loop(path))
+
+    children = [context.Process(target=one) for _ in range(processes)]
+    for child in children:
+        child.start()
+    ready.wait()
+    started = time.perf_counter()
+    done = [results.get() for _ in children]
+    wall = time.perf_counter() - started
+    for child in children:
+        child.join()
+    return sum(d[0] for d in done), wall
 
 
 def cleaner_and_trafilatura(path: Path, records: int) -> tuple[float, float, int]:
@@ -217,29 +251,41 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-import-") as tmp_name:
         tmp = Path(tmp_name)
         whole, quarter = tmp / "articles.warc.gz", tmp / "quarter.warc.gz"
+        share = tmp / "share.warc.gz"
         records = write_warc(whole, args.articles)
         write_warc(quarter, max(1, args.articles // 4))
-        print(f"a WARC file of {records:,} article records, {whole.stat().st_size / 2**20:.1f} MiB, "
-              f"on {len(os.sched_getaffinity(0))} cores")
+        cores = len(os.sched_getaffinity(0))
+        write_warc(share, max(1, args.articles // cores))
+        print(f"a WARC file of {records:,} article records, {whole.stat().st_size / 2**20:.1f} MiB, on {cores} cores")
         loop_done, loop_wall, loop_cpu = plain_loop(whole)
+        every_done, every_wall = loops_on_every_core(share, cores)
         report, wall, cpu, peak = run_import(whole, tmp / "data", args.workers)
         _, _, _, peak_quarter = run_import(quarter, tmp / "data-quarter", args.workers)
         stored = int(report["new"])  # type: ignore[call-overload]
         print(f"warcio + trafilatura loop (1 process): {loop_done:,} texts in {loop_wall:.1f} s, "
               f"{records / loop_wall:,.0f} records/s, {1000 * loop_cpu / records:.1f} ms CPU per record")
+        print(f"the same loop on every core ({cores} processes at once, {every_done // cores:,} records each): "
+              f"{every_done / every_wall:,.0f} records/s, {(every_done / every_wall) / (records / loop_wall):.2f}x "
+              "the one loop")
         print(f"newsarchive import ({args.workers} workers): {stored:,} articles stored in {wall:.1f} s "
               f"(with the interpreter's start), {records / wall:,.0f} records/s, "
-              f"{1000 * cpu / records:.1f} ms CPU per record; {records / wall / (records / loop_wall):.2f}x the loop")
+              f"{1000 * cpu / records:.1f} ms CPU per record; {records / wall / (records / loop_wall):.2f}x the loop, "
+              f"{(records / wall) / (every_done / every_wall):.2f}x the loop on every core")
         print(f"import peak memory (PSS of the import and its workers): {peak:.0f} MiB for {records:,} records, "
               f"{peak_quarter:.0f} MiB for {max(1, args.articles // 4):,}")
         if args.rounds > 1:
             ratios = [loop_wall / wall]
+            against_every = [(records / wall) / (every_done / every_wall)]
             for n in range(2, args.rounds + 1):
                 _, again_loop, _ = plain_loop(whole)
+                again_done, again_every = loops_on_every_core(share, cores)
                 _, again_wall, _, _ = run_import(whole, tmp / f"data-{n}", args.workers)
                 ratios.append(again_loop / again_wall)
+                against_every.append((records / again_wall) / (again_done / again_every))
             print(f"import over loop in {args.rounds} rounds: {', '.join(f'{r:.2f}x' for r in ratios)}; "
                   f"median {statistics.median(ratios):.2f}x")
+            print(f"import over the loop on every core: {', '.join(f'{r:.2f}x' for r in against_every)}; "
+                  f"median {statistics.median(against_every):.2f}x")
         ours, theirs, pages = cleaner_and_trafilatura(whole, 1000)
         print(f"in one process, page by page over {pages:,} records: the import's cleaning {1000 * ours:.1f} ms CPU a "
               f"record, trafilatura.extract {1000 * theirs:.1f} ms ({ours / theirs:.2f}x); the rest of the import's "
