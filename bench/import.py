@@ -17,10 +17,10 @@ With ``--rounds N`` the loop and the import run N times in pairs, and the median
 printed too: on a shared machine one ratio moves by a fifth from one run to the next.
 
 Each round also runs the loop on every core at once (one process per core, each over a file of its share of
-the records, started together): what the machine gives a job that needs no coordination at all when all its
-cores work. The import over that is how much of the cores' worth the import turns into records; the ratio to
-the one loop also carries how well the machine itself scales at the time (a virtual machine's cores do not
-always add up).
+the records, dealt out in turn, started together): what the machine gives a job that needs no coordination
+at all when all its cores work. The import over that is how much of the cores' worth the import turns into
+records; the ratio to the one loop also carries how well the machine itself scales at the time (a virtual
+machine's cores do not always add up).
 
 With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
 again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
@@ -86,6 +86,22 @@ def write_warc(path: Path, articles: int) -> int:
     return count
 
 
+def split_warc(path: Path, parts: int) -> list[Path]:
+    """The file's gzip members dealt out in turn to ``parts`` files beside it (together: the same records)."""
+    from archive.warc.foreign import SourceReport, read_source
+
+    paths = [path.with_name(f"{path.name.split('.')[0]}-part{k}.warc.gz") for k in range(parts)]
+    outs = [p.open("wb") for p in paths]
+    try:
+        with path.open("rb") as f:
+            for n, rec in enumerate(read_source(f, SourceReport())):
+                outs[n % parts].write(rec.member)
+    finally:
+        for out in outs:
+            out.close()
+    return paths
+
+
 def plain_loop(path: Path) -> tuple[int, float, float]:
     """warcio + trafilatura over the file: (records extracted, wall seconds, CPU seconds)."""
     import trafilatura
@@ -103,23 +119,22 @@ def plain_loop(path: Path) -> tuple[int, float, float]:
     return done, time.perf_counter() - started, time.process_time() - cpu
 
 
-def loops_on_every_core(path: Path, processes: int) -> tuple[int, float]:
-    """``processes`` plain loops at once, each over ``path`` (a file of its share of the records), forked from
-    this process with trafilatura loaded and started together: (records extracted in all, wall seconds until
-    the last ends)."""
+def loops_on_every_core(paths: list[Path]) -> tuple[int, float]:
+    """One plain loop per file, all at once (one process each, forked from this process with trafilatura
+    loaded, started together): (records extracted in all, wall seconds until the last ends)."""
     import multiprocessing
 
     import trafilatura  # noqa: F401  # loaded before the fork: the children's start is not timed
 
     context = multiprocessing.get_context("fork")
-    ready = context.Barrier(processes + 1)
+    ready = context.Barrier(len(paths) + 1)
     results: multiprocessing.Queue[tuple[int, float, float]] = context.Queue()
 
-    def one() -> None:
+    def one(path: Path) -> None:
         ready.wait()
         results.put(plain_loop(path))
 
-    children = [context.Process(target=one) for _ in range(processes)]
+    children = [context.Process(target=one, args=(path,)) for path in paths]
     for child in children:
         child.start()
     ready.wait()
@@ -251,20 +266,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-import-") as tmp_name:
         tmp = Path(tmp_name)
         whole, quarter = tmp / "articles.warc.gz", tmp / "quarter.warc.gz"
-        share = tmp / "share.warc.gz"
         records = write_warc(whole, args.articles)
         write_warc(quarter, max(1, args.articles // 4))
         cores = len(os.sched_getaffinity(0))
-        write_warc(share, max(1, args.articles // cores))
+        shares = split_warc(whole, cores)
         print(f"a WARC file of {records:,} article records, {whole.stat().st_size / 2**20:.1f} MiB, on {cores} cores")
         loop_done, loop_wall, loop_cpu = plain_loop(whole)
-        every_done, every_wall = loops_on_every_core(share, cores)
+        every_done, every_wall = loops_on_every_core(shares)
         report, wall, cpu, peak = run_import(whole, tmp / "data", args.workers)
         _, _, _, peak_quarter = run_import(quarter, tmp / "data-quarter", args.workers)
         stored = int(report["new"])  # type: ignore[call-overload]
         print(f"warcio + trafilatura loop (1 process): {loop_done:,} texts in {loop_wall:.1f} s, "
               f"{records / loop_wall:,.0f} records/s, {1000 * loop_cpu / records:.1f} ms CPU per record")
-        print(f"the same loop on every core ({cores} processes at once, {every_done // cores:,} records each): "
+        print(f"the same loop on every core ({cores} processes at once, the records dealt out among them): "
               f"{every_done / every_wall:,.0f} records/s, {(every_done / every_wall) / (records / loop_wall):.2f}x "
               "the one loop")
         print(f"newsarchive import ({args.workers} workers): {stored:,} articles stored in {wall:.1f} s "
@@ -278,7 +292,7 @@ def main() -> int:
             against_every = [(records / wall) / (every_done / every_wall)]
             for n in range(2, args.rounds + 1):
                 _, again_loop, _ = plain_loop(whole)
-                again_done, again_every = loops_on_every_core(share, cores)
+                again_done, again_every = loops_on_every_core(shares)
                 _, again_wall, _, _ = run_import(whole, tmp / f"data-{n}", args.workers)
                 ratios.append(again_loop / again_wall)
                 against_every.append((records / again_wall) / (again_done / again_every))
