@@ -10,8 +10,10 @@ position, no later one can: every state is then the true one. That takes as many
 (six bytes in py3langid 0.4's model), each over all positions at once, and the table's loads no longer wait for
 one another.
 
-The counts come out in the order py3langid's ``Counter`` gives them (first appearance), so its scoring adds the
-same numbers in the same order: the probabilities are bit for bit the same. ``vectorised`` wraps a loaded
+The scoring then widens the model's float16 rows through a lookup table instead of one value at a time. The
+counts come out in the order py3langid's ``Counter`` gives them (first appearance) and widening is exact, so the
+sums are py3langid's, number for number and in the same order: the probabilities are bit for bit the same.
+Everything else (normalisation, labels) is py3langid's own code. ``vectorised`` wraps a loaded
 identifier only where a set of probe texts, in several scripts and with bytes that are no UTF-8, reads exactly
 as the identifier itself reads them; any other py3langid keeps its own loop.
 """
@@ -106,6 +108,10 @@ class VectorisedIdentifier(LanguageIdentifier):  # type: ignore[misc]
             return super()._raw_score(text)  # no features at all: py3langid's own answer for that
         features, counts = found
         return np.log1p(counts) @ self._rows[features] + self.nb_pc  # py3langid's _sparse_score
+
+    def set_languages(self, langs: Any = None) -> None:
+        super().set_languages(langs)
+        self._rows = _Rows(self.nb_ptc)  # the table of the languages kept
 
 
 def vectorised(identifier: Any) -> Any:

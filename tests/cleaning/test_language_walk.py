@@ -74,3 +74,15 @@ def test_an_identifier_the_walk_does_not_read_alike_keeps_its_own_loop(identifie
         setattr(broken, name, getattr(plain, name))
     broken.tk_nextmove = None  # tables of a shape the walk cannot read
     assert vectorised(broken) is broken
+
+
+def test_a_restriction_to_some_languages_reads_as_py3langid_does(identifiers: tuple[Any, Any]) -> None:
+    plain, _ = identifiers
+    fresh, _ = load_identifier()  # its own copy: the module's fixture stays unrestricted
+    fast = vectorised(fresh)
+    fast.set_languages(["de", "nl"])
+    fresh.set_languages(["de", "nl"])
+    for text in ("Der Rat hat am Dienstag beschlossen, die Bibliothek zu schließen.", "The council voted."):
+        assert fast.classify(text) == fresh.classify(text)
+        assert fast.classify(text)[0] in ("de", "nl")
+    assert plain.classify("The council voted on Tuesday to close the library.")[0] == "en"
