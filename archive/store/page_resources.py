@@ -40,6 +40,19 @@ class PageResourceIndex(Database):
             self.db.executemany("INSERT INTO page_resources (page_record_id, url, kind) VALUES (?, ?, ?) "
                                 "ON CONFLICT DO NOTHING", rows)
 
+    def inherit_page_resources(self, page_record_id: str, from_record_id: str) -> None:
+        """Note for ``page_record_id`` the resources noted for ``from_record_id``, a later capture of the same
+        text, when none are noted for it: the version now points at the earlier capture (an import's or a
+        backfill's, which fetched no resources), and its page still renders with what the later capture
+        loaded. A page's resources are looked up by URL, each at its last fetch, whichever capture noted them."""
+        with self._writing():
+            if self.db.execute("SELECT 1 FROM page_resources WHERE page_record_id = ? LIMIT 1",
+                               (page_record_id,)).fetchone():
+                return  # a capture that noted its own resources keeps them
+            self.db.execute("INSERT INTO page_resources (page_record_id, url, kind) SELECT ?, url, kind "
+                            "FROM page_resources WHERE page_record_id = ? ON CONFLICT DO NOTHING",
+                            (page_record_id, from_record_id))
+
     def page_resources(self, page_record_id: str) -> list[PageResource]:
         """The page's resources, each with its last fetch: those noted for the page, and what its stylesheets
         load (noted under each stylesheet's capture, the one its last fetch refers to, @imports followed

@@ -104,7 +104,8 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
         """A capture made before the article's latest version: versions are numbered in the order of their
         captures, whatever order the captures arrive in. Equal to the version before it: unchanged. Equal
         to the version after it: that text was there already, and its row now points at this earlier
-        capture (a version's row is the first capture of its text). Otherwise a version of its own, and the
+        capture (a version's row is the first capture of its text), which takes the later capture's page
+        resources where it noted none of its own. Otherwise a version of its own, and the
         later ones move up by one."""
         versions = [_row_to_snippet(r) for r in self.db.execute(
             "SELECT * FROM snippets WHERE canonical_url = ? ORDER BY version", (snippet.canonical_url,))]
@@ -118,6 +119,8 @@ class SnippetStore(UrlStates, CaptureIndex, PageResourceIndex, ImportedRecords, 
                             (snippet.fetched_at, snippet.run_id, snippet.source, snippet.warc_file,
                              snippet.warc_offset, snippet.warc_length, snippet.warc_record_id,
                              snippet.payload_digest, after.id))
+            if snippet.warc_record_id != after.warc_record_id:
+                self.inherit_page_resources(snippet.warc_record_id, after.warc_record_id)
             return "unchanged"
         # two steps through negative numbers: (canonical_url, version) stays unique after every row's update
         self.db.execute("UPDATE snippets SET version = -version - 1 WHERE canonical_url = ? AND version >= ?",

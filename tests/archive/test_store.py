@@ -246,3 +246,26 @@ def test_counts_and_facets_can_stop_early(store: SnippetStore) -> None:
     newest = store.facets(full, sample=3)
     assert list(newest["days"]) == ["2025-04-01", "2025-05-01", "2025-06-01"]
     assert sum(newest["sites"].values()) == 3
+
+
+def test_a_version_moved_to_an_earlier_capture_keeps_the_page_resources_of_the_later(store: SnippetStore) -> None:
+    """A crawl noted the stylesheet and image of its capture; an import then brings an earlier capture of the
+    same text, which noted none. The version points at the earlier capture and still lists them; an earlier
+    capture that noted resources of its own keeps its own."""
+    url = "https://rki.news/b/"
+
+    def at(day: str, record: str) -> Snippet:
+        return replace(snippet(url, "The same text."), fetched_at=f"2026-02-{day}T12:00:00+00:00",
+                       warc_record_id=record)
+
+    assert store.add(at("10", "crawled")) == "new"
+    store.add_page_resources("crawled", [("https://rki.news/style.css", "stylesheet"),
+                                         ("https://rki.news/photo.jpg", "image")])
+    assert store.add(at("05", "imported")) == "unchanged"
+    (version,) = store.versions(url)
+    assert version.warc_record_id == "imported"
+    assert [r.url for r in store.page_resources("imported")] == ["https://rki.news/photo.jpg",
+                                                                 "https://rki.news/style.css"]
+    store.add_page_resources("own", [("https://rki.news/old.css", "stylesheet")])
+    assert store.add(at("01", "own")) == "unchanged"
+    assert [r.url for r in store.page_resources("own")] == ["https://rki.news/old.css"]
