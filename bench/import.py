@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import os
 import resource
@@ -42,7 +41,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -66,22 +64,12 @@ def _pss_mib(pids: list[int]) -> float:
 
 def write_warc(path: Path, articles: int) -> int:
     """A gzip WARC of the replica's article pages, one warcio response record each; returns the count."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
+    from replica.warc import article_records
 
-    from replica.server import ReplicaSite
-
-    site = ReplicaSite("http://rki.example", article_count=articles)
     count = 0
     with path.open("wb") as f:
-        writer = WARCWriter(f, gzip=True)
-        for post in site.posts:
-            page = site.pages.get(post.path) or site.pages[unquote(post.path)]
-            headers = StatusAndHeaders("200 OK", [("Content-Type", page.content_type),
-                                                  ("Content-Length", str(len(page.body)))], protocol="HTTP/1.1")
-            record = writer.create_warc_record(site.base + post.path, "response", payload=io.BytesIO(page.body),
-                                               length=len(page.body), http_headers=headers)
-            writer.write_record(record)
+        for _, member in article_records(articles):
+            f.write(member)
             count += 1
     return count
 

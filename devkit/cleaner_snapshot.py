@@ -16,16 +16,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
-import io
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote
 
 from crawler.cleaning.capture import Capture, Cleaned, RecordPointer, clean_capture, clean_member
 from crawler.sites import profile_for_capture
 from devkit.extraction_score import extraction_pages, metadata_pages
+from replica.warc import article_records
 
 POINTER = RecordPointer("snapshot.warc.gz", 0, 0, "<urn:uuid:00000000-0000-0000-0000-000000000000>", "",
                         "2024-01-01T00:00:00+00:00")
@@ -36,30 +35,12 @@ def _line(cleaned: Cleaned) -> str:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _replica_members(count: int) -> Iterator[tuple[str, bytes]]:
-    """(URL, gzip member of a response record) of the replica's newest ``count`` articles, as warcio writes them."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    from replica.server import ReplicaSite
-
-    site = ReplicaSite("http://rki.example", article_count=count)
-    for post in site.posts[:count]:
-        page = site.pages.get(post.path) or site.pages[unquote(post.path)]
-        buffer = io.BytesIO()
-        headers = StatusAndHeaders("200 OK", [("Content-Type", page.content_type)], protocol="HTTP/1.1")
-        writer = WARCWriter(buffer, gzip=True)
-        writer.write_record(writer.create_warc_record(site.base + post.path, "response", payload=io.BytesIO(page.body),
-                                                      length=len(page.body), http_headers=headers))
-        yield site.base + post.path, buffer.getvalue()
-
-
 def snapshot(replica: int) -> Iterator[str]:
     for _, html, item in [*extraction_pages(), *metadata_pages()]:
         url = item["url"]
         capture = Capture(url, html, "text/html; charset=utf-8", POINTER)
         yield _line(clean_capture(capture, profile_for_capture(url, site=None, store=None), "snapshot"))
-    for url, member in _replica_members(replica):
+    for url, member in article_records(replica):
         yield _line(clean_member(member, POINTER, url, profile_for_capture(url, site=None, store=None), "snapshot"))
 
 

@@ -4,8 +4,8 @@ The package ships its model LZMA-compressed: 4.5 MB that decompress to 65 MB, mo
 every process that cleans; every crawl, import and reextract starts one (the test suite about 150). The
 first load writes the arrays uncompressed under ``$XDG_CACHE_HOME/newsarchive/`` (``~/.cache`` by default;
 ``NEWSARCHIVE_CACHE_DIR`` to choose another place), named by py3langid's version and the model file's
-digest; later loads read them back without decompressing, the large table memory-mapped so that processes
-share its pages. A copy is never removed here (two installations with different releases may share the
+digest; later loads read them back without decompressing, the two large tables memory-mapped so that
+processes share their pages. A copy is never removed here (two installations with different releases may share the
 directory); an old release's copy can be deleted by hand.
 
 The copy is trusted only as far as it is checked: it is written whole or not at all (a temporary directory

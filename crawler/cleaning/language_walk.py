@@ -67,11 +67,6 @@ class _Walk:
         order = np.argsort(first, kind="stable")
         return features[order], counts[order].astype(np.float32)
 
-    def counts(self, data: bytes) -> dict[int, int] | None:
-        """The same as py3langid's ``Counter``: {feature: count}."""
-        found = self.features(data)
-        return None if found is None else dict(zip(found[0].tolist(), found[1].astype(int).tolist(), strict=True))
-
 
 class _Rows:
     """Rows of the model's per-feature table in float32. The table is float16, and NumPy widens float16 to
