@@ -43,7 +43,8 @@ def shingles(text: str) -> set[bytes]:
     tokens = TOKEN_RE.findall(text.lower())
     if len(tokens) < SHINGLE_WORDS:
         return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i : i + SHINGLE_WORDS]).encode() for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+    # zip and map instead of slicing in a comprehension: the same set, in half the time on a long article
+    return set(map(str.encode, map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE_WORDS))))))
 
 
 def signature(text: str) -> np.ndarray:
@@ -59,7 +60,8 @@ def signature(text: str) -> np.ndarray:
     every process that stores a version. tests/archive/test_syndication.py checks the values against
     datasketch's where it is installed, and against values it computed."""
     a, b = _permutations()
-    hashes = np.fromiter((zlib.crc32(s) for s in shingles(text)), dtype=np.uint32)
+    found = shingles(text)
+    hashes = np.fromiter(map(zlib.crc32, found), dtype=np.uint32, count=len(found))
     if not hashes.size:
         return np.full(PERMUTATIONS, EMPTY, dtype=np.uint32)
     hashes ^= hashes >> np.uint32(16)
@@ -82,7 +84,9 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def band_keys(sig: np.ndarray) -> list[int]:
     """One key per LSH band: the band's number in the high bits, a CRC-32 of its rows in the low 32."""
-    return [(band << 32) | zlib.crc32(sig[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+    rows = memoryview(sig.tobytes())  # one copy, sliced without copying
+    width = ROWS * sig.itemsize
+    return [(band << 32) | zlib.crc32(rows[band * width : (band + 1) * width]) for band in range(BANDS)]
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
