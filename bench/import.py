@@ -4,10 +4,14 @@ trafilatura over the same file, in one run.
 The file is written here with warcio (as another tool would write it): ``--articles`` article pages of the
 rki.news replica, one response record each. Then, in turn:
 
-- the loop: warcio's ArchiveIterator and ``trafilatura.extract`` on each HTML response, in one process (what a
-  researcher writes by hand; it stores nothing);
+- the loop (bench/plain_loop.py): warcio's ArchiveIterator and ``trafilatura.extract`` on each HTML response, in
+  one process (what a researcher writes by hand; it stores nothing);
 - the import, on every core (``--workers`` default): records copied into the archive's WARC files, pages
   cleaned, snippets stored and committed.
+
+Both run as a user runs them, each in a new process timed from its start until it ends: Python's and the
+libraries' loading counts for the loop as it does for the import (the loop's own time after its imports is
+printed beside it).
 
 Printed: records per second and CPU seconds per record of each (the import's CPU counts its cleaning
 workers), the import's speed over the loop's, and the import's peak memory for the whole file and for a
@@ -16,11 +20,11 @@ process on the same pages taken in turn, which bounds what the import can reach 
 With ``--rounds N`` the loop and the import run N times in pairs, and the median of the pairs' ratios is
 printed too: on a shared machine one ratio moves by a fifth from one run to the next.
 
-Each round also runs the loop on every core at once (one process per core, each over a file of its share of
-the records, dealt out in turn, started together): what the machine gives a job that needs no coordination
-at all when all its cores work. The import over that is how much of the cores' worth the import turns into
-records; the ratio to the one loop also carries how well the machine itself scales at the time (a virtual
-machine's cores do not always add up).
+Each round also runs the loop on every core at once (one new process per core, each over a file of its share
+of the records, dealt out in turn, started together and timed until the last ends): what the machine gives a
+job that needs no coordination at all when all its cores work. The import over that is how much of the cores'
+worth the import turns into records; the ratio to the one loop also carries how well the machine itself
+scales at the time (a virtual machine's cores do not always add up).
 
 With ``--cc-news-mb M`` it then also streams a file of about M MB (the article file's members again and
 again), laid out as Common Crawl's news crawl is and served over HTTP by a server on 127.0.0.1, through
@@ -90,48 +94,23 @@ def split_warc(path: Path, parts: int) -> list[Path]:
     return paths
 
 
-def plain_loop(path: Path) -> tuple[int, float, float]:
-    """warcio + trafilatura over the file: (records extracted, wall seconds, CPU seconds)."""
-    import trafilatura
-    from warcio.archiveiterator import ArchiveIterator
-
-    started, cpu = time.perf_counter(), time.process_time()
-    done = 0
-    with path.open("rb") as f:
-        for record in ArchiveIterator(f):
-            if record.rec_type != "response":
-                continue
-            html = record.content_stream().read()
-            if trafilatura.extract(html, url=record.rec_headers.get_header("WARC-Target-URI")):
-                done += 1
-    return done, time.perf_counter() - started, time.process_time() - cpu
-
-
-def loops_on_every_core(paths: list[Path]) -> tuple[int, float]:
-    """One plain loop per file, all at once (one process each, forked from this process with trafilatura
-    loaded, started together): (records extracted in all, wall seconds until the last ends)."""
-    import multiprocessing
-
-    import trafilatura  # noqa: F401  # loaded before the fork: the children's start is not timed
-
-    context = multiprocessing.get_context("fork")
-    ready = context.Barrier(len(paths) + 1)
-    results: multiprocessing.Queue[tuple[int, float, float]] = context.Queue()
-
-    def one(path: Path) -> None:
-        ready.wait()
-        results.put(plain_loop(path))
-
-    children = [context.Process(target=one, args=(path,)) for path in paths]
-    for child in children:
-        child.start()
-    ready.wait()
+def loops(paths: list[Path]) -> tuple[int, float, float, float]:
+    """The plain loop over each file, one new process each, all started together and timed as the import is,
+    from the processes' start (Python's and trafilatura's loading included) until the last ends: (records
+    extracted in all, wall seconds, CPU seconds of them all, the longest loop's own seconds after its
+    loading)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = [results.get() for _ in children]
+    children = [subprocess.Popen([sys.executable, str(ROOT / "bench" / "plain_loop.py"), str(path)], cwd=ROOT,
+                                 stdout=subprocess.PIPE) for path in paths]
+    outputs = [child.communicate()[0] for child in children]
     wall = time.perf_counter() - started
-    for child in children:
-        child.join()
-    return sum(d[0] for d in done), wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if any(child.returncode for child in children):
+        raise SystemExit("a plain loop failed")
+    done = [json.loads(out) for out in outputs]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return sum(d[0] for d in done), wall, cpu, max(d[1] for d in done)
 
 
 def cleaner_and_trafilatura(path: Path, records: int) -> tuple[float, float, int]:
@@ -259,12 +238,13 @@ def main() -> int:
         cores = len(os.sched_getaffinity(0))
         shares = split_warc(whole, cores)
         print(f"a WARC file of {records:,} article records, {whole.stat().st_size / 2**20:.1f} MiB, on {cores} cores")
-        loop_done, loop_wall, loop_cpu = plain_loop(whole)
-        every_done, every_wall = loops_on_every_core(shares)
+        loop_done, loop_wall, loop_cpu, loop_own = loops([whole])
+        every_done, every_wall, _, _ = loops(shares)
         report, wall, cpu, peak = run_import(whole, tmp / "data", args.workers)
         _, _, _, peak_quarter = run_import(quarter, tmp / "data-quarter", args.workers)
         stored = int(report["new"])  # type: ignore[call-overload]
-        print(f"warcio + trafilatura loop (1 process): {loop_done:,} texts in {loop_wall:.1f} s, "
+        print(f"warcio + trafilatura loop (1 process, timed from its start as the import is): {loop_done:,} texts in "
+              f"{loop_wall:.1f} s ({loop_own:.1f} s after loading Python and trafilatura), "
               f"{records / loop_wall:,.0f} records/s, {1000 * loop_cpu / records:.1f} ms CPU per record")
         print(f"the same loop on every core ({cores} processes at once, the records dealt out among them): "
               f"{every_done / every_wall:,.0f} records/s, {(every_done / every_wall) / (records / loop_wall):.2f}x "
@@ -279,8 +259,8 @@ def main() -> int:
             ratios = [loop_wall / wall]
             against_every = [(records / wall) / (every_done / every_wall)]
             for n in range(2, args.rounds + 1):
-                _, again_loop, _ = plain_loop(whole)
-                again_done, again_every = loops_on_every_core(shares)
+                _, again_loop, _, _ = loops([whole])
+                again_done, again_every, _, _ = loops(shares)
                 _, again_wall, _, _ = run_import(whole, tmp / f"data-{n}", args.workers)
                 ratios.append(again_loop / again_wall)
                 against_every.append((records / again_wall) / (again_done / again_every))
