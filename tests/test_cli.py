@@ -231,3 +231,5 @@ def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
         ["archive.store.snippet_store"]
     assert loaded(*PRELOAD) == []
     assert loaded(*PRELOAD, "archive.store.postgres", "crawler.spiders.base") == watched  # it sees what a crawl loads
+    # reextract starts the fork server before it opens the store: the command's module loads none of it
+    assert loaded("crawler.cli", "crawler.commands.maintenance") == []

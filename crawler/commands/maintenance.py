@@ -6,18 +6,19 @@ import argparse
 import json
 import sys
 
-from archive.api import Archive
-from archive.children import Stopped, stop, stop_signals_raise
-from archive.integrity import verify_archive
-from archive.warc.replay import ReplayUnavailable, start
-from archive.warc.write import warc_paths
 from crawler.cleaning.fork_server import cleaning_workers, start_early
 from crawler.commands.common import CliError, check_date, open_archive
-from crawler.commands.terminal import progress_bar, wants_progress
 from crawler.runs.outcome import EXIT_FAILED, EXIT_OK
+
+# The archive's tools are imported by the commands that use them: ``reextract`` starts the cleaning processes'
+# fork server first, so that the cleaners load there while this process loads the store (as ``import`` does).
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from archive.integrity import verify_archive
+    from archive.warc.write import warc_paths
+    from crawler.commands.terminal import progress_bar, wants_progress
+
     open_archive(args.location).close()  # a missing archive is a usage error, not a failed check
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
     total = sum(p.stat().st_size for p in warc_paths(args.data / "warc"))
@@ -38,6 +39,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
     """Fingerprint the versions that have none (all of them with --rebuild) and put each in its cluster."""
+    from archive.api import Archive
+    from crawler.commands.terminal import progress_bar, wants_progress
+
     open_archive(args.location).close()  # a missing archive is a usage error
     with Archive(args.location, readonly=False) as archive:
         total = archive.count(all_versions=True) if args.rebuild else None
@@ -56,12 +60,13 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     check_date(args.since, "--since")
     if args.workers < -1:
         raise CliError(f"--workers must be 0 or more (got {args.workers})")
+    workers = cleaning_workers(args.workers)
+    start_early(workers)  # its cleaners load while the store and the run's modules do (it ends with this process)
     with open_archive(args.location) as archive:
         if args.site and args.site not in archive.sites():
             raise CliError(f"unknown site {args.site!r} in this archive (it has: {', '.join(archive.sites())})")
         total = archive.count(site=args.site, since=args.since)  # --unclaimed adds records the bar then counts
-    workers = cleaning_workers(args.workers)
-    start_early(workers)  # its cleaners load while the run's modules do
+    from crawler.commands.terminal import progress_bar, wants_progress
     from crawler.runs.reextract import reextract
 
     with progress_bar("reextract: records", total, wants_progress(args.quiet)) as done:
@@ -80,6 +85,9 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from archive.children import Stopped, stop, stop_signals_raise
+    from archive.warc.replay import ReplayUnavailable, start
+
     open_archive(args.location).close()
     with stop_signals_raise():  # SIGTERM and SIGHUP end it as Ctrl-C does: pywb is stopped, not orphaned
         try:
