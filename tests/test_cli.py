@@ -217,8 +217,9 @@ def test_reading_commands_and_usage_errors_load_no_crawler_machinery(tmp_path: P
 def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
     """What stands between ``newsarchive import`` and its first cleaned page is the loading of two processes:
     the command's own (the store, the WARC reader) and the cleaning fork server's (the cleaners and the
-    language model). Neither loads Scrapy or psycopg (a SQLite archive), and the cleaners do without the store."""
-    watched = ["scrapy", "twisted", "psycopg", "archive.store.snippet_store"]
+    language model). Neither loads Scrapy or psycopg (a SQLite archive), the cleaners do without the store, and
+    the command's own process, which hands every page to the cleaning processes, does without trafilatura."""
+    watched = ["scrapy", "twisted", "psycopg", "archive.store.snippet_store", "trafilatura"]
     probe = ("import sys, importlib\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
              f"print([m for m in {watched!r} if m in sys.modules])\n")
 
@@ -229,7 +230,7 @@ def test_an_import_and_its_cleaning_processes_load_no_crawl_machinery() -> None:
 
     assert loaded("crawler.cli", "crawler.commands.past", "crawler.runs.importing") == \
         ["archive.store.snippet_store"]
-    assert loaded(*PRELOAD) == []
+    assert loaded(*PRELOAD) == ["trafilatura"]
     assert loaded(*PRELOAD, "archive.store.postgres", "crawler.spiders.base") == watched  # it sees what a crawl loads
     # reextract starts the fork server before it opens the store: the command's module loads none of it
     assert loaded("crawler.cli", "crawler.commands.maintenance") == []

@@ -5,6 +5,7 @@ otherwise spend on its first page, and again each time the pool replaces it)."""
 from __future__ import annotations
 
 import crawler.cleaning.capture  # loaded for the workers
+import crawler.cleaning.main_text  # trafilatura, which the generic cleaner imports on first use
 import crawler.sites  # noqa: F401
 from crawler.cleaning.language import detect
 

@@ -22,7 +22,6 @@ from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.embedded_body import embedded_paragraphs
 from crawler.cleaning.language import article_language
 from crawler.cleaning.layout import Layout, page_layout
-from crawler.cleaning.main_text import main_text_paragraphs
 from crawler.cleaning.metadata import main_article_object
 from crawler.cleaning.page import Page
 from crawler.cleaning.standfirst import standfirst
@@ -69,6 +68,10 @@ class GenericCleaner(Cleaner):
     profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:
+        # trafilatura loads where pages are cleaned (the cleaning processes preload it), not in every process
+        # that only picks a profile: an import's own process, which hands its pages to the workers
+        from crawler.cleaning.main_text import main_text_paragraphs
+
         layout = page_layout(page)
         evidence = structural_evidence(page, layout)
         if evidence.score <= HOPELESS or page.tree is None:
