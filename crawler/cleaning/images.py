@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -117,7 +117,7 @@ def article_images(page: Page, paragraphs: list[str], declared: str | None = Non
     tree = page.tree
     found: list[Image] = []
     first_at_top = False  # the first image stands above the text or after its first paragraph
-    scope = _body_scope(tree, paragraphs) if tree is not None else None
+    scope = _body_scope(tree, paragraphs, page.paragraph_texts) if tree is not None else None
     if scope is not None:
         body, region, top = scope
         for img, at_top in _story_images(body, region, top):
@@ -190,14 +190,16 @@ def _paragraph_key(text: str) -> str:
     return " ".join(text[:KEY_CHARS * 3].split())[:KEY_CHARS].casefold()
 
 
-def _body_scope(tree: HtmlElement, paragraphs: list[str]) -> tuple[HtmlElement, HtmlElement, HtmlElement] | None:
+def _body_scope(tree: HtmlElement, paragraphs: list[str],
+                texts: Mapping[HtmlElement, str]) -> tuple[HtmlElement, HtmlElement, HtmlElement] | None:
     """The smallest element holding the body's paragraphs that the tree shows, the region whose images
     before it still belong to the article (its ``<article>``, else what it shares with the headline), and
-    the body's second paragraph (an image before it stands at the top of the story)."""
+    the body's second paragraph (an image before it stands at the top of the story). ``texts``: the text of
+    each of the tree's ``<p>``, in document order."""
     wanted = {_paragraph_key(p) for p in paragraphs if len(p) >= 30}
     if not wanted:
         return None
-    matched = [el for el in tree.iter("p") if _paragraph_key(el.text_content()) in wanted]
+    matched = [el for el, text in texts.items() if _paragraph_key(text) in wanted]
     if len(matched) < 2:  # text in list items, quotes, bare <div>s and subheadings
         matched = [el for el in tree.iter("p", "li", "blockquote", "div", "h2", "h3")
                    if (el.tag != "div" or not len(el)) and _paragraph_key(el.text_content()) in wanted]

@@ -27,7 +27,7 @@ the page; text in an ``<aside>`` is (a theme or two puts the story itself there)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -128,12 +128,16 @@ def _own_text(element: HtmlElement) -> str:
     return " ".join(parts)
 
 
-def _text_blocks(tree: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
-    """Each paragraph, and the text a div or cell holds beside its block children, with that text."""
+def _text_blocks(tree: HtmlElement, texts: Mapping[HtmlElement, str]) -> Iterator[tuple[HtmlElement, str]]:
+    """Each paragraph, and the text a div or cell holds beside its block children, with that text (a
+    paragraph's from ``texts``, the page's paragraph texts)."""
     outside = _Outside(NOT_PROSE_TOKENS, OUT_OF_PAGE_TAGS)
     for element in _TEXT_HOLDERS(tree):
         if isinstance(element, HtmlElement) and not outside(element):
-            yield element, element.text_content() if element.tag == "p" else _own_text(element)
+            if element.tag != "p":
+                yield element, _own_text(element)
+            else:
+                yield element, texts[element] if element in texts else element.text_content()
 
 
 def _holder(element: HtmlElement) -> HtmlElement | None:
@@ -146,11 +150,11 @@ def _holder(element: HtmlElement) -> HtmlElement | None:
     return holder
 
 
-def _prose_by_container(tree: HtmlElement) -> dict[HtmlElement, int]:
+def _prose_by_container(tree: HtmlElement, texts: Mapping[HtmlElement, str]) -> dict[HtmlElement, int]:
     """Words of running text per container. A paragraph shorter than a sentence or two (a dateline, a
     credit) counts too, so that a brief of short paragraphs adds up."""
     out: dict[HtmlElement, int] = {}
-    for element, text in _text_blocks(tree):
+    for element, text in _text_blocks(tree, texts):
         holder = _holder(element)
         if holder is not None:
             out[holder] = out.get(holder, 0) + words(text)
@@ -251,7 +255,7 @@ def page_layout(page: Page) -> Layout | None:
     tree = page.tree
     if tree is None:
         return None
-    prose = _prose_by_container(tree)
+    prose = _prose_by_container(tree, page.paragraph_texts)
     listed = _listed(prose, page.url)
     for holder, heads in listed.items():  # a flat list of teasers: its block is one teaser's text
         prose[holder] //= heads

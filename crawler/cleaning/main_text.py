@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 from trafilatura import bare_extraction
@@ -173,16 +174,19 @@ def _little(paragraphs: list[str], scope: HtmlElement) -> bool:
     return (found < RESCUE_CHARS and found < RESCUE_SHARE * _paragraph_chars(scope)) or not reads_as_prose(paragraphs)
 
 
-def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str] | None:
+def main_text_paragraphs(tree: HtmlElement, url: str | None = None,
+                         texts: Mapping[HtmlElement, str] | None = None) -> list[str] | None:
     """The paragraphs of the page's main text, or None when trafilatura finds none.
 
     trafilatura's own extractor first, on the page's text container alone where one holds most of its
     running text (``text_scope``); when that finds less than a story's worth of text and less than half the
     text of the paragraphs it read, its recall retry on the same container, then its full pass with the
-    fallbacks (readability, jusText) on the whole page, and the longer result wins.
+    fallbacks (readability, jusText) on the whole page, and the longer result wins. ``texts``: the text of each
+    ``<p>`` of ``tree`` where the caller has them (``Page.paragraph_texts``).
     """
-    tree = ruby_with_readings(join_split_body(tree))
-    scope = text_scope(tree)
+    whole = ruby_with_readings(join_split_body(tree))
+    # a joined or annotated copy has paragraphs of its own: the texts given are those of ``tree``
+    scope = text_scope(whole, texts if whole is tree else None)
     paragraphs = _fast_paragraphs(scope, url)
     little = _little(paragraphs, scope)  # judged once, and again only when the retry changes the text
     if paragraphs and little:  # trafilatura retries a short result, never an empty one
@@ -191,7 +195,7 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None) -> list[str]
             paragraphs = retried
             little = _little(paragraphs, scope)
     if little:
-        rescued = _full_paragraphs(tree, url)
+        rescued = _full_paragraphs(whole, url)
         if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs):
             paragraphs = rescued
     return paragraphs or None

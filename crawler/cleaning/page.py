@@ -143,6 +143,13 @@ class Page:
         return found[0] if found else None
 
     @cached_property
+    def paragraph_texts(self) -> dict[HtmlElement, str]:
+        """The text of every ``<p>`` of the tree, in document order. The layout, the text scope and the images
+        each read all of a page's paragraphs; the tree itself is never changed (cleaners change copies of it),
+        so their texts are read once. The keys keep lxml's proxies alive, so an element is one key."""
+        return {} if self.tree is None else {p: p.text_content() for p in self.tree.iter("p")}
+
+    @cached_property
     def title_text(self) -> str:
         """The text of the page's ``<title>`` as written ("" when there is none)."""
         title = self.tree.find(".//title") if self.tree is not None else None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -46,13 +47,15 @@ def _names_content(element: HtmlElement) -> bool:
     return bool(CONTENT_NAME_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
 
 
-def _running_text(root: HtmlElement) -> tuple[dict[HtmlElement, int], int]:
+def _running_text(root: HtmlElement,
+                  texts: Mapping[HtmlElement, str] | None = None) -> tuple[dict[HtmlElement, int], int]:
     """The running text under each element (paragraphs of ``PROSE_CHARS`` or more, counted in each paragraph
-    and all its ancestors) and in the whole of ``root``, from one pass over the paragraphs."""
+    and all its ancestors) and in the whole of ``root``, from one pass over the paragraphs (their texts from
+    ``texts`` where it has them)."""
     prose: dict[HtmlElement, int] = {}  # the keys keep lxml's proxies alive, so an element is one key
     total = 0
     for paragraph in root.iter("p"):
-        length = len(paragraph.text_content())
+        length = len(texts[paragraph] if texts is not None and paragraph in texts else paragraph.text_content())
         if length >= PROSE_CHARS:
             total += length
             for holder in (paragraph, *paragraph.iterancestors()):
@@ -60,9 +63,10 @@ def _running_text(root: HtmlElement) -> tuple[dict[HtmlElement, int], int]:
     return prose, total
 
 
-def text_container(tree: HtmlElement) -> HtmlElement | None:
-    """The outermost named content container holding ``SCOPE_SHARE`` of the page's running text, if any."""
-    prose, total = _running_text(tree)
+def text_container(tree: HtmlElement, texts: Mapping[HtmlElement, str] | None = None) -> HtmlElement | None:
+    """The outermost named content container holding ``SCOPE_SHARE`` of the page's running text, if any
+    (``texts``: the page's paragraph texts, when ``tree`` is the page's own)."""
+    prose, total = _running_text(tree, texts)
     qualified = [element for element, length in prose.items()
                  if length >= SCOPE_SHARE * total and element.tag in CONTAINER_TAGS and _names_content(element)]
     if not total or not qualified:
@@ -82,10 +86,10 @@ def drop_chrome_boxes(container: HtmlElement) -> None:
         box.drop_tree()
 
 
-def text_scope(tree: HtmlElement) -> HtmlElement:
+def text_scope(tree: HtmlElement, texts: Mapping[HtmlElement, str] | None = None) -> HtmlElement:
     """A small document holding a copy of the page's text container without its chrome boxes, or the page
-    itself when no container qualifies."""
-    container = text_container(tree)
+    itself when no container qualifies (``texts``: the page's paragraph texts, when ``tree`` is the page's own)."""
+    container = text_container(tree, texts)
     if container is None or container is tree:
         return tree
     scoped = copy.deepcopy(container)

@@ -77,7 +77,7 @@ class GenericCleaner(Cleaner):
         if evidence.score <= HOPELESS or page.tree is None:
             return None
         article = main_article_object(page)
-        paragraphs = main_text_paragraphs(page.tree, page.url) or []
+        paragraphs = main_text_paragraphs(page.tree, page.url, page.paragraph_texts) or []
         found = sum(len(p) for p in paragraphs)
         if found < EMBEDDED_RESCUE_CHARS or len(paragraphs) == 1:  # a client-rendered shell, or one run-on block
             embedded = embedded_paragraphs(page, article, lambda tree: main_text_paragraphs(tree, page.url))
