@@ -107,3 +107,15 @@ def test_ruby_readings_stay_in_the_text_as_the_page_spells_them_out() -> None:
     without = extract(bare, "https://news.example.jp/2024/12/03/martial-law-declared")
     assert without is not None
     assert "ユンソンニョル" not in without.text  # no fallback given: the reading is annotation, not text
+
+
+def test_the_pages_paragraph_texts_are_read_once_in_document_order_and_scope_alike() -> None:
+    """``Page.paragraph_texts`` stands in for reading each paragraph again: every ``<p>`` of the tree, in the
+    tree's order, with its text; and the scope found with them is the scope found without."""
+    p = page('<div class="layout"><article><h1>Harbour reopens</h1><p class="lead">'
+             f'{SENTENCE.format("lead")}</p><div class="article-body">{prose(8)}<p>Short.</p></div></article></div>')
+    assert p.tree is not None
+    paragraphs = list(p.tree.iter("p"))
+    assert list(p.paragraph_texts) == paragraphs
+    assert list(p.paragraph_texts.values()) == [element.text_content() for element in paragraphs]
+    assert text_container(p.tree, p.paragraph_texts) is text_container(p.tree)
