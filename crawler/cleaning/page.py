@@ -233,7 +233,10 @@ def _parse(text: str) -> HtmlElement | None:
 
 
 _ITEMPROP = etree.XPath("//*[@itemprop]")
-_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True)
+# collect_ids=False: no table of the ids for XPath's id() and getElementById, which nothing here or in the
+# extractors calls; building it cost a tenth of the parse
+_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=True,
+                          collect_ids=False)
 # every element an HtmlElement, chosen in C: lxml.html's own lookup calls Python for each element it hands
 # out (to make forms and inputs special classes nothing here uses): about 8% of the cleaner's time
 _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
