@@ -39,7 +39,7 @@ class Article:
     categories: list[str] = field(default_factory=list)
     language: str | None = None
     declared_language: str | None = None  # what <html lang> or the page's metadata says, when it says
-    cleaner: str = ""  # the cleaner version that made it, e.g. "rki_news/2" or "generic/6 (fallback of ...)"
+    cleaner: str = ""  # the cleaner version that made it, e.g. "rki_news/2" or "generic/7 (fallback of ...)"
     fallback: bool = False  # made by the generic cleaner because the site's own rules missed the page
     flags: list[str] = field(default_factory=list)  # e.g. "encoding_guessed"
     images: list[Image] = field(default_factory=list)  # the lead image first

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from lxml.html import HtmlElement
 
 from crawler.cleaning.page import css
+from crawler.cleaning.text import normalize_paragraph
 
 # elements that never hold article text, whatever the site
 ALWAYS_DROP = ("script", "style", "noscript", "template", "iframe", "form", "button", "input", "select",
@@ -154,3 +155,40 @@ def drop_teasers(paragraphs: list[str]) -> list[str]:
     return [p for i, (p, m) in enumerate(zip(paragraphs, matches, strict=True))
             if not teaser(p, m) and not _twice(p) and i not in labels_at
             and not (i - 1 in labels_at and len(p) <= READ_MORE_TEASER_CHARS)]
+
+
+
+LINK_LIST_SHARE = 0.8  # of a text's letters in link texts: a list of links (the dev sets' bodies reach 0.42)
+LINK_TEXT_WORDS = 3  # shorter link texts ("here", "Reuters") are words of prose as often as links
+# how a paragraph of prose ends: a full stop of the scripts news is written in, or a closing quotation mark
+PARAGRAPH_ENDS = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।", "॥", "։", "።", "။", '"', "”", "“", "»", "«", "'",
+                  "’", "」", "』", ")")
+
+
+def link_list(paragraphs: list[str], root: HtmlElement) -> bool:
+    """Whether a text is made of the texts of the links under ``root``: a menu, or a rail of other stories,
+    that an extractor read as text on a page without a body (trafilatura's whole-page baseline, a fallback
+    container, paragraphs that are each one link). Link texts of ``LINK_TEXT_WORDS`` or more are taken out
+    of the text, longest first; a body keeps over a fifth of its letters. On the bodies of both development
+    sets link texts are at most 0.42 of the letters (a roundup of ten linked stories); a menu read as
+    text, all of them. Reading every link of a page costs up to a millisecond: a text whose paragraphs mostly
+    end as sentences do is prose, and is not read against them (207 of the 221 dev-set bodies, and all of 300
+    replica articles)."""
+    if sum(1 for p in paragraphs if p.endswith(PARAGRAPH_ENDS)) * 2 > len(paragraphs):
+        return False  # most paragraphs end as sentences do; headlines, menu entries and teasers do not
+    text = " ".join(paragraphs)
+    letters = len("".join(text.split()))
+    if not letters:
+        return False
+    links = set()
+    for anchor in root.iter("a"):
+        opening = (anchor.text or "").split(maxsplit=1)
+        if opening and normalize_paragraph(opening[0]) not in text:
+            continue  # its text is not in this one: no need to read all of it
+        link = normalize_paragraph(anchor.text_content())
+        if len(link.split()) >= LINK_TEXT_WORDS:
+            links.add(link)
+    for link in sorted(links, key=len, reverse=True):
+        if link in text:
+            text = text.replace(link, " ")
+    return letters - len("".join(text.split())) >= LINK_LIST_SHARE * letters

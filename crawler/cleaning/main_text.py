@@ -20,6 +20,10 @@ to 55; both dev sets score the same. On both development sets this is better tha
 (extraction-dev F1 0.968 against 0.964, metadata-dev 0.9569 against 0.9565) and about 1.4 times as fast: the
 fallbacks rescue a few pages and spoil others (./run bench extraction).
 
+A text made of the page's link texts (``chrome.link_list``) is no main text: on a page with no body of its own
+(a video page with article metadata) the full pass's whole-page baseline reads the menu as one paragraph. Such a
+rescue does not replace what the fast pass found, and a result that is a list of links, either way, is None.
+
 The full pass also reads tables (standings, results and figures are the story on some pages; each row
 becomes one line of its cells): extraction-dev F1 0.9726 with that against 0.9680 without, metadata-dev
 unchanged. Tables in the fast pass as well gain 0.0006 more and cost a third of the speed.
@@ -48,6 +52,7 @@ from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor, use_config
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
+from crawler.cleaning.chrome import link_list
 from crawler.cleaning.page import HtmlElement
 from crawler.cleaning.split_body import join_split_body
 from crawler.cleaning.text import normalize_paragraph
@@ -196,6 +201,8 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None,
             little = _little(paragraphs, scope)
     if little:
         rescued = _full_paragraphs(whole, url)
-        if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs):
+        if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs) and not link_list(rescued, whole):
             paragraphs = rescued
+    if link_list(paragraphs, whole):  # no body: the page's links read as text
+        return None
     return paragraphs or None

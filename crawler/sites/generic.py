@@ -16,7 +16,7 @@ from lxml.cssselect import CSSSelector
 
 from crawler.cleaning import Article
 from crawler.cleaning.authors import page_authors
-from crawler.cleaning.chrome import drop_teasers, is_chrome_line
+from crawler.cleaning.chrome import drop_teasers, is_chrome_line, link_list
 from crawler.cleaning.dates import page_dates
 from crawler.cleaning.detect import structural_evidence, text_evidence
 from crawler.cleaning.embedded_body import embedded_paragraphs
@@ -43,11 +43,13 @@ def _container_paragraphs(page: Page, layout: Layout | None) -> list[str]:
     if page.tree is None:
         return []
     if layout is not None and layout.has_prose and layout.prose_container is not None:
-        return line_paragraphs(layout.prose_container)
+        found = line_paragraphs(layout.prose_container)
+        if not link_list(found, page.tree):  # paragraphs that are each a link: a list of stories
+            return found
     for selector in BODY_CANDIDATES:
         for element in selector(page.tree):
             found = block_paragraphs(element, FALLBACK_BLOCKS)
-            if found:
+            if found and not link_list(found, page.tree):
                 return found
     return []
 
@@ -63,8 +65,9 @@ class GenericCleaner(Cleaner):
     """Detection from evidence, trafilatura's main text with this project's rescues, metadata from every
     common source."""
 
-    version = "generic/6"  # 6: images, access, caption and credit lines out of the body; 5: detection by layout,
-    # datelines standing alone dropped; 4: standfirst, scoped main text without chrome boxes, read-more boxes, ruby
+    version = "generic/7"  # 7: no body made of the page's link texts; 6: images, access, caption and credit lines out
+    # of the body; 5: detection by layout, datelines standing alone dropped; 4: standfirst, scoped main text without
+    # chrome boxes, read-more boxes, ruby
     profile: GenericProfile
 
     def extract_page(self, page: Page) -> Article | None:

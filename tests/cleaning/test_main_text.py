@@ -7,7 +7,9 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
+from crawler import extract
 from crawler.cleaning import main_text
+from crawler.cleaning.chrome import link_list
 from crawler.cleaning.page import Page
 from devkit.extraction_score import extraction_pages
 
@@ -65,3 +67,49 @@ def test_prose_in_scripts_with_their_own_full_stops_reads_as_prose() -> None:
         assert main_text.reads_as_prose([sentence * 12]), language
     menu = " ".join(["Home", "World", "Business", "Sport", "Opinion", "Culture", "Video"] * 12)
     assert not main_text.reads_as_prose([menu])  # a run of words with no sentence end at all
+
+
+def _page_without_a_body(aside: str = "") -> Page:
+    """Article metadata and a headline, no text: a video page, say, between a menu and a rail of the same
+    stories (the shape on which trafilatura's whole-page fallback reads the menu as one paragraph)."""
+    links = "".join(f'<li><a href="/story-{i}">Another story worth a click, number {i}</a></li>' for i in range(12))
+    html = ('<html lang="en"><head><title>Headline</title><meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2025-03-04T10:00:00+01:00"></head>'
+            f'<body><nav><ul>{links}</ul></nav><main><article><h1>Headline</h1>{aside}</article></main>'
+            '<aside><p>The harbour of the old town reopened on Monday after two years of works that cost the city '
+            f'millions.</p><ul>{links}</ul></aside><footer><p>© 2026 The Paper, all rights reserved everywhere.</p>'
+            '</footer></body></html>')
+    return Page(html, "http://paper.example/news/2024/05/story-1.html")
+
+
+def test_a_page_without_a_body_gets_no_main_text_from_its_links() -> None:
+    page = _page_without_a_body()
+    assert page.tree is not None
+    whole_page = main_text._full_paragraphs(page.tree, page.url)  # what the fallback reads: the menu
+    assert "number 0 Another story" in " ".join(whole_page)
+    assert main_text.main_text_paragraphs(page.tree, page.url) is None
+    assert extract(page.text.encode(), page.url, "text/html; charset=utf-8") is None  # no article
+
+
+def test_a_short_story_beside_a_menu_is_not_taken_for_a_list_of_links() -> None:
+    story = "<p>The ferry to the island runs again from Tuesday after the storm damaged its pier in March.</p>"
+    page = _page_without_a_body(story)
+    assert page.tree is not None
+    found = main_text.main_text_paragraphs(page.tree, page.url)
+    assert found is not None
+    assert found[-1] == "The ferry to the island runs again from Tuesday after the storm damaged its pier in March."
+    assert not any("Another story" in p for p in found)
+
+
+def test_link_list_tells_a_list_of_links_from_a_body_that_links() -> None:
+    links = [f"Another story worth a click, number {i}" for i in range(6)]
+    root = Page("<html><body>" + "".join(f'<p><a href="/s{i}">{t}</a></p>' for i, t in enumerate(links))
+                + "</body></html>", "http://paper.example/").tree
+    assert root is not None
+    assert link_list(links, root)  # each paragraph one link
+    assert link_list([" ".join(links)], root)  # the links run together as one paragraph
+    assert not link_list([*links[:2], "Headline", "What the story says, which no link does.",
+                          "The second paragraph of the story says more, and again no link says it."], root)
+    # a body that quotes its links among its own words: under the share
+    prose = [f"{t}, and the reporter explains at length what happened next in the valley." for t in links]
+    assert not link_list([p.rstrip(".") for p in prose], root)

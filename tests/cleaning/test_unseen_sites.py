@@ -65,7 +65,7 @@ def test_extract_reads_a_real_page_of_an_unseen_publisher() -> None:
     assert article.title == truth["title"]
     assert article.published == truth["published"]  # JSON-LD's instant, not the meta tag's UTC-labelled one
     assert article.authors == truth["authors"]
-    assert article.cleaner == "generic/6"
+    assert article.cleaner == "generic/7"
     assert not article.fallback
 
 
@@ -77,7 +77,7 @@ def test_extract_command_prints_the_article_as_json(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["title"] == truth["title"]
-    assert record["cleaner"] == "generic/6"
+    assert record["cleaner"] == "generic/7"
     api = extract(html, truth["url"], HTML_UTF8)
     assert api is not None
     assert record["text"] == api.text
@@ -121,7 +121,7 @@ def test_a_profile_that_misses_a_redesigned_layout_falls_back_and_says_so(tmp_pa
     for snippet in snippets:
         post = truth[snippet.url]
         assert snippet.site == "rki.news"
-        assert snippet.cleaner_version == "generic/6 (fallback of rki_news/2)"
+        assert snippet.cleaner_version == "generic/7 (fallback of rki_news/2)"
         assert snippet.title == post.title
         assert snippet.text == "\n\n".join(post.paragraphs)
         assert snippet.published == post.published.isoformat()
