@@ -269,3 +269,20 @@ def test_a_version_moved_to_an_earlier_capture_keeps_the_page_resources_of_the_l
     store.add_page_resources("own", [("https://rki.news/old.css", "stylesheet")])
     assert store.add(at("01", "own")) == "unchanged"
     assert [r.url for r in store.page_resources("own")] == ["https://rki.news/old.css"]
+
+
+def test_batch_writes_keep_statement_journals_in_memory(tmp_path: Path) -> None:
+    """An import's group commit adds thousands of snippets in one transaction; each INSERT's statement journal
+    (its trigger writes the full-text index) spilled to a temporary file, 60 page writes a record. Batch
+    writes keep them in memory, and the snippets still commit whole."""
+    store = SnippetStore(tmp_path / "data")
+    store.deferred = True
+    store.dialect.relax_durability(store.db)
+    assert store.db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    for i in range(20):
+        store.add(snippet(url=f"https://site.example/2026/story-{i}", text=f"Story number {i} " * 200))
+    store.commit()
+    store.close()
+    with SnippetStore(tmp_path / "data", readonly=True) as reader:
+        assert reader.db.execute("PRAGMA temp_store").fetchone()[0] == 0  # readers keep SQLite's default
+        assert reader.db.execute("SELECT COUNT(*) FROM snippets").fetchone()[0] == 20
