@@ -63,9 +63,9 @@ class Dialect:
     def relax_durability(self, db: Any) -> None:
         """For batch work that can be run again (import, backfill, re-extraction): no fsync per commit, and
         statement journals kept in memory. A snippet's INSERT inside a group commit needs one (its trigger
-        writes the full-text index), and one of over 64 KiB spills to a new file in the temporary directory:
-        60 page writes a record, nearly all of an import's system calls. Each statement here writes one
-        record's rows, so its journal is small."""
+        writes the full-text index), and one of over 64 KiB spills to a file in the temporary directory:
+        290,000 of the 333,000 page writes of a 5,000-record import. Each statement here writes one record's
+        rows, so its journal is small."""
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA temp_store=MEMORY")
 

@@ -157,7 +157,6 @@ def drop_teasers(paragraphs: list[str]) -> list[str]:
             and not (i - 1 in labels_at and len(p) <= READ_MORE_TEASER_CHARS)]
 
 
-
 LINK_LIST_SHARE = 0.8  # of a text's letters in link texts: a list of links (the dev sets' bodies reach 0.42)
 LINK_TEXT_WORDS = 3  # shorter link texts ("here", "Reuters") are words of prose as often as links
 # how a paragraph of prose ends: a full stop of the scripts news is written in, or a closing quotation mark
