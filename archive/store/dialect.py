@@ -60,7 +60,7 @@ class Dialect:
     def order_by(self, order: str, query: bool) -> str:
         return (self.order_sql_search if query else self.order_sql)[order]
 
-    def relax_durability(self, db: Any) -> None:
+    def prepare_batch_writes(self, db: Any) -> None:
         """For batch work that can be run again (import, backfill, re-extraction): no fsync per commit, and
         statement journals kept in memory. A snippet's INSERT inside a group commit needs one (its trigger
         writes the full-text index), and one of over 64 KiB spills to a file in the temporary directory:
@@ -110,8 +110,8 @@ class PostgresDialect(Dialect):
                             "MinWords=6, MaxFragments=1, FragmentDelimiter=…') AS fragment")
         return columns
 
-    def relax_durability(self, db: Any) -> None:
-        """The server's own durability settings stand."""
+    def prepare_batch_writes(self, db: Any) -> None:
+        """The server's own durability and memory settings stand."""
 
     def after_copy(self, db: Any) -> None:
         # new snippets must be numbered after the copied ones

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from lxml.html import HtmlElement
 
 from crawler.cleaning.page import css
-from crawler.cleaning.text import normalize_paragraph
+from crawler.cleaning.text import FULL_STOPS, normalize_paragraph
 
 # elements that never hold article text, whatever the site
 ALWAYS_DROP = ("script", "style", "noscript", "template", "iframe", "form", "button", "input", "select",
@@ -159,9 +159,9 @@ def drop_teasers(paragraphs: list[str]) -> list[str]:
 
 LINK_LIST_SHARE = 0.8  # of a text's letters in link texts: a list of links (the dev sets' bodies reach 0.42)
 LINK_TEXT_WORDS = 3  # shorter link texts ("here", "Reuters") are words of prose as often as links
-# how a paragraph of prose ends: a full stop of the scripts news is written in, or a closing quotation mark
-PARAGRAPH_ENDS = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।", "॥", "։", "።", "။", '"', "”", "“", "»", "«", "'",
-                  "’", "」", "』", ")")
+# how a paragraph of prose ends: a full stop of the scripts news is written in, an ellipsis, or a closing
+# quotation mark or parenthesis
+PARAGRAPH_ENDS = (*FULL_STOPS, "…", '"', "”", "“", "»", "«", "'", "’", "」", "』", ")")
 
 
 def link_list(paragraphs: list[str], root: HtmlElement) -> bool:

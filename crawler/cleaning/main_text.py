@@ -55,7 +55,7 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 from crawler.cleaning.chrome import link_list
 from crawler.cleaning.page import HtmlElement
 from crawler.cleaning.split_body import join_split_body
-from crawler.cleaning.text import normalize_paragraph
+from crawler.cleaning.text import FULL_STOPS, normalize_paragraph
 from crawler.cleaning.text_scope import text_scope
 
 CONFIG = use_config()
@@ -67,9 +67,7 @@ RESCUE_SHARE = 0.5  # ... unless it is at least this share of the paragraph text
 RETRY_GAIN = 1.5  # trafilatura's recall retry is taken when it finds this many times as much (as trafilatura does)
 WORDS_PER_SENTENCE = 60  # prose has a sentence end every 15-30 words; a menu read as text has almost none
 WORD_RE = re.compile(r"\w+")
-# full stops of the scripts news is written in: Latin, CJK, Arabic's question mark, Urdu's and Persian's
-# full stop (U+06D4), Devanagari's danda and double danda, Armenian's, Ethiopic's and Myanmar's full stops
-SENTENCE_END_RE = re.compile(r"[.!?。！？؟۔।॥։።။](?:\s|$)|[。！？]")
+SENTENCE_END_RE = re.compile(rf"[{re.escape(FULL_STOPS)}](?:\s|$)|[。！？]")  # CJK's end a sentence without a space
 BLOCKS = {"p": "p", "head": "head", "item": "item", "cell": "p", "quote": "quote"}
 
 
@@ -202,7 +200,7 @@ def main_text_paragraphs(tree: HtmlElement, url: str | None = None,
     if little:
         rescued = _full_paragraphs(whole, url)
         if sum(len(p) for p in rescued) > sum(len(p) for p in paragraphs) and not link_list(rescued, whole):
-            paragraphs = rescued
+            return rescued
     if link_list(paragraphs, whole):  # no body: the page's links read as text
         return None
     return paragraphs or None

@@ -13,6 +13,9 @@ from lxml.html import HtmlElement
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u2060\ufeff]")
 # a parenthesis and the space before it: "Elena Oberholzer (obe)", "Deutsche Welle (www.dw.com)"
 PARENTHESIS_RE = re.compile(r"\s*\([^)]*\)")
+# the full stops of the scripts news is written in: Latin, CJK, Arabic's question mark, Urdu's and Persian's
+# full stop (U+06D4), Devanagari's danda and double danda, Armenian's, Ethiopic's and Myanmar's full stops
+FULL_STOPS = ".!?。！？؟۔।॥։።။"
 PROSE_CHARS = 80  # a paragraph this long is running text, not a label, a caption or a link
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dd", "dt", "figcaption", "td")
 

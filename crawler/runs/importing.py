@@ -394,7 +394,7 @@ def run_import(location: StoreLocation, report: ImportReport, scope: Scope, run_
         importer = Importer(store, location.data_dir / "warc", report, scope, progress, operator, prefix)
         try:
             store.deferred = True
-            store.dialect.relax_durability(store.db)
+            store.dialect.prepare_batch_writes(store.db)
             for cleaned in ordered_results(clean_member, jobs(importer), workers):
                 importer.store_cleaned(cleaned)
             importer.checkpoint()

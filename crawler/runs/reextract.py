@@ -91,7 +91,7 @@ def reextract(where: StoreLocation | Path, *, site: str | None = None, since: st
 def _reextract(location: StoreLocation, writer: SnippetStore, report: ReextractReport, *, site: str | None,
                since: str | None, unclaimed: bool, progress: Callable[[int], None] | None, workers: int) -> None:
     with SnippetStore(location, readonly=True) as reader:
-        writer.dialect.relax_durability(writer.db)  # one fsync per version is a crawl's need; this re-runs
+        writer.dialect.prepare_batch_writes(writer.db)  # one fsync per version is a crawl's need; this re-runs
         warc_dir = location.data_dir / "warc"
         pending: deque[Snippet] = deque()  # records being cleaned, in order
 

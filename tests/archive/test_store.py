@@ -277,7 +277,7 @@ def test_batch_writes_keep_statement_journals_in_memory(tmp_path: Path) -> None:
     writes keep them in memory, and the snippets still commit whole."""
     store = SnippetStore(tmp_path / "data")
     store.deferred = True
-    store.dialect.relax_durability(store.db)
+    store.dialect.prepare_batch_writes(store.db)
     assert store.db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
     for i in range(20):
         store.add(snippet(url=f"https://site.example/2026/story-{i}", text=f"Story number {i} " * 200))
